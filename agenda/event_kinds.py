@@ -1,0 +1,203 @@
+"""Every event kind, one class each. docs/events.md lists them; a test keeps the two in step.
+
+Events on a meeting carry `meeting_id` and go to that meeting's stream; the rest go to the
+global stream 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agenda.events import EventData, event_kind
+
+# --- accounts and people ------------------------------------------------------------------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class UserCreated(EventData):
+    """An account was created (never carries the password or its hash)."""
+
+    kind = "user.created"
+    user_id: int
+    username: str
+    roles: list[str]
+    member_id: int | None
+
+
+@event_kind
+@dataclass(frozen=True)
+class UserUpdated(EventData):
+    """An account's name, roles, member link, language or active flag changed."""
+
+    kind = "user.updated"
+    user_id: int
+    changes: dict[str, Any]
+
+
+@event_kind
+@dataclass(frozen=True)
+class UserLoggedIn(EventData):
+    """A user logged in; a fresh session was issued."""
+
+    kind = "auth.login"
+    user_id: int
+
+
+@event_kind
+@dataclass(frozen=True)
+class UserLoggedOut(EventData):
+    """A user logged out; the session was deleted server-side."""
+
+    kind = "auth.logout"
+    user_id: int
+
+
+@event_kind
+@dataclass(frozen=True)
+class MemberCreated(EventData):
+    """A Government member was added to the registry."""
+
+    kind = "member.created"
+    member_id: int
+    full_name: str
+    title: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class MemberUpdated(EventData):
+    """A Government member's registry entry changed."""
+
+    kind = "member.updated"
+    member_id: int
+    changes: dict[str, Any]
+
+
+# --- work programme -----------------------------------------------------------------------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class ProgrammeItemCreated(EventData):
+    """An item was added to the work programme."""
+
+    kind = "programme.item_created"
+    programme_item_id: int
+    code: str
+    title: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class ProgrammeItemUpdated(EventData):
+    """A work programme item's fields changed."""
+
+    kind = "programme.item_updated"
+    programme_item_id: int
+    changes: dict[str, Any]
+
+
+@event_kind
+@dataclass(frozen=True)
+class ProgrammeStatusChanged(EventData):
+    """A work programme item moved in its status workflow."""
+
+    kind = "programme.status_changed"
+    programme_item_id: int
+    old: str
+    new: str
+    reason: str | None = None
+
+
+@event_kind
+@dataclass(frozen=True)
+class ProgrammeImported(EventData):
+    """A CSV import added items to the work programme, all at once."""
+
+    kind = "programme.imported"
+    count: int
+    programme_item_ids: list[int]
+
+
+@event_kind
+@dataclass(frozen=True)
+class PostponementRequested(EventData):
+    """Someone asked to postpone a programme item ("xin lùi"), with a reason."""
+
+    kind = "postponement.requested"
+    postponement_id: int
+    programme_item_id: int
+    reason: str
+    to_month: str | None
+
+
+@event_kind
+@dataclass(frozen=True)
+class PostponementDecided(EventData):
+    """The secretariat approved or refused a postponement request."""
+
+    kind = "postponement.decided"
+    postponement_id: int
+    programme_item_id: int
+    approved: bool
+    note: str | None
+
+
+# --- meetings and agendas -----------------------------------------------------------------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class MeetingCreated(EventData):
+    """A meeting was created as a draft."""
+
+    kind = "meeting.created"
+    meeting_id: int
+    title: str
+    meeting_kind: str
+    starts_at: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class MeetingUpdated(EventData):
+    """A meeting's time, place, chair, invitees or guests changed."""
+
+    kind = "meeting.updated"
+    meeting_id: int
+    changes: dict[str, Any]
+    agenda_version: int
+    reason: str | None = None
+
+
+@event_kind
+@dataclass(frozen=True)
+class MeetingPublished(EventData):
+    """The agenda was published to the invitees."""
+
+    kind = "meeting.published"
+    meeting_id: int
+    agenda_version: int
+    agenda_item_ids: list[int]
+
+
+@event_kind
+@dataclass(frozen=True)
+class AgendaChanged(EventData):
+    """The agenda changed: an item was added, edited, removed, or the order changed.
+
+    `action` is one of added, updated, removed, reordered. After publishing, every change
+    bumps `agenda_version` and carries the secretariat's `reason`.
+    """
+
+    kind = "agenda.changed"
+    meeting_id: int
+    action: str
+    agenda_version: int
+    agenda_item_id: int | None = None
+    order: list[int] = field(default_factory=list)
+    changes: dict[str, Any] = field(default_factory=dict)
+    readiness_override: bool = False
+    reason: str | None = None

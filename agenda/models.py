@@ -1,0 +1,34 @@
+"""Every table, imported in one place so that metadata (and Alembic) sees them all."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from agenda.accounts import AuthSession, LoginFailure, User
+from agenda.agenda_items import AgendaAudience, AgendaItem
+from agenda.documents import Document, DocumentVersion
+from agenda.events import Event, StreamHead
+from agenda.meetings import Meeting, MeetingGuest, MeetingInvitee
+from agenda.members import Member
+from agenda.programme import Postponement, ProgrammeItem
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AgendaAudience",
+    "AgendaItem",
+    "AuthSession",
+    "Document",
+    "DocumentVersion",
+    "Event",
+    "LoginFailure",
+    "Meeting",
+    "MeetingGuest",
+    "MeetingInvitee",
+    "Member",
+    "Postponement",
+    "ProgrammeItem",
+    "StreamHead",
+    "User",
+    "metadata",
+]
