@@ -1,0 +1,146 @@
+"""Meetings and the agenda builder (API.md "Meetings and agenda")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from agenda import agenda_items, meetings
+from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
+from agenda.meetings import MeetingCreate, MeetingUpdate
+from agenda.policy import Policy
+from agenda.viewer import Viewer
+from meeting_app.api.common import ident, listing, reply
+from meeting_app.auth import api_user
+from meeting_app.context import ctx
+from meeting_app.i18n import translate
+from meeting_app.inputs import read_json
+
+STAFF = ("secretariat",)
+
+
+def meeting_detail(session: Session, meeting_id: int, viewer: Viewer, policy: Policy) -> dict[str, Any]:
+    """The meeting with its agenda as `viewer` may see it; staff also get people and warnings."""
+    meeting = meetings.get_meeting(session=session, meeting_id=meeting_id, viewer=viewer)
+    detail = meetings.public_meeting(meeting)
+    agenda = agenda_items.public_agenda(session=session, meeting=meeting, viewer=viewer, policy=policy)
+    detail["agenda"] = agenda
+    if viewer.is_staff:
+        detail["invitee_member_ids"] = sorted(meetings.invitee_ids(session, meeting_id))
+        detail["guest_user_ids"] = sorted(meetings.guest_ids(session, meeting_id))
+        detail["total_minutes"] = sum(int(i.get("minutes", 0)) for i in agenda)
+        detail["warnings"] = [{"code": w["code"], "message": translate(w["message"], w["params"]),
+                               **({"agenda_item_id": w["agenda_item_id"]} if "agenda_item_id" in w else {})}
+                              for w in agenda_items.warnings(agenda, meeting)]
+    return detail
+
+
+async def _detail(request: Request, meeting_id: int, viewer: Viewer) -> dict[str, Any]:
+    policy = ctx(request).policy
+    return await ctx(request).db.read(lambda s: meeting_detail(s, meeting_id, viewer, policy))
+
+
+async def list_meetings(request: Request) -> Response:
+    me = await api_user(request)
+    found = await ctx(request).db.read(lambda s: meetings.list_meetings(session=s, viewer=me.viewer))
+    return listing([meetings.public_meeting(m) for m in found])
+
+
+async def create_meeting(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    data = await read_json(request, MeetingCreate)
+    meeting = await ctx(request).db.write(
+        lambda s: meetings.create_meeting(session=s, data=data, actor_id=me.viewer.user_id))
+    assert meeting.id is not None
+    return reply(await _detail(request, meeting.id, me.viewer), 201)
+
+
+async def get_meeting(request: Request) -> Response:
+    me = await api_user(request)
+    return reply(await _detail(request, ident(request), me.viewer))
+
+
+async def update_meeting(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    meeting_id = ident(request)
+    data = await read_json(request, MeetingUpdate)
+    await ctx(request).db.write(lambda s: meetings.update_meeting(session=s, meeting_id=meeting_id, data=data,
+                                                                  actor_id=me.viewer.user_id))
+    return reply(await _detail(request, meeting_id, me.viewer))
+
+
+async def publish(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    meeting_id = ident(request)
+    await ctx(request).db.write(lambda s: meetings.publish(session=s, meeting_id=meeting_id,
+                                                           actor_id=me.viewer.user_id))
+    return reply(await _detail(request, meeting_id, me.viewer))
+
+
+def _item_of(detail: dict[str, Any], agenda_item_id: int) -> dict[str, Any]:
+    return next(i for i in detail["agenda"] if i["id"] == agenda_item_id)
+
+
+async def add_agenda_item(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    meeting_id = ident(request)
+    data = await read_json(request, AgendaItemCreate)
+    policy = ctx(request).policy
+    item = await ctx(request).db.write(lambda s: agenda_items.add_item(
+        session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id, policy=policy))
+    assert item.id is not None
+    return reply(_item_of(await _detail(request, meeting_id, me.viewer), item.id), 201)
+
+
+async def get_agenda_item(request: Request) -> Response:
+    me = await api_user(request)
+    agenda_item_id = ident(request)
+    item = await ctx(request).db.read(lambda s: agenda_items.get_agenda_item(
+        session=s, agenda_item_id=agenda_item_id, viewer=me.viewer))
+    return reply(_item_of(await _detail(request, item.meeting_id, me.viewer), agenda_item_id))
+
+
+async def update_agenda_item(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    agenda_item_id = ident(request)
+    data = await read_json(request, AgendaItemUpdate)
+    item = await ctx(request).db.write(lambda s: agenda_items.update_item(
+        session=s, agenda_item_id=agenda_item_id, data=data, actor_id=me.viewer.user_id))
+    return reply(_item_of(await _detail(request, item.meeting_id, me.viewer), agenda_item_id))
+
+
+async def remove_agenda_item(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    agenda_item_id = ident(request)
+    reason = request.query_params.get("reason")
+    policy = ctx(request).policy
+    await ctx(request).db.write(lambda s: agenda_items.remove_item(
+        session=s, agenda_item_id=agenda_item_id, reason=reason, actor_id=me.viewer.user_id, policy=policy))
+    return Response(status_code=204)
+
+
+async def reorder(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    meeting_id = ident(request)
+    data = await read_json(request, AgendaOrder)
+    await ctx(request).db.write(lambda s: agenda_items.reorder(session=s, meeting_id=meeting_id, data=data,
+                                                               actor_id=me.viewer.user_id))
+    return reply(await _detail(request, meeting_id, me.viewer))
+
+
+routes = [
+    Route("/api/v1/meetings", list_meetings, methods=["GET"]),
+    Route("/api/v1/meetings", create_meeting, methods=["POST"]),
+    Route("/api/v1/meetings/{id:int}", get_meeting, methods=["GET"]),
+    Route("/api/v1/meetings/{id:int}", update_meeting, methods=["PATCH"]),
+    Route("/api/v1/meetings/{id:int}/publish", publish, methods=["POST"]),
+    Route("/api/v1/meetings/{id:int}/agenda-items", add_agenda_item, methods=["POST"]),
+    Route("/api/v1/meetings/{id:int}/agenda-order", reorder, methods=["PUT"]),
+    Route("/api/v1/agenda-items/{id:int}", get_agenda_item, methods=["GET"]),
+    Route("/api/v1/agenda-items/{id:int}", update_agenda_item, methods=["PATCH"]),
+    Route("/api/v1/agenda-items/{id:int}", remove_agenda_item, methods=["DELETE"]),
+]

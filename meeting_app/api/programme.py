@@ -1,0 +1,138 @@
+"""The work programme, its CSV import and postponement requests (API.md "Work programme")."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from agenda import programme, programme_import
+from agenda.errors import InvalidInput
+from agenda.programme import PostponementCreate, PostponementDecision, ProgrammeItemCreate, ProgrammeItemUpdate
+from agenda.text import N_
+from meeting_app.api.common import ident, listing, reply
+from meeting_app.auth import api_user
+from meeting_app.context import ctx
+from meeting_app.inputs import read_form, read_json
+
+READERS = ("secretariat", "chair", "member")
+WRITERS = ("secretariat",)
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+def _filters(request: Request) -> dict[str, str | None]:
+    query = request.query_params
+    found: dict[str, str | None] = {}
+    for name in ("month", "agency", "kind", "status", "q"):
+        value = query.get(name, "").strip()
+        found[name] = value[:300] or None
+    return found
+
+
+async def list_items(request: Request) -> Response:
+    await api_user(request, *READERS)
+    filters = _filters(request)
+    policy = ctx(request).policy
+
+    def load(s: Session) -> list[dict[str, object]]:
+        items = programme.list_items(session=s, **filters)
+        return programme.public_items(session=s, items=items, policy=policy)
+
+    return listing(await ctx(request).db.read(load))
+
+
+async def _one(request: Request, item_id: int) -> dict[str, object]:
+    policy = ctx(request).policy
+
+    def load(s: Session) -> dict[str, object]:
+        item = programme.get_item(session=s, item_id=item_id)
+        found = programme.public_items(session=s, items=[item], policy=policy)[0]
+        found["postponements"] = [programme.public_postponement(p)
+                                  for p in programme.list_postponements(session=s, item_id=item_id)]
+        return found
+
+    return await ctx(request).db.read(load)
+
+
+async def create_item(request: Request) -> Response:
+    me = await api_user(request, *WRITERS)
+    data = await read_json(request, ProgrammeItemCreate)
+    item = await ctx(request).db.write(
+        lambda s: programme.create_item(session=s, data=data, actor_id=me.viewer.user_id))
+    assert item.id is not None
+    return reply(await _one(request, item.id), 201)
+
+
+async def get_item(request: Request) -> Response:
+    await api_user(request, *READERS)
+    return reply(await _one(request, ident(request)))
+
+
+async def update_item(request: Request) -> Response:
+    me = await api_user(request, *WRITERS)
+    item_id = ident(request)
+    data = await read_json(request, ProgrammeItemUpdate)
+    policy = ctx(request).policy
+    await ctx(request).db.write(lambda s: programme.update_item(session=s, item_id=item_id, data=data,
+                                                                actor_id=me.viewer.user_id, policy=policy))
+    return reply(await _one(request, item_id))
+
+
+async def read_upload(request: Request) -> bytes:
+    """The multipart `file` field of an upload, bounded in size."""
+    form = await read_form(request, upload_mb=1)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput(N_("Cần chọn một tệp để tải lên (trường 'file')."), code="file_required")
+    raw = await upload.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise InvalidInput(N_("Tệp CSV quá lớn (tối đa 5 MB)."), code="file_too_large")
+    return raw
+
+
+async def import_items(request: Request) -> Response:
+    me = await api_user(request, *WRITERS)
+    raw = await read_upload(request)
+    items = await ctx(request).db.write(
+        lambda s: programme_import.import_csv(session=s, raw=raw, actor_id=me.viewer.user_id))
+    return reply({"imported": len(items), "ids": [i.id for i in items]})
+
+
+async def request_postponement(request: Request) -> Response:
+    me = await api_user(request, "secretariat", "member")
+    item_id = ident(request)
+    data = await read_json(request, PostponementCreate)
+    found = await ctx(request).db.write(lambda s: programme.request_postponement(
+        session=s, item_id=item_id, data=data, actor_id=me.viewer.user_id))
+    return reply(programme.public_postponement(found), 201)
+
+
+async def list_postponements(request: Request) -> Response:
+    await api_user(request, *WRITERS)
+    status = request.query_params.get("status") or None
+    found = await ctx(request).db.read(lambda s: programme.list_postponements(session=s, status=status))
+    return listing([programme.public_postponement(p) for p in found])
+
+
+async def decide_postponement(request: Request) -> Response:
+    me = await api_user(request, *WRITERS)
+    postponement_id = ident(request)
+    data = await read_json(request, PostponementDecision)
+    policy = ctx(request).policy
+    found = await ctx(request).db.write(lambda s: programme.decide_postponement(
+        session=s, postponement_id=postponement_id, data=data, actor_id=me.viewer.user_id, policy=policy))
+    return reply(programme.public_postponement(found))
+
+
+routes = [
+    Route("/api/v1/programme-items", list_items, methods=["GET"]),
+    Route("/api/v1/programme-items", create_item, methods=["POST"]),
+    Route("/api/v1/programme-items/import", import_items, methods=["POST"]),
+    Route("/api/v1/programme-items/{id:int}", get_item, methods=["GET"]),
+    Route("/api/v1/programme-items/{id:int}", update_item, methods=["PATCH"]),
+    Route("/api/v1/programme-items/{id:int}/postponements", request_postponement, methods=["POST"]),
+    Route("/api/v1/postponements", list_postponements, methods=["GET"]),
+    Route("/api/v1/postponements/{id:int}/decision", decide_postponement, methods=["POST"]),
+]

@@ -1,0 +1,77 @@
+"""The application factory: `create_app(settings)` wires middleware, routes and the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from agenda.db import Database, make_engine
+from agenda.errors import Conflict, InvalidInput
+from agenda.migrate import upgrade
+from agenda.policy import Policy
+from agenda.text import N_
+from meeting_app import api, pages
+from meeting_app.context import AppContext
+from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
+from meeting_app.security import BodyLimit, Language, SecurityHeaders
+from meeting_app.settings import Settings
+from meeting_app.templating import STATIC, make_environment
+
+UPLOAD_SUFFIXES = ("/import", "/documents", "/versions")
+
+
+async def bad_value(request: Request, exc: Exception) -> Response:
+    """Values the database cannot hold (a huge number, a NUL byte) are bad input, not a crash."""
+    return await domain_error(request, InvalidInput(N_("Giá trị gửi lên vượt giới hạn cho phép."),
+                                                    code="value_out_of_range"))
+
+
+async def integrity(request: Request, exc: Exception) -> Response:
+    """A uniqueness race lost to a concurrent writer."""
+    return await domain_error(request, Conflict())
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        engine = make_engine(settings.database_url)
+        await anyio.to_thread.run_sync(upgrade, engine)
+        context = AppContext(settings=settings, db=Database(engine), templates=make_environment(),
+                             policy=Policy.load(settings.data_dir / "policy.json"))
+        try:
+            yield {"ctx": context}
+        finally:
+            engine.dispose()
+
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
+        Middleware(SecurityHeaders),
+        Middleware(Language),
+        Middleware(BodyLimit, default_bytes=settings.max_body_kb * 1024,
+                   upload_bytes=settings.max_upload_mb * 1024 * 1024, upload_suffixes=UPLOAD_SUFFIXES),
+    ]
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *api.routes,
+        *pages.routes,
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    handlers = {**EXCEPTION_HANDLERS, DataError: bad_value, OverflowError: bad_value, IntegrityError: integrity}
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)

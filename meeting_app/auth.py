@@ -1,0 +1,122 @@
+"""Who is asking: the session cookie, roles and CSRF checks for pages and the JSON API.
+
+See docs/security.md. Handlers call one of:
+- `api_user(request, *roles)`: JSON routes; checks the `X-CSRF-Token` header on state changes;
+- `page_user(request, *roles)`: pages that only read;
+- `form_user(request, *roles)`: page forms; reads the form and checks its `csrf_token` field.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from starlette.datastructures import FormData
+from starlette.requests import HTTPConnection, Request
+
+from agenda import accounts
+from agenda.accounts import User
+from agenda.errors import Forbidden
+from agenda.viewer import Viewer
+from meeting_app import i18n
+from meeting_app.context import ctx
+from meeting_app.errors import CsrfFailed, Unauthorized
+from meeting_app.inputs import read_form
+
+SESSION_COOKIE = "ecab_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Current:
+    user: User
+    viewer: Viewer
+    csrf_token: str
+    token: str
+
+
+def viewer_of(user: User) -> Viewer:
+    assert user.id is not None
+    return Viewer(user_id=user.id, roles=frozenset(user.roles), member_id=user.member_id, locale=user.locale)
+
+
+async def current(conn: HTTPConnection) -> Current | None:
+    """The live session of this request, or None. Looked up once per request."""
+    if "current" in conn.scope:
+        found: Current | None = conn.scope["current"]
+        return found
+    found = None
+    token = conn.cookies.get(SESSION_COOKIE, "")
+    app = ctx(conn)
+    if token:
+        policy = app.settings.session_policy
+        auth = await app.db.read(lambda s: accounts.authenticate(session=s, token=token, secret=app.settings.secret_key,
+                                                                 policy=policy))
+        if auth is not None:
+            if auth.needs_touch:
+                await app.db.write(lambda s: accounts.touch(session=s, sid=auth.session_id))
+            found = Current(user=auth.user, viewer=viewer_of(auth.user), csrf_token=auth.csrf_token, token=token)
+            explicit = conn.headers.get("accept-language") if conn.url.path.startswith("/api/") else None
+            i18n.set_locale(i18n.negotiate(explicit) if explicit else auth.user.locale)
+    conn.scope["current"] = found
+    return found
+
+
+def _require_roles(found: Current, roles: tuple[str, ...]) -> Current:
+    if roles and not found.viewer.has(*roles):
+        raise Forbidden()
+    return found
+
+
+def check_origin(conn: HTTPConnection) -> None:
+    """A state change or a WebSocket must come from our own origin or an allowed one."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        referer = conn.headers.get("referer")
+        if referer is None:
+            return  # non-browser clients; the CSRF token still guards
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    if not origin_allowed(conn, origin):
+        raise CsrfFailed()
+
+
+def origin_allowed(conn: HTTPConnection, origin: str) -> bool:
+    host = conn.headers.get("host", "")
+    own = {f"http://{host}", f"https://{host}"}
+    return origin in own or origin in ctx(conn).settings.allowed_origins
+
+
+def _token_ok(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+async def api_user(request: Request, *roles: str) -> Current:
+    found = await current(request)
+    if found is None:
+        raise Unauthorized()
+    if request.method not in SAFE_METHODS:
+        check_origin(request)
+        if not _token_ok(found.csrf_token, request.headers.get("x-csrf-token")):
+            raise CsrfFailed()
+    return _require_roles(found, roles)
+
+
+async def page_user(request: Request, *roles: str) -> Current:
+    found = await current(request)
+    if found is None:
+        raise Unauthorized()
+    return _require_roles(found, roles)
+
+
+async def form_user(request: Request, *roles: str, upload_mb: int | None = None) -> tuple[Current, FormData]:
+    found = await current(request)
+    if found is None:
+        raise Unauthorized()
+    check_origin(request)
+    form = await read_form(request, upload_mb=upload_mb)
+    token = form.get("csrf_token")
+    if not _token_ok(found.csrf_token, token if isinstance(token, str) else None):
+        raise CsrfFailed()
+    return _require_roles(found, roles), form

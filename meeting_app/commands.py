@@ -1,0 +1,84 @@
+"""The command line's commands (`python run.py ...`, API.md "Command line")."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+from agenda import accounts, demo
+from agenda.db import Database, make_engine
+from agenda.errors import DomainError
+from agenda.events import verify_chain
+from agenda.migrate import upgrade
+from agenda.policy import Policy
+from meeting_app.settings import Settings
+
+
+def _database(settings: Settings) -> Database:
+    engine = make_engine(settings.database_url, pool_size=0)
+    upgrade(engine)
+    return Database(engine)
+
+
+def migrate(settings: Settings) -> None:
+    _database(settings).engine.dispose()
+
+
+def seed_demo(settings: Settings) -> list[tuple[str, str, str]]:
+    """Seed the demo into an empty database; return the demo logins either way."""
+    db = _database(settings)
+    policy = Policy.load(settings.data_dir / "policy.json")
+    try:
+        if db.read_sync(lambda s: demo.is_empty(session=s)):
+            return db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=settings.data_dir, policy=policy))
+        return list(demo.DEMO_LOGINS)
+    finally:
+        db.engine.dispose()
+
+
+def print_logins(logins: list[tuple[str, str, str]], url: str) -> None:
+    print(f"\neCabinet demo on {url}\n")
+    width = max(len(u) for u, _, _ in logins)
+    for username, password, role in logins:
+        print(f"  {username:<{width}}  {password:<20}  {role}")
+    print()
+    sys.stdout.flush()
+
+
+def create_user(settings: Settings, *, username: str, full_name: str, roles: list[str], member_id: int | None,
+                password: str) -> int:
+    db = _database(settings)
+    try:
+        data = accounts.UserCreate(username=username, full_name=full_name, password=password, roles=roles,
+                                   member_id=member_id)
+        user = db.write_sync(lambda s: accounts.create_user(session=s, data=data, actor_id=None))
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(json.dumps({"error": {"code": "invalid_input", "message": problems}}), file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message.format(**exc.params)}},
+                         ensure_ascii=False), file=sys.stderr)
+        return 2
+    finally:
+        db.engine.dispose()
+    print(json.dumps({"id": user.id}))
+    return 0
+
+
+def verify(settings: Settings) -> int:
+    """Re-check the hash chain of every stream; exit 1 naming the first bad seq."""
+    db = _database(settings)
+    try:
+        report = db.read_sync(lambda s: verify_chain(session=s))
+    finally:
+        db.engine.dispose()
+    summary: dict[str, Any] = {"intact": report.intact, "events": report.events, "streams": report.streams}
+    if report.first_bad is not None:
+        summary["first_bad"] = report.first_bad
+        summary["first_bad_seq"] = report.first_bad["seq"]
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0 if report.intact else 1

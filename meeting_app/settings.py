@@ -1,0 +1,65 @@
+"""Settings from the environment (API.md lists the variables). See docs/deployment.md."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agenda.accounts import SessionPolicy
+from agenda.db import sqlite_url
+
+DEFAULT_HOSTS = ("127.0.0.1", "localhost", "[::1]", "testserver")
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    allowed_hosts: tuple[str, ...] = DEFAULT_HOSTS
+    allowed_origins: tuple[str, ...] = ()
+    max_upload_mb: int = 50
+    max_body_kb: int = 1024  # JSON and ordinary forms
+    secure_cookies: bool = False
+    session_policy: SessionPolicy = field(default_factory=SessionPolicy)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("DATA_DIR") or "var").resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        values: dict[str, object] = {
+            "data_dir": data_dir,
+            "database_url": env.get("DATABASE_URL") or sqlite_url(data_dir),
+            "secret_key": env.get("SECRET_KEY") or load_secret(data_dir),
+            "allowed_hosts": _split(env.get("ALLOWED_HOSTS")) or DEFAULT_HOSTS,
+            "allowed_origins": _split(env.get("ALLOWED_ORIGINS")),
+            "max_upload_mb": int(env.get("MAX_UPLOAD_MB") or 50),
+            "secure_cookies": env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def load_secret(data_dir: Path) -> str:
+    """The secret key kept in DATA_DIR/secret_key, generated on first use (mode 0600)."""
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text("ascii").strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race; use its key
+        return path.read_text("ascii").strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
