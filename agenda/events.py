@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda.clock import utcnow
 
@@ -168,7 +168,7 @@ def verify_chain(session: Session, *, stream: int | None = None, batch: int = 50
         expected_prev, expected_seq = GENESIS_HASH, 1
         while True:
             rows = session.exec(
-                select(Event).where(Event.stream == s, Event.seq >= expected_seq).order_by(Event.seq).limit(batch)
+                select(Event).where(Event.stream == s, Event.seq >= expected_seq).order_by(col(Event.seq)).limit(batch)
             ).all()
             if not rows:
                 break

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
-from sqlalchemy import delete, or_
+from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
@@ -141,9 +141,9 @@ def list_meetings(*, session: Session, viewer: Viewer, upcoming_only: bool = Fal
         if not viewer.has("observer"):
             invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.member_id == (viewer.member_id or -1))
             guested = select(MeetingGuest.meeting_id).where(MeetingGuest.user_id == viewer.user_id)
-            clauses = []
+            clauses: list[ColumnElement[bool]] = []
             if viewer.has("member", "assistant") and viewer.member_id is not None:
-                clauses += [col(Meeting.id).in_(invited), Meeting.chair_member_id == viewer.member_id]
+                clauses += [col(Meeting.id).in_(invited), col(Meeting.chair_member_id) == viewer.member_id]
             if viewer.has("guest"):
                 clauses.append(col(Meeting.id).in_(guested))
             if not clauses:

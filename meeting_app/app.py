@@ -33,8 +33,9 @@ UPLOAD_SUFFIXES = ("/import", "/documents", "/versions")
 
 async def bad_value(request: Request, exc: Exception) -> Response:
     """Values the database cannot hold (a huge number, a NUL byte) are bad input, not a crash."""
-    return await domain_error(request, InvalidInput(N_("Giá trị gửi lên vượt giới hạn cho phép."),
-                                                    code="value_out_of_range"))
+    return await domain_error(
+        request, InvalidInput(N_("Giá trị gửi lên vượt giới hạn cho phép."), code="value_out_of_range")
+    )
 
 
 async def integrity(request: Request, exc: Exception) -> Response:
@@ -53,8 +54,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         engine = make_engine(settings.database_url)
         await anyio.to_thread.run_sync(upgrade, engine)
-        context = AppContext(settings=settings, db=Database(engine), templates=make_environment(),
-                             policy=Policy.load(settings.data_dir / "policy.json"))
+        context = AppContext(
+            settings=settings,
+            db=Database(engine),
+            templates=make_environment(),
+            policy=Policy.load(settings.data_dir / "policy.json"),
+        )
         try:
             yield {"ctx": context}
         finally:
@@ -64,8 +69,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
         Middleware(SecurityHeaders),
         Middleware(Language),
-        Middleware(BodyLimit, default_bytes=settings.max_body_kb * 1024,
-                   upload_bytes=settings.max_upload_mb * 1024 * 1024, upload_suffixes=UPLOAD_SUFFIXES),
+        Middleware(
+            BodyLimit,
+            default_bytes=settings.max_body_kb * 1024,
+            upload_bytes=settings.max_upload_mb * 1024 * 1024,
+            upload_suffixes=UPLOAD_SUFFIXES,
+        ),
     ]
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -73,5 +82,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    handlers = {**EXCEPTION_HANDLERS, DataError: bad_value, OverflowError: bad_value, IntegrityError: integrity}
+    handlers = {
+        **EXCEPTION_HANDLERS,
+        DataError: bad_value,
+        OverflowError: bad_value,
+        IntegrityError: integrity,
+    }
     return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)

@@ -51,12 +51,17 @@ async def current(conn: HTTPConnection) -> Current | None:
     app = ctx(conn)
     if token:
         policy = app.settings.session_policy
-        auth = await app.db.read(lambda s: accounts.authenticate(session=s, token=token, secret=app.settings.secret_key,
-                                                                 policy=policy))
+        auth = await app.db.read(
+            lambda s: accounts.authenticate(
+                session=s, token=token, secret=app.settings.secret_key, policy=policy
+            )
+        )
         if auth is not None:
             if auth.needs_touch:
                 await app.db.write(lambda s: accounts.touch(session=s, sid=auth.session_id))
-            found = Current(user=auth.user, viewer=viewer_of(auth.user), csrf_token=auth.csrf_token, token=token)
+            found = Current(
+                user=auth.user, viewer=viewer_of(auth.user), csrf_token=auth.csrf_token, token=token
+            )
             explicit = conn.headers.get("accept-language") if conn.url.path.startswith("/api/") else None
             i18n.set_locale(i18n.negotiate(explicit) if explicit else auth.user.locale)
     conn.scope["current"] = found

@@ -33,7 +33,9 @@ def seed_demo(settings: Settings) -> list[tuple[str, str, str]]:
     policy = Policy.load(settings.data_dir / "policy.json")
     try:
         if db.read_sync(lambda s: demo.is_empty(session=s)):
-            return db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=settings.data_dir, policy=policy))
+            return db.write_sync(
+                lambda s: demo.seed_demo(session=s, data_dir=settings.data_dir, policy=policy)
+            )
         return list(demo.DEMO_LOGINS)
     finally:
         db.engine.dispose()
@@ -48,20 +50,32 @@ def print_logins(logins: list[tuple[str, str, str]], url: str) -> None:
     sys.stdout.flush()
 
 
-def create_user(settings: Settings, *, username: str, full_name: str, roles: list[str], member_id: int | None,
-                password: str) -> int:
+def create_user(
+    settings: Settings,
+    *,
+    username: str,
+    full_name: str,
+    roles: list[str],
+    member_id: int | None,
+    password: str,
+) -> int:
     db = _database(settings)
     try:
-        data = accounts.UserCreate(username=username, full_name=full_name, password=password, roles=roles,
-                                   member_id=member_id)
+        data = accounts.UserCreate(
+            username=username, full_name=full_name, password=password, roles=roles, member_id=member_id
+        )
         user = db.write_sync(lambda s: accounts.create_user(session=s, data=data, actor_id=None))
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(json.dumps({"error": {"code": "invalid_input", "message": problems}}), file=sys.stderr)
         return 2
     except DomainError as exc:
-        print(json.dumps({"error": {"code": exc.code, "message": exc.message.format(**exc.params)}},
-                         ensure_ascii=False), file=sys.stderr)
+        print(
+            json.dumps(
+                {"error": {"code": exc.code, "message": exc.message.format(**exc.params)}}, ensure_ascii=False
+            ),
+            file=sys.stderr,
+        )
         return 2
     finally:
         db.engine.dispose()

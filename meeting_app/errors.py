@@ -94,7 +94,9 @@ def error_body(exc: DomainError) -> dict[str, Any]:
             error[name] = exc.params[name]
     body: dict[str, Any] = {"error": error}
     if isinstance(exc, ImportFailed):
-        body["rows"] = [{"line": line, "message": translate(message, params)} for line, message, params in exc.rows]
+        body["rows"] = [
+            {"line": line, "message": translate(message, params)} for line, message, params in exc.rows
+        ]
     return body
 
 
@@ -112,7 +114,9 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(error_body(exc), status_code=status)
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(request.url_for("login_page").include_query_params(next=target), status_code=303)
+        return RedirectResponse(
+            request.url_for("login_page").include_query_params(next=target), status_code=303
+        )
     return render_error(request, status, translate(exc.message, exc.params))
 
 
@@ -120,8 +124,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code, message = HTTP_CODES.get(exc.status_code, ("error", N_("Yêu cầu không hợp lệ.")))
     if wants_json(request):
-        return JSONResponse({"error": {"code": code, "message": translate(message)}}, status_code=exc.status_code,
-                            headers=exc.headers)
+        return JSONResponse(
+            {"error": {"code": code, "message": translate(message)}},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
     return render_error(request, exc.status_code, translate(message))
 
 

@@ -36,8 +36,8 @@ def catalog(locale: str) -> Mapping[str, str | tuple[str, ...]]:
     for message in messages:
         if not message.id or not message.string or message.fuzzy:
             continue
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
-        found[key] = message.string
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        found[key] = message.string if isinstance(message.string, str) else tuple(message.string)
     return found
 
 

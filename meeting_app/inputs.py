@@ -50,11 +50,17 @@ def validate(model: type[M], data: dict[str, Any], *, from_json: bytes | None = 
             return model.model_validate_json(from_json)
         return model.model_validate(data, strict=False)
     except ValidationError as exc:
-        fields = [{"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["type"]}
-                  for err in exc.errors()[:20]]
+        fields = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["type"]}
+            for err in exc.errors()[:20]
+        ]
         names = ", ".join(sorted({f["field"] for f in fields}))
-        raise InvalidInput(N_("Dữ liệu không hợp lệ ở các trường: {names}."), code="invalid_fields", names=names,
-                           fields=fields) from exc
+        raise InvalidInput(
+            N_("Dữ liệu không hợp lệ ở các trường: {names}."),
+            code="invalid_fields",
+            names=names,
+            fields=fields,
+        ) from exc
 
 
 async def read_form(request: Request, *, upload_mb: int | None = None) -> FormData:
@@ -62,11 +68,13 @@ async def read_form(request: Request, *, upload_mb: int | None = None) -> FormDa
     if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise UnsupportedType(expected="application/x-www-form-urlencoded, multipart/form-data")
     try:
-        return await request.form(max_files=1 if upload_mb else 0, max_fields=MAX_FORM_FIELDS,
-                                  max_part_size=MAX_FIELD_BYTES)
+        return await request.form(
+            max_files=1 if upload_mb else 0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FIELD_BYTES
+        )
     except (MultiPartException, HTTPException) as exc:
-        raise InvalidInput(N_("Biểu mẫu gửi lên không hợp lệ: quá nhiều trường hoặc trường quá lớn."),
-                           code="bad_form") from exc
+        raise InvalidInput(
+            N_("Biểu mẫu gửi lên không hợp lệ: quá nhiều trường hoặc trường quá lớn."), code="bad_form"
+        ) from exc
 
 
 def form_fields(form: FormData, names: tuple[str, ...]) -> dict[str, Any]:

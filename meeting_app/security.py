@@ -14,9 +14,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from meeting_app import i18n
 from meeting_app.errors import TooLarge
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
@@ -53,7 +55,9 @@ class SecurityHeaders:
 class BodyLimit:
     """Refuses bodies over the limit with 413: at once by Content-Length, or while streaming."""
 
-    def __init__(self, app: ASGIApp, *, default_bytes: int, upload_bytes: int, upload_suffixes: tuple[str, ...]) -> None:
+    def __init__(
+        self, app: ASGIApp, *, default_bytes: int, upload_bytes: int, upload_suffixes: tuple[str, ...]
+    ) -> None:
         self.app = app
         self.default_bytes = default_bytes
         self.upload_bytes = upload_bytes
@@ -94,11 +98,21 @@ class BodyLimit:
 async def _drain_and_refuse(scope: Scope, receive: Receive, send: Send, shown: str) -> None:
     with i18n.use_locale(_anonymous_locale(scope)):
         error = TooLarge(limit=shown)
-        body = json.dumps({"error": {"code": error.code, "message": i18n.translate(error.message, error.params)}},
-                          ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+        body = json.dumps(
+            {"error": {"code": error.code, "message": i18n.translate(error.message, error.params)}},
+            ensure_ascii=False,
+        ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

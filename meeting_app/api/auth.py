@@ -44,9 +44,17 @@ async def do_login(request: Request, username: str, password: str) -> accounts.L
     """Check credentials and issue a fresh session (any session already in the cookie dies)."""
     app = ctx(request)
     old = request.cookies.get(SESSION_COOKIE) or None
-    result = await app.db.write(lambda s: accounts.login(
-        session=s, username=username, password=password, address=client_address(request),
-        secret=app.settings.secret_key, policy=app.settings.session_policy, replaces_token=old))
+    result = await app.db.write(
+        lambda s: accounts.login(
+            session=s,
+            username=username,
+            password=password,
+            address=client_address(request),
+            secret=app.settings.secret_key,
+            policy=app.settings.session_policy,
+            replaces_token=old,
+        )
+    )
     if result is None:
         raise BadCredentials()
     return result
@@ -54,9 +62,15 @@ async def do_login(request: Request, username: str, password: str) -> accounts.L
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
     settings = ctx(request).settings
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
-                        secure=settings.secure_cookies or request.url.scheme == "https",
-                        max_age=int(settings.session_policy.absolute.total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=settings.secure_cookies or request.url.scheme == "https",
+        max_age=int(settings.session_policy.absolute.total_seconds()),
+    )
 
 
 def clear_session_cookie(response: Response) -> None:

@@ -33,9 +33,14 @@ def meeting_detail(session: Session, meeting_id: int, viewer: Viewer, policy: Po
         detail["invitee_member_ids"] = sorted(meetings.invitee_ids(session, meeting_id))
         detail["guest_user_ids"] = sorted(meetings.guest_ids(session, meeting_id))
         detail["total_minutes"] = sum(int(i.get("minutes", 0)) for i in agenda)
-        detail["warnings"] = [{"code": w["code"], "message": translate(w["message"], w["params"]),
-                               **({"agenda_item_id": w["agenda_item_id"]} if "agenda_item_id" in w else {})}
-                              for w in agenda_items.warnings(agenda, meeting)]
+        detail["warnings"] = [
+            {
+                "code": w["code"],
+                "message": translate(w["message"], w["params"]),
+                **({"agenda_item_id": w["agenda_item_id"]} if "agenda_item_id" in w else {}),
+            }
+            for w in agenda_items.warnings(agenda, meeting)
+        ]
     return detail
 
 
@@ -54,7 +59,8 @@ async def create_meeting(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     data = await read_json(request, MeetingCreate)
     meeting = await ctx(request).db.write(
-        lambda s: meetings.create_meeting(session=s, data=data, actor_id=me.viewer.user_id))
+        lambda s: meetings.create_meeting(session=s, data=data, actor_id=me.viewer.user_id)
+    )
     assert meeting.id is not None
     return reply(await _detail(request, meeting.id, me.viewer), 201)
 
@@ -68,16 +74,20 @@ async def update_meeting(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)
     data = await read_json(request, MeetingUpdate)
-    await ctx(request).db.write(lambda s: meetings.update_meeting(session=s, meeting_id=meeting_id, data=data,
-                                                                  actor_id=me.viewer.user_id))
+    await ctx(request).db.write(
+        lambda s: meetings.update_meeting(
+            session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id
+        )
+    )
     return reply(await _detail(request, meeting_id, me.viewer))
 
 
 async def publish(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)
-    await ctx(request).db.write(lambda s: meetings.publish(session=s, meeting_id=meeting_id,
-                                                           actor_id=me.viewer.user_id))
+    await ctx(request).db.write(
+        lambda s: meetings.publish(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
+    )
     return reply(await _detail(request, meeting_id, me.viewer))
 
 
@@ -90,8 +100,11 @@ async def add_agenda_item(request: Request) -> Response:
     meeting_id = ident(request)
     data = await read_json(request, AgendaItemCreate)
     policy = ctx(request).policy
-    item = await ctx(request).db.write(lambda s: agenda_items.add_item(
-        session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id, policy=policy))
+    item = await ctx(request).db.write(
+        lambda s: agenda_items.add_item(
+            session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id, policy=policy
+        )
+    )
     assert item.id is not None
     return reply(_item_of(await _detail(request, meeting_id, me.viewer), item.id), 201)
 
@@ -99,8 +112,9 @@ async def add_agenda_item(request: Request) -> Response:
 async def get_agenda_item(request: Request) -> Response:
     me = await api_user(request)
     agenda_item_id = ident(request)
-    item = await ctx(request).db.read(lambda s: agenda_items.get_agenda_item(
-        session=s, agenda_item_id=agenda_item_id, viewer=me.viewer))
+    item = await ctx(request).db.read(
+        lambda s: agenda_items.get_agenda_item(session=s, agenda_item_id=agenda_item_id, viewer=me.viewer)
+    )
     return reply(_item_of(await _detail(request, item.meeting_id, me.viewer), agenda_item_id))
 
 
@@ -108,8 +122,11 @@ async def update_agenda_item(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     agenda_item_id = ident(request)
     data = await read_json(request, AgendaItemUpdate)
-    item = await ctx(request).db.write(lambda s: agenda_items.update_item(
-        session=s, agenda_item_id=agenda_item_id, data=data, actor_id=me.viewer.user_id))
+    item = await ctx(request).db.write(
+        lambda s: agenda_items.update_item(
+            session=s, agenda_item_id=agenda_item_id, data=data, actor_id=me.viewer.user_id
+        )
+    )
     return reply(_item_of(await _detail(request, item.meeting_id, me.viewer), agenda_item_id))
 
 
@@ -118,8 +135,11 @@ async def remove_agenda_item(request: Request) -> Response:
     agenda_item_id = ident(request)
     reason = request.query_params.get("reason")
     policy = ctx(request).policy
-    await ctx(request).db.write(lambda s: agenda_items.remove_item(
-        session=s, agenda_item_id=agenda_item_id, reason=reason, actor_id=me.viewer.user_id, policy=policy))
+    await ctx(request).db.write(
+        lambda s: agenda_items.remove_item(
+            session=s, agenda_item_id=agenda_item_id, reason=reason, actor_id=me.viewer.user_id, policy=policy
+        )
+    )
     return Response(status_code=204)
 
 
@@ -127,8 +147,11 @@ async def reorder(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)
     data = await read_json(request, AgendaOrder)
-    await ctx(request).db.write(lambda s: agenda_items.reorder(session=s, meeting_id=meeting_id, data=data,
-                                                               actor_id=me.viewer.user_id))
+    await ctx(request).db.write(
+        lambda s: agenda_items.reorder(
+            session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id
+        )
+    )
     return reply(await _detail(request, meeting_id, me.viewer))
 
 

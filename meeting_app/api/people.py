@@ -21,7 +21,9 @@ MEMBER_WRITERS = ("secretariat", "admin")
 
 async def list_users(request: Request) -> Response:
     await api_user(request, "admin")
-    users = await ctx(request).db.read(lambda s: list(s.exec(select(User).order_by(col(User.username))).all()))
+    users = await ctx(request).db.read(
+        lambda s: list(s.exec(select(User).order_by(col(User.username))).all())
+    )
     return listing([accounts.public_user(u) for u in users])
 
 
@@ -29,7 +31,8 @@ async def create_user(request: Request) -> Response:
     me = await api_user(request, "admin")
     data = await read_json(request, UserCreate)
     user = await ctx(request).db.write(
-        lambda s: accounts.create_user(session=s, data=data, actor_id=me.viewer.user_id))
+        lambda s: accounts.create_user(session=s, data=data, actor_id=me.viewer.user_id)
+    )
     return reply(accounts.public_user(user), 201)
 
 
@@ -47,7 +50,8 @@ async def update_user(request: Request) -> Response:
     user_id = ident(request)
     data = await read_json(request, UserUpdate)
     user = await ctx(request).db.write(
-        lambda s: accounts.update_user(session=s, user_id=user_id, data=data, actor_id=me.viewer.user_id))
+        lambda s: accounts.update_user(session=s, user_id=user_id, data=data, actor_id=me.viewer.user_id)
+    )
     return reply(accounts.public_user(user))
 
 
@@ -61,7 +65,8 @@ async def create_member(request: Request) -> Response:
     me = await api_user(request, *MEMBER_WRITERS)
     data = await read_json(request, MemberCreate)
     member = await ctx(request).db.write(
-        lambda s: members.create_member(session=s, data=data, actor_id=me.viewer.user_id))
+        lambda s: members.create_member(session=s, data=data, actor_id=me.viewer.user_id)
+    )
     return reply(members.public_member(member), 201)
 
 
@@ -77,7 +82,8 @@ async def update_member(request: Request) -> Response:
     member_id = ident(request)
     data = await read_json(request, MemberUpdate)
     member = await ctx(request).db.write(
-        lambda s: members.update_member(session=s, member_id=member_id, data=data, actor_id=me.viewer.user_id))
+        lambda s: members.update_member(session=s, member_id=member_id, data=data, actor_id=me.viewer.user_id)
+    )
     return reply(members.public_member(member))
 
 

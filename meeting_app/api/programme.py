@@ -10,7 +10,12 @@ from starlette.routing import Route
 
 from agenda import programme, programme_import
 from agenda.errors import InvalidInput
-from agenda.programme import PostponementCreate, PostponementDecision, ProgrammeItemCreate, ProgrammeItemUpdate
+from agenda.programme import (
+    PostponementCreate,
+    PostponementDecision,
+    ProgrammeItemCreate,
+    ProgrammeItemUpdate,
+)
 from agenda.text import N_
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.auth import api_user
@@ -37,7 +42,14 @@ async def list_items(request: Request) -> Response:
     policy = ctx(request).policy
 
     def load(s: Session) -> list[dict[str, object]]:
-        items = programme.list_items(session=s, **filters)
+        items = programme.list_items(
+            session=s,
+            month=filters["month"],
+            agency=filters["agency"],
+            kind=filters["kind"],
+            status=filters["status"],
+            q=filters["q"],
+        )
         return programme.public_items(session=s, items=items, policy=policy)
 
     return listing(await ctx(request).db.read(load))
@@ -49,8 +61,9 @@ async def _one(request: Request, item_id: int) -> dict[str, object]:
     def load(s: Session) -> dict[str, object]:
         item = programme.get_item(session=s, item_id=item_id)
         found = programme.public_items(session=s, items=[item], policy=policy)[0]
-        found["postponements"] = [programme.public_postponement(p)
-                                  for p in programme.list_postponements(session=s, item_id=item_id)]
+        found["postponements"] = [
+            programme.public_postponement(p) for p in programme.list_postponements(session=s, item_id=item_id)
+        ]
         return found
 
     return await ctx(request).db.read(load)
@@ -60,7 +73,8 @@ async def create_item(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     data = await read_json(request, ProgrammeItemCreate)
     item = await ctx(request).db.write(
-        lambda s: programme.create_item(session=s, data=data, actor_id=me.viewer.user_id))
+        lambda s: programme.create_item(session=s, data=data, actor_id=me.viewer.user_id)
+    )
     assert item.id is not None
     return reply(await _one(request, item.id), 201)
 
@@ -75,8 +89,11 @@ async def update_item(request: Request) -> Response:
     item_id = ident(request)
     data = await read_json(request, ProgrammeItemUpdate)
     policy = ctx(request).policy
-    await ctx(request).db.write(lambda s: programme.update_item(session=s, item_id=item_id, data=data,
-                                                                actor_id=me.viewer.user_id, policy=policy))
+    await ctx(request).db.write(
+        lambda s: programme.update_item(
+            session=s, item_id=item_id, data=data, actor_id=me.viewer.user_id, policy=policy
+        )
+    )
     return reply(await _one(request, item_id))
 
 
@@ -96,7 +113,8 @@ async def import_items(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     raw = await read_upload(request)
     items = await ctx(request).db.write(
-        lambda s: programme_import.import_csv(session=s, raw=raw, actor_id=me.viewer.user_id))
+        lambda s: programme_import.import_csv(session=s, raw=raw, actor_id=me.viewer.user_id)
+    )
     return reply({"imported": len(items), "ids": [i.id for i in items]})
 
 
@@ -104,8 +122,11 @@ async def request_postponement(request: Request) -> Response:
     me = await api_user(request, "secretariat", "member")
     item_id = ident(request)
     data = await read_json(request, PostponementCreate)
-    found = await ctx(request).db.write(lambda s: programme.request_postponement(
-        session=s, item_id=item_id, data=data, actor_id=me.viewer.user_id))
+    found = await ctx(request).db.write(
+        lambda s: programme.request_postponement(
+            session=s, item_id=item_id, data=data, actor_id=me.viewer.user_id
+        )
+    )
     return reply(programme.public_postponement(found), 201)
 
 
@@ -121,8 +142,11 @@ async def decide_postponement(request: Request) -> Response:
     postponement_id = ident(request)
     data = await read_json(request, PostponementDecision)
     policy = ctx(request).policy
-    found = await ctx(request).db.write(lambda s: programme.decide_postponement(
-        session=s, postponement_id=postponement_id, data=data, actor_id=me.viewer.user_id, policy=policy))
+    found = await ctx(request).db.write(
+        lambda s: programme.decide_postponement(
+            session=s, postponement_id=postponement_id, data=data, actor_id=me.viewer.user_id, policy=policy
+        )
+    )
     return reply(programme.public_postponement(found))
 
 
