@@ -6,6 +6,7 @@ document kinds a dossier holds.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -13,7 +14,14 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from agenda import event_kinds as k
+from agenda import events
 from agenda.clock import utcnow
+from agenda.errors import InvalidInput, NotFound, RuleBroken
+from agenda.policy import DOCUMENT_KINDS
+from agenda.text import N_
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 class Document(SQLModel, table=True):
@@ -55,3 +63,66 @@ def present_kinds(*, session: Session, programme_item_ids: Iterable[int]) -> dic
     for item_id, kind in rows:
         found[item_id].add(kind)
     return found
+
+
+def add_document(
+    *,
+    session: Session,
+    programme_item_id: int,
+    kind: str,
+    title: str,
+    sha256: str,
+    pages: int,
+    size: int,
+    note: str,
+    actor_id: int | None,
+) -> tuple[Document, DocumentVersion]:
+    """Add a document with its first version to an item's dossier and log `document.added`.
+
+    The caller has already stored the original under its sha256 and counted its pages.
+    """
+    from agenda.programme import ProgrammeItem  # programme imports this module
+
+    if session.get(ProgrammeItem, programme_item_id) is None:
+        raise NotFound()
+    if kind not in DOCUMENT_KINDS:
+        raise RuleBroken(
+            N_("Loại tài liệu không hợp lệ ({kinds})."),
+            code="unknown_document_kind",
+            kinds=", ".join(DOCUMENT_KINDS),
+        )
+    title = title.strip()
+    if not title or len(title) > 500:
+        raise RuleBroken(N_("Tên tài liệu thiếu hoặc quá dài."), code="bad_title")
+    if not SHA256_RE.match(sha256) or pages < 1 or size < 1:
+        raise InvalidInput(N_("Tệp tài liệu không hợp lệ."), code="bad_file")
+    note = note.strip()[:2000]
+    document = Document(programme_item_id=programme_item_id, kind=kind, title=title)
+    session.add(document)
+    session.flush()
+    assert document.id is not None
+    version = DocumentVersion(
+        document_id=document.id,
+        version=1,
+        sha256=sha256,
+        pages=pages,
+        size=size,
+        note=note,
+        uploaded_by=actor_id,
+    )
+    session.add(version)
+    session.flush()
+    events.append(
+        session,
+        k.DocumentAdded(
+            document_id=document.id,
+            programme_item_id=programme_item_id,
+            doc_kind=kind,
+            title=title,
+            version=1,
+            pages=pages,
+            sha256=sha256,
+        ),
+        actor_id=actor_id,
+    )
+    return document, version

@@ -201,3 +201,25 @@ class AgendaChanged(EventData):
     changes: dict[str, Any] = field(default_factory=dict)
     readiness_override: bool = False
     reason: str | None = None
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class DocumentAdded(EventData):
+    """A new document (its first version) joined a programme item's dossier.
+
+    `doc_kind` is the document kind (submission, draft, appraisal, synthesis, annex, other);
+    `sha256` names the stored original.
+    """
+
+    kind = "document.added"
+    document_id: int
+    programme_item_id: int
+    doc_kind: str
+    title: str
+    version: int
+    pages: int
+    sha256: str

@@ -1,0 +1,102 @@
+# eCabinet developer entry points. `make run` serves the demo; `make test` is what CI runs (.ci/run).
+
+SHELL := /bin/sh
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_HOST := 127.0.0.1
+PG_PORT := 5432
+PG_TEST_URL := postgresql://postgres@$(PG_HOST):$(PG_PORT)/test
+DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+
+.PHONY: venv install system-deps pg node-deps run lint typecheck test bench clean distclean
+
+# The virtualenv with the project and its dev tools; re-installed only when pyproject.toml changes.
+venv install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "venv: Python >= 3.11 is required (PYTHON=$(PYTHON))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Debian packages the browser tests and the demo papers need; skipped when already present.
+system-deps:
+	@if [ -x /usr/bin/chromium ] && [ -f $(DEJAVU) ]; then \
+		echo "system-deps: chromium and DejaVu fonts are present"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "system-deps: NOTE not root, skipping. Install them with:"; \
+		echo "  sudo apt-get update && sudo apt-get install -y chromium chromium-driver fonts-dejavu-core"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "system-deps: NOTE no apt-get; install Chromium, its driver and the DejaVu fonts by hand"; \
+	else \
+		apt-get update && apt-get install -y chromium chromium-driver fonts-dejavu-core; \
+	fi
+
+# PostgreSQL on 127.0.0.1:5432 for the PostgreSQL half of the suite; started if installed but down.
+pg:
+	@if pg_isready -q -h $(PG_HOST) -p $(PG_PORT) 2>/dev/null; then \
+		echo "pg: PostgreSQL answers on $(PG_HOST):$(PG_PORT)"; \
+	elif command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -n 1) main start \
+			|| echo "pg: NOTE could not start PostgreSQL"; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h $(PG_HOST) -p $(PG_PORT) && break; sleep 1; done; \
+	else \
+		echo "pg: NOTE PostgreSQL is not installed; the PostgreSQL tests will be skipped"; \
+	fi
+
+# JavaScript dependencies pinned in package.json (pdf.js and friends); a no-op until it exists.
+ifneq ($(wildcard package.json),)
+node-deps: node_modules/.installed
+
+node_modules/.installed: package.json $(wildcard package-lock.json)
+	if [ -f package-lock.json ]; then npm ci; else npm install; fi
+	touch $@
+else
+node-deps:
+	@echo "node-deps: no package.json, nothing to install"
+endif
+
+# Serve the demo on http://127.0.0.1:8000: migrates, seeds an empty database, prints the logins.
+run: venv node-deps
+	$(BIN)/python run.py serve --demo
+
+# Lint and formatting, configured in pyproject.toml.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy --strict over agenda, meeting_app and tests (configured in pyproject.toml).
+typecheck: venv
+	$(BIN)/mypy
+
+# Everything CI runs: lint, types, then the suite with branch coverage, on PostgreSQL too when it answers.
+test: venv system-deps node-deps pg
+	@$(MAKE) --no-print-directory lint typecheck
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "test: TEST_DATABASE_URL is set by the caller"; \
+		$(BIN)/python -m pytest --cov --cov-report=term; \
+	elif pg_isready -q -h $(PG_HOST) -p $(PG_PORT) 2>/dev/null; then \
+		echo "test: PostgreSQL answers; TEST_DATABASE_URL=$(PG_TEST_URL)"; \
+		TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest --cov --cov-report=term; \
+	else \
+		echo "test: PostgreSQL does not answer; TEST_DATABASE_URL is unset, the PostgreSQL tests are skipped"; \
+		$(BIN)/python -m pytest --cov --cov-report=term; \
+	fi
+
+# The performance scripts in bench/; each prints its figures (tests never time anything).
+bench: venv
+	@found=; for script in bench/*.py; do \
+		[ -f "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
+	done; [ -n "$$found" ] || echo "bench: no scripts in bench/ yet"
+
+# Caches, coverage and build output; keeps .venv, node_modules and var/ (the local data).
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml htmlcov build dist test-output
+	find . -path ./.venv -prune -o -path ./node_modules -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# clean, plus the virtualenv, node_modules and the package metadata.
+distclean: clean
+	rm -rf $(VENV) node_modules *.egg-info

@@ -1,0 +1,758 @@
+"""Demo data: an invented Government, its accounts, the work programme, dossiers and two meetings.
+
+`seed_demo` fills an EMPTY database through the domain functions only, so every change
+appends its event exactly as in real use. The caller checks `is_empty`, runs the seed in one
+write transaction and commits. The PDFs are written under DATA_DIR before the commit; if the
+transaction rolls back they stay behind as unreferenced, content-addressed files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import tempfile
+import tomllib
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from fontTools import subset  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from sqlmodel import Session, select
+
+from agenda import agenda_items, meetings, programme, programme_import
+from agenda.accounts import User, UserCreate, create_user
+from agenda.agenda_items import AgendaItemCreate
+from agenda.clock import LOCAL_TZ
+from agenda.documents import add_document
+from agenda.meetings import Meeting, MeetingCreate
+from agenda.members import Member, MemberCreate, create_member
+from agenda.policy import Policy
+from agenda.programme import ProgrammeItem, ProgrammeItemCreate
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_CSV = DEMO_DATA / "work-programme.csv"
+PLACE = "Phòng họp A, Trụ sở Chính phủ, 1 Hoàng Hoa Thám, Hà Nội"
+
+ADMIN_PASSWORD = "demo-admin-2026"
+SECRETARIAT_PASSWORD = "demo-thuky-2026"
+CHAIR_PASSWORD = "demo-chutoa-2026"
+MEMBER_PASSWORD = "demo-member-2026"
+ASSISTANT_PASSWORD = "demo-troly-2026"
+GUEST_PASSWORD = "demo-khach-2026"
+OBSERVER_PASSWORD = "demo-manhinh-2026"
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One seat in the demo Government. The names are invented; the titles are real."""
+
+    username: str
+    full_name: str
+    title: str
+    agency: str
+    abbr: str  # used in document numbers, e.g. 215/TTr-BTC
+    signer: str  # the title above the signature
+
+
+def _minister(username: str, full_name: str, ministry: str, abbr: str) -> Seat:
+    return Seat(username, full_name, f"Bộ trưởng {ministry}", ministry, abbr, "BỘ TRƯỞNG")
+
+
+# In order of precedence (DESIGN.md, demo/README.md).
+GOVERNMENT: tuple[Seat, ...] = (
+    Seat("chutoa", "Tạ Quang Khải", "Thủ tướng Chính phủ", "Chính phủ", "TTg", "THỦ TƯỚNG"),
+    Seat(
+        "pttg.thuongtruc", "Đinh Thị Thu Hà", "Phó Thủ tướng Thường trực", "Chính phủ", "TTg", "PHÓ THỦ TƯỚNG"
+    ),
+    Seat("pttg.tuan", "Lạc Minh Tuấn", "Phó Thủ tướng", "Chính phủ", "TTg", "PHÓ THỦ TƯỚNG"),
+    Seat("pttg.hien", "Kiều Văn Hiển", "Phó Thủ tướng", "Chính phủ", "TTg", "PHÓ THỦ TƯỚNG"),
+    Seat("pttg.binh", "Mai Thanh Bình", "Phó Thủ tướng", "Chính phủ", "TTg", "PHÓ THỦ TƯỚNG"),
+    _minister("bt.quocphong", "Quách Đình Phong", "Bộ Quốc phòng", "BQP"),
+    _minister("bt.congan", "Thái Bảo Long", "Bộ Công an", "BCA"),
+    _minister("bt.ngoaigiao", "Cao Ngọc Diệp", "Bộ Ngoại giao", "BNG"),
+    _minister("bt.noivu", "La Thị Huyền Trang", "Bộ Nội vụ", "BNV"),
+    _minister("bt.tuphap", "Âu Dương Khánh", "Bộ Tư pháp", "BTP"),
+    _minister("bt.khdt", "Ninh Văn Thành", "Bộ Kế hoạch và Đầu tư", "BKHĐT"),
+    _minister("bt.taichinh", "Tôn Nữ Minh Châu", "Bộ Tài chính", "BTC"),
+    _minister("bt.congthuong", "Phùng Gia Hưng", "Bộ Công Thương", "BCT"),
+    _minister("bt.nnptnt", "Lò Văn Sinh", "Bộ Nông nghiệp và Phát triển nông thôn", "BNNPTNT"),
+    _minister("bt.gtvt", "Chu Đức Toàn", "Bộ Giao thông vận tải", "BGTVT"),
+    _minister("bt.xaydung", "Hà Quốc Việt", "Bộ Xây dựng", "BXD"),
+    _minister("bt.tnmt", "Diệp Thanh Tùng", "Bộ Tài nguyên và Môi trường", "BTNMT"),
+    _minister("bt.tttt", "Trương Khánh Linh", "Bộ Thông tin và Truyền thông", "BTTTT"),
+    _minister("bt.ldtbxh", "Bạch Thị Ngọc Lan", "Bộ Lao động - Thương binh và Xã hội", "BLĐTBXH"),
+    _minister("bt.vhttdl", "Vi Hoàng Sơn", "Bộ Văn hóa, Thể thao và Du lịch", "BVHTTDL"),
+    _minister("bt.khcn", "Giang Minh Khoa", "Bộ Khoa học và Công nghệ", "BKHCN"),
+    _minister("bt.gddt", "Khúc Thị Thanh Nhàn", "Bộ Giáo dục và Đào tạo", "BGDĐT"),
+    _minister("bt.yte", "Tăng Hữu Phúc", "Bộ Y tế", "BYT"),
+    Seat(
+        "bt.dantoc",
+        "Lù Văn Chiến",
+        "Bộ trưởng, Chủ nhiệm Ủy ban Dân tộc",
+        "Ủy ban Dân tộc",
+        "UBDT",
+        "BỘ TRƯỞNG, CHỦ NHIỆM",
+    ),
+    Seat(
+        "thongdoc",
+        "Văn Thị Bích Ngọc",
+        "Thống đốc Ngân hàng Nhà nước Việt Nam",
+        "Ngân hàng Nhà nước Việt Nam",
+        "NHNN",
+        "THỐNG ĐỐC",
+    ),
+    Seat(
+        "tongthanhtra",
+        "Tiêu Đức Hạnh",
+        "Tổng Thanh tra Chính phủ",
+        "Thanh tra Chính phủ",
+        "TTCP",
+        "TỔNG THANH TRA",
+    ),
+    Seat(
+        "bt.vpcp",
+        "Mạc Quang Vinh",
+        "Bộ trưởng, Chủ nhiệm Văn phòng Chính phủ",
+        "Văn phòng Chính phủ",
+        "VPCP",
+        "BỘ TRƯỞNG, CHỦ NHIỆM",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    """One demo login; `seat` names the member (by seat username) the account is linked to."""
+
+    username: str
+    full_name: str
+    roles: tuple[str, ...]
+    password: str
+    seat: str | None = None
+    note: str = ""
+
+
+# admin first, then the secretariat: they create everything else.
+ACCOUNTS: tuple[Account, ...] = (
+    Account("admin", "Quản trị hệ thống", ("admin",), ADMIN_PASSWORD),
+    Account(
+        "thuky", "Phan Ngọc Ánh (Vụ Tổng hợp – Văn phòng Chính phủ)", ("secretariat",), SECRETARIAT_PASSWORD
+    ),
+    Account(
+        "chutoa", GOVERNMENT[0].full_name, ("chair", "member"), CHAIR_PASSWORD, "chutoa", GOVERNMENT[0].title
+    ),
+    *(
+        Account(s.username, s.full_name, ("member",), MEMBER_PASSWORD, s.username, s.title)
+        for s in GOVERNMENT[1:]
+    ),
+    Account(
+        "troly.taichinh",
+        "Nghiêm Minh Quân",
+        ("assistant",),
+        ASSISTANT_PASSWORD,
+        "bt.taichinh",
+        "trợ lý Bộ trưởng Bộ Tài chính",
+    ),
+    Account("khach", "Tống Minh Đức", ("guest",), GUEST_PASSWORD, note="khách mời phiên họp thường kỳ"),
+    Account("manhinh", "Màn hình Phòng họp A", ("observer",), OBSERVER_PASSWORD, note="màn hình phòng họp"),
+)
+# (username, password, roles – who) for printing; the same whether or not this run seeded.
+DEMO_LOGINS: tuple[tuple[str, str, str], ...] = tuple(
+    (a.username, a.password, f"{', '.join(a.roles)} – {a.note or a.full_name}") for a in ACCOUNTS
+)
+
+# The dossier of each programme item that has one: a third of the items have none yet. Items
+# whose dossier meets the policy's readiness rule become `ready`, the others `submitted`; with
+# the default rules, 18 are ready and 9 are not (mostly a missing appraisal).
+DOSSIERS: dict[str, tuple[str, ...]] = {
+    "L-2026-01": ("submission", "draft", "synthesis", "annex"),  # no appraisal yet
+    "L-2026-02": ("submission", "draft", "appraisal", "synthesis"),
+    "L-2026-03": ("submission", "draft"),
+    "ND-2026-01": ("submission", "draft", "appraisal"),
+    "ND-2026-02": ("submission", "draft", "appraisal", "annex"),
+    "ND-2026-03": ("submission", "draft", "appraisal"),
+    "ND-2026-04": ("submission", "draft"),  # no appraisal yet
+    "NQ-2026-01": ("submission", "draft", "annex"),
+    "BC-2026-11": ("submission", "annex"),
+    "BC-2026-21": ("submission",),
+    "BC-2026-23": ("submission",),
+    "DA-2026-01": ("submission", "draft"),
+    "K-2026-01": ("submission",),
+    "L-2026-05": ("submission", "draft", "appraisal", "synthesis"),
+    "L-2026-06": ("submission", "draft", "synthesis"),
+    "L-2026-07": ("submission",),
+    "PL-2026-01": ("submission", "draft", "appraisal", "synthesis"),
+    "ND-2026-05": ("submission", "draft", "appraisal"),
+    "ND-2026-06": ("submission", "draft"),
+    "NQ-2026-02": ("submission", "draft"),
+    "BC-2026-24": ("submission",),
+    "BC-2026-25": ("submission",),
+    "BC-2026-27": ("submission", "annex"),
+    "DA-2026-02": ("draft",),
+    "L-2026-09": ("submission", "draft"),
+    "ND-2026-08": ("submission",),
+    "DA-2026-03": ("submission", "draft"),
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One agenda line of a demo meeting: a programme item (by code) or a procedural title."""
+
+    minutes: int
+    code: str | None = None
+    title: str | None = None
+    consent: bool = False
+    restricted: bool = False
+    override_reason: str | None = None
+
+
+REGULAR_AGENDA = (
+    Slot(5, title="Khai mạc, thông qua chương trình phiên họp"),
+    Slot(5, "BC-2026-21", consent=True),
+    Slot(5, "K-2026-01", consent=True),
+    Slot(60, "BC-2026-11"),
+    Slot(45, "NQ-2026-01"),
+    Slot(20, "BC-2026-23"),
+    Slot(30, "ND-2026-01", restricted=True),
+    Slot(30, "DA-2026-01"),
+    Slot(15, title="Thủ tướng Chính phủ kết luận, bế mạc phiên họp"),
+)
+THEMATIC_AGENDA = (
+    Slot(60, "L-2026-05"),
+    Slot(45, "PL-2026-01"),
+    Slot(
+        60,
+        "L-2026-06",
+        override_reason="Thủ tướng đồng ý đưa vào phiên họp; Bộ Tư pháp gửi báo cáo thẩm định "
+        "trước phiên họp.",
+    ),
+)
+# The audience of the restricted (security) item: the PM, the Deputy PMs and three ministers.
+SECURITY_AUDIENCE = (
+    "chutoa",
+    "pttg.thuongtruc",
+    "pttg.tuan",
+    "pttg.hien",
+    "pttg.binh",
+    "bt.quocphong",
+    "bt.congan",
+    "bt.ngoaigiao",
+)
+
+
+def is_empty(*, session: Session) -> bool:
+    """True when no account exists yet: the only state in which the demo may be seeded."""
+    return session.exec(select(User.id).limit(1)).first() is None
+
+
+def seed_demo(*, session: Session, data_dir: Path, policy: Policy) -> list[tuple[str, str, str]]:
+    """Seed the demo into an empty database; return (username, password, role) for printing.
+
+    The papers are rendered in a worker thread while the accounts are created: hashing the
+    passwords (argon2, outside the GIL) and drawing the PDFs then share the machine's cores.
+    """
+    find_font()  # fail before anything is written when the font is missing
+    raw = DEMO_CSV.read_bytes()
+    rows = [row for _, row in programme_import.parse_csv(raw)[0]]
+    seed = _Seed(session=session, policy=policy)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-papers") as pool:
+        papers = pool.submit(render_papers, rows)
+        seats = seed.people()
+        items = seed.programme(raw, papers.result(), data_dir)
+    seed.meetings(seats, items)
+    return list(DEMO_LOGINS)
+
+
+@dataclass
+class _Seed:
+    session: Session
+    policy: Policy
+    admin_id: int | None = None
+    actor_id: int | None = None  # the secretariat, who does everything but the accounts
+
+    def account(self, spec: Account, seats: dict[str, Member] | None = None) -> User:
+        member = (seats or {}).get(spec.seat or "")
+        data = UserCreate(
+            username=spec.username,
+            full_name=spec.full_name,
+            password=spec.password,
+            roles=list(spec.roles),
+            member_id=member.id if member else None,
+        )
+        return create_user(session=self.session, data=data, actor_id=self.admin_id)
+
+    def people(self) -> dict[str, Member]:
+        """The accounts and the Government; returns the members by the username of their seat."""
+        specs = iter(ACCOUNTS)
+        self.admin_id = self.account(next(specs)).id  # admin
+        self.actor_id = self.account(next(specs)).id  # thuky
+        seats: dict[str, Member] = {}
+        for precedence, seat in enumerate(GOVERNMENT, start=1):
+            data = MemberCreate(
+                full_name=seat.full_name,
+                title=seat.title,
+                agency=seat.agency,
+                precedence=precedence,
+                votes=True,
+            )
+            seats[seat.username] = create_member(session=self.session, data=data, actor_id=self.actor_id)
+        for spec in specs:
+            self.account(spec, seats)
+        return seats
+
+    def programme(self, raw: bytes, papers: list[Paper], data_dir: Path) -> dict[str, ProgrammeItem]:
+        """Import the work programme, file the dossiers and move each item to its status."""
+        items = programme_import.import_csv(session=self.session, raw=raw, actor_id=self.actor_id)
+        by_code = {item.code: item for item in items}
+        for paper in papers:
+            add_document(
+                session=self.session,
+                programme_item_id=_id(by_code[paper.item.code]),
+                kind=paper.kind,
+                title=paper.title,
+                sha256=store_original(data_dir, paper.pdf),
+                pages=paper.pages,
+                size=len(paper.pdf),
+                note="Bản gửi kèm hồ sơ trình Chính phủ (dữ liệu minh họa).",
+                actor_id=self.actor_id,
+            )
+        for code in DOSSIERS:
+            self.move(by_code[code], "submitted")
+            if not programme.readiness(session=self.session, item=by_code[code], policy=self.policy):
+                self.move(by_code[code], "ready")
+        return by_code
+
+    def move(self, item: ProgrammeItem, status: str) -> None:
+        programme.change_status(
+            session=self.session, item=item, new=status, actor_id=self.actor_id, policy=self.policy
+        )
+
+    def meetings(self, seats: dict[str, Member], items: dict[str, ProgrammeItem]) -> None:
+        """The regular session of the programme's first month (published) and a draft thematic one."""
+        first = min(item.planned_month for item in items.values())
+        guest = self.session.exec(select(User).where(User.username == "khach")).one()
+        regular = self.meeting(
+            seats["chutoa"],
+            "regular",
+            first,
+            f"Phiên họp Chính phủ thường kỳ tháng {_month_label(first)}",
+            guests=[_id(guest)],
+        )
+        audience = [_id(seats[name]) for name in SECURITY_AUDIENCE]
+        self.agenda(regular, REGULAR_AGENDA, items, seats["chutoa"], audience)
+        meetings.publish(session=self.session, meeting_id=_id(regular), actor_id=self.actor_id)
+        following = _next_month(first)
+        title = f"Phiên họp Chính phủ chuyên đề xây dựng pháp luật tháng {_month_label(following)}"
+        thematic = self.meeting(seats["chutoa"], "thematic", following, title)
+        self.agenda(thematic, THEMATIC_AGENDA, items, seats["chutoa"], [])
+
+    def meeting(
+        self, chair: Member, kind: str, month: str, title: str, guests: list[int] | None = None
+    ) -> Meeting:
+        """A four-hour meeting at 08:00 on the first Thursday of `month`, all voting members invited."""
+        day = _first_thursday(month)
+        data = MeetingCreate(
+            title=title,
+            kind=kind,
+            starts_at=datetime(day.year, day.month, day.day, 8, 0, tzinfo=LOCAL_TZ),
+            duration_minutes=240,
+            place=PLACE,
+            chair_member_id=_id(chair),
+            guest_user_ids=guests,
+        )
+        return meetings.create_meeting(session=self.session, data=data, actor_id=self.actor_id)
+
+    def agenda(
+        self,
+        meeting: Meeting,
+        slots: Sequence[Slot],
+        items: dict[str, ProgrammeItem],
+        chair: Member,
+        audience: list[int],
+    ) -> None:
+        presenters = {seat.agency: seat.title for seat in GOVERNMENT}
+        for slot in slots:
+            source = items[slot.code] if slot.code else None
+            reason = slot.override_reason
+            if (
+                source is not None
+                and reason is None
+                and programme.readiness(session=self.session, item=source, policy=self.policy)
+            ):
+                reason = "Dữ liệu minh họa: quy định về hồ sơ của đơn vị khác với mặc định."
+            data = AgendaItemCreate(
+                programme_item_id=source.id if source else None,
+                title=slot.title,
+                minutes=slot.minutes,
+                presenter=presenters[source.lead_agency] if source else chair.title,
+                restricted_member_ids=audience if slot.restricted else None,
+                consent=slot.consent,
+                override_readiness=reason is not None,
+                reason=reason,
+            )
+            agenda_items.add_item(
+                session=self.session,
+                meeting_id=_id(meeting),
+                data=data,
+                actor_id=self.actor_id,
+                policy=self.policy,
+            )
+
+
+def _id(row: Member | User | ProgrammeItem | Meeting) -> int:
+    assert row.id is not None
+    return row.id
+
+
+def _month_label(month: str) -> str:
+    return f"{int(month[5:7])}/{month[:4]}"
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+
+
+def _first_thursday(month: str) -> date:
+    first = date(int(month[:4]), int(month[5:7]), 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7)
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def store_original(data_dir: Path, data: bytes) -> str:
+    """Store a PDF under DATA_DIR/originals/<sha[:2]>/<sha>.pdf (named by content) and return the sha256."""
+    sha = hashlib.sha256(data).hexdigest()
+    folder = data_dir / "originals" / sha[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{sha}.pdf"
+    if not target.exists():
+        partial = folder / f".{sha}.{os.getpid()}.part"
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    return sha
+
+
+# --- fonts --------------------------------------------------------------------------------------
+
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),  # Debian, Ubuntu (fonts-dejavu-core)
+    Path("/usr/share/fonts/dejavu"),  # Fedora, Arch
+    Path("/usr/share/fonts/TTF"),
+    Path("/usr/local/share/fonts"),
+    Path("/opt/homebrew/share/fonts"),
+    Path.home() / "Library" / "Fonts",
+)
+# Latin, Vietnamese (Latin Extended Additional) and punctuation: all the demo papers use.
+_UNICODES = [*range(0x20, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070)]
+
+
+def find_font(name: str = "DejaVuSans.ttf") -> Path:
+    """The path of a TrueType font shipped by the system, or a clear error naming the package."""
+    for folder in FONT_DIRS:
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(
+        f"Font {name} not found in {', '.join(str(d) for d in FONT_DIRS)}. "
+        "Install it (Debian/Ubuntu: apt-get install fonts-dejavu-core) to generate the demo papers."
+    )
+
+
+@cache
+def subset_fonts() -> tuple[bytes, bytes]:
+    """DejaVu Sans regular and bold cut down to Vietnamese (TrueType bytes), once per process.
+
+    Loading the full font costs fpdf2 about 50 ms per PDF; the subset makes the whole seed fast.
+    The bold face falls back to the regular one when it is not installed.
+    """
+    regular = find_font()
+    try:
+        bold = find_font("DejaVuSans-Bold.ttf")
+    except FileNotFoundError:
+        bold = regular
+    made: list[bytes] = []
+    for source in (regular, bold):
+        options = subset.Options()
+        options.hinting = False
+        options.drop_tables += ["FFTM"]
+        with TTFont(str(source), recalcTimestamp=False) as font:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=_UNICODES)
+            subsetter.subset(font)
+            buffer = io.BytesIO()
+            font.save(buffer)
+        made.append(buffer.getvalue())
+    return made[0], made[1]
+
+
+# --- papers -------------------------------------------------------------------------------------
+
+
+class _PDF(FPDF):
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("dejavu", "", 8)
+        self.set_text_color(110, 110, 110)
+        self.cell(
+            0,
+            5,
+            f"Tài liệu minh họa (dữ liệu demo, không có giá trị pháp lý) – Trang {self.page_no()}",
+            align="C",
+        )
+        self.set_text_color(0, 0, 0)
+
+
+def render_papers(rows: Sequence[ProgrammeItemCreate]) -> list[Paper]:
+    """Every paper of DOSSIERS, rendered, in a stable order. Touches no database."""
+    with tempfile.TemporaryDirectory(prefix="ecabinet-fonts-") as folder:
+        regular, bold = Path(folder) / "regular.ttf", Path(folder) / "bold.ttf"
+        regular.write_bytes(subset_fonts()[0])  # fpdf2 reads fonts from files only
+        bold.write_bytes(subset_fonts()[1])
+        return _render_all(rows, regular, bold)
+
+
+def _render_all(rows: Sequence[ProgrammeItemCreate], regular: Path, bold: Path) -> list[Paper]:
+    by_code = {row.code: row for row in rows}
+    seats = {seat.agency: seat for seat in GOVERNMENT}
+    day_zero = programme.submission_deadline(min(by_code[code].planned_month for code in DOSSIERS))
+    papers: list[Paper] = []
+    for code, kinds in DOSSIERS.items():
+        item = by_code[code]
+        for kind in kinds:
+            rng = random.Random(f"{code}/{kind}")
+            day = day_zero - timedelta(days=rng.randint(3, 20))
+            paper = Paper(item, kind, seats[item.lead_agency], seats["Bộ Tư pháp"], day, rng)
+            paper.render(regular, bold)
+            papers.append(paper)
+    return papers
+
+
+@dataclass
+class Paper:
+    """One demo paper of a dossier: a title page and one or two pages of text."""
+
+    item: ProgrammeItemCreate
+    kind: str
+    lead: Seat
+    justice: Seat
+    day: date
+    rng: random.Random
+    pdf: bytes = b""
+    pages: int = 0
+
+    @property
+    def instrument(self) -> str:
+        """What the item would enact: "Luật Đất đai (sửa đổi)", "Nghị định về ..."."""
+        title = self.item.title
+        return title[len("Dự án ") :] if title.startswith("Dự án ") else title
+
+    @property
+    def subject(self) -> str:
+        """The item as the object of a sentence: "dự án Luật ...", "dự thảo Nghị định ..."."""
+        if self.item.kind in ("law", "ordinance"):
+            return f"dự án {self.instrument}"
+        if self.item.kind in ("report", "other"):
+            return self.item.title[:1].lower() + self.item.title[1:]
+        return f"dự thảo {self.instrument}"
+
+    @property
+    def issuer(self) -> Seat:
+        return self.justice if self.kind == "appraisal" else self.lead
+
+    @property
+    def title(self) -> str:
+        if self.kind == "submission":
+            return self.item.title if self.item.kind in ("report", "other") else f"Tờ trình về {self.subject}"
+        return {
+            "draft": f"Dự thảo {self.instrument}",
+            "appraisal": f"Báo cáo thẩm định {self.subject}",
+            "synthesis": f"Báo cáo tổng hợp, giải trình, tiếp thu ý kiến góp ý {self.subject}",
+            "annex": f"Phụ lục số liệu, thuyết minh kèm theo {self.subject}",
+        }.get(self.kind, self.item.title)
+
+    def heading(self) -> tuple[str, str]:
+        """The big word on the title page and the line under it."""
+        if self.kind == "submission" and self.item.kind == "report":
+            return "BÁO CÁO", _upper_first(self.item.title.removeprefix("Báo cáo "))
+        if self.kind == "submission" and self.item.kind == "other":
+            return "TỜ TRÌNH", _upper_first(self.item.title.removeprefix("Tờ trình "))
+        word = {
+            "submission": "TỜ TRÌNH",
+            "draft": "DỰ THẢO",
+            "appraisal": "BÁO CÁO THẨM ĐỊNH",
+            "synthesis": "BÁO CÁO TỔNG HỢP Ý KIẾN",
+            "annex": "PHỤ LỤC",
+        }.get(self.kind, "TÀI LIỆU")
+        line = self.instrument if self.kind == "draft" else f"Về {self.subject}"
+        return word, line
+
+    def number(self) -> str:
+        n = 100 + self.rng.randint(0, 700)
+        if self.kind == "draft":
+            return f"Dự thảo lần {self.rng.randint(2, 4)}"
+        report = self.item.kind == "report"
+        if self.kind == "annex":
+            parent, form = ("Báo cáo", "BC") if report else ("Tờ trình", "TTr")
+            return f"Kèm theo {parent} số {n}/{form}-{self.lead.abbr}"
+        form = "TTr" if self.kind == "submission" and not report else "BC"
+        return f"Số: {n}/{form}-{self.issuer.abbr}"
+
+    def render(self, regular: Path, bold: Path) -> None:
+        """Draw the PDF into `pdf` and count its `pages`. Deterministic: the same paper, the same sha."""
+        pdf = _PDF(format="A4")
+        pdf.add_font("dejavu", "", regular)
+        pdf.add_font("dejavu", "B", bold)
+        pdf.set_margins(25, 18, 20)
+        pdf.set_auto_page_break(True, margin=20)
+        pdf.set_creation_date(datetime(self.day.year, self.day.month, self.day.day, 9, 0, tzinfo=LOCAL_TZ))
+        pdf.set_title(self.title)
+        pdf.set_author(self.issuer.agency)
+        pdf.set_subject(f"{self.item.code} – {self.item.title}")
+        pdf.set_creator("eCabinet (dữ liệu minh họa)")
+        pdf.set_lang("vi")
+        self._title_page(pdf)
+        for page in self._body():
+            pdf.add_page()
+            for style, text in page:
+                if style == "h":
+                    pdf.set_font("dejavu", "B", 11.5)
+                    pdf.multi_cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                    pdf.ln(1)
+                elif style == "row":
+                    _table_row(pdf, text.split("|"))
+                else:
+                    pdf.set_font("dejavu", "", 11)
+                    pdf.multi_cell(0, 5.6, text, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                    pdf.ln(2)
+        if self.kind not in ("draft", "annex"):
+            self._signature(pdf)
+        self.pdf, self.pages = bytes(pdf.output()), pdf.pages_count
+
+    def _title_page(self, pdf: FPDF) -> None:
+        pdf.add_page()
+        top = pdf.get_y()
+        pdf.set_font("dejavu", "B", 10.5)
+        pdf.multi_cell(68, 5, self.issuer.agency.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("dejavu", "", 10)
+        pdf.multi_cell(68, 6, self.number(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_xy(95, top)
+        pdf.set_font("dejavu", "B", 10.5)
+        pdf.cell(95, 5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(95, 6, "Độc lập - Tự do - Hạnh phúc", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font("dejavu", "", 10)
+        pdf.cell(
+            95,
+            7,
+            f"Hà Nội, ngày {self.day.day:02d} tháng {self.day.month:02d} năm {self.day.year}",
+            align="C",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        word, line = self.heading()
+        pdf.set_y(80)
+        pdf.set_font("dejavu", "B", 17)
+        pdf.multi_cell(0, 9, word, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("dejavu", "B", 13)
+        pdf.multi_cell(0, 7, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if self.kind in ("submission", "appraisal", "synthesis"):
+            pdf.ln(6)
+            pdf.set_font("dejavu", "", 12)
+            pdf.cell(0, 7, "Kính gửi: Chính phủ", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(200)
+        pdf.set_font("dejavu", "", 10)
+        pdf.set_fill_color(242, 242, 242)
+        summary = (
+            f"Mã đề án: {self.item.code}\nCơ quan chủ trì: {self.item.lead_agency}\n"
+            f"Tháng dự kiến trình: {_month_label(self.item.planned_month)}\n"
+            f"Hạn gửi hồ sơ: {programme.submission_deadline(self.item.planned_month):%d/%m/%Y}"
+        )
+        pdf.multi_cell(0, 6, summary, border=1, fill=True, padding=3, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _signature(self, pdf: FPDF) -> None:
+        if pdf.get_y() > 230:
+            pdf.add_page()
+        pdf.ln(6)
+        y = pdf.get_y()
+        pdf.set_font("dejavu", "", 9)
+        pdf.multi_cell(
+            70,
+            4.5,
+            "Nơi nhận:\n- Như trên;\n- Văn phòng Chính phủ;\n- Lưu: VT.",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_xy(105, y)
+        pdf.set_font("dejavu", "B", 11)
+        pdf.cell(80, 6, self.issuer.signer, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.ln(16)
+        pdf.set_x(105)
+        pdf.cell(80, 6, self.issuer.full_name, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def values(self) -> dict[str, object]:
+        """The placeholders of papers.toml for this paper; the numbers are invented but stable."""
+        rng, year = self.rng, int(self.item.planned_month[:4])
+        n1, n2, n3 = rng.randint(18, 30), rng.randint(40, 63), rng.randint(40, 140)
+        return {
+            "agency": self.lead.agency,
+            "subject": self.subject,
+            "instrument": self.instrument,
+            "year": year,
+            "next_year": year + 1,
+            "n1": n1,
+            "n2": n2,
+            "n2_plus": n2 + rng.randint(3, 20),
+            "n3": n3,
+            "n3_next": n3 + 1,
+            "n3_plus": n3 + rng.randint(5, 60),
+            "small": rng.randint(6, 14),
+            "percent": rng.randint(78, 96),
+        }
+
+    def _body(self) -> list[list[list[str]]]:
+        key = self.kind
+        if key == "submission" and self.item.kind in ("report", "other"):
+            key = "report" if self.item.kind == "report" else "request"
+        values = self.values()
+        texts = _texts()
+        return [
+            [[style, text.format(**values)] for style, text in page]
+            for page in texts.get(key, texts["request"])
+        ]
+
+
+@cache
+def _texts() -> dict[str, list[list[list[str]]]]:
+    with (DEMO_DATA / "papers.toml").open("rb") as handle:
+        texts: dict[str, list[list[list[str]]]] = tomllib.load(handle)
+    return texts
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _table_row(pdf: FPDF, cells: list[str]) -> None:
+    widths = (12, 83, 35, 35)
+    bold = cells[0].strip() == "TT"
+    pdf.set_font("dejavu", "B" if bold else "", 9.5)
+    for width, text in zip(widths, cells, strict=True):
+        pdf.cell(
+            width,
+            7,
+            text.strip(),
+            border=1,
+            align="L" if width == 83 else "C",
+            new_x=XPos.RIGHT,
+            new_y=YPos.TOP,
+        )
+    pdf.ln(7)
