@@ -8,34 +8,26 @@ transaction rolls back they stay behind as unreferenced, content-addressed files
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
-import random
-import tempfile
-import tomllib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 
-from fontTools import subset  # type: ignore[import-untyped]
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from sqlmodel import Session, select
 
 from agenda import agenda_items, meetings, programme, programme_import
 from agenda.accounts import User, UserCreate, create_user
 from agenda.agenda_items import AgendaItemCreate
 from agenda.clock import LOCAL_TZ
+from agenda.demo_papers import Paper, month_label, render_papers
 from agenda.documents import add_document
+from agenda.fonts import find_font
 from agenda.meetings import Meeting, MeetingCreate
 from agenda.members import Member, MemberCreate, create_member
 from agenda.policy import Policy
-from agenda.programme import ProgrammeItem, ProgrammeItemCreate
+from agenda.programme import ProgrammeItem
+from agenda.storage import store_original
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_CSV = DEMO_DATA / "work-programme.csv"
@@ -265,7 +257,7 @@ def seed_demo(*, session: Session, data_dir: Path, policy: Policy) -> list[tuple
     rows = [row for _, row in programme_import.parse_csv(raw)[0]]
     seed = _Seed(session=session, policy=policy)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-papers") as pool:
-        papers = pool.submit(render_papers, rows)
+        papers = pool.submit(render_papers, rows, dossiers=DOSSIERS, government=GOVERNMENT)
         seats = seed.people()
         items = seed.programme(raw, papers.result(), data_dir)
     seed.meetings(seats, items)
@@ -344,14 +336,14 @@ class _Seed:
             seats["chutoa"],
             "regular",
             first,
-            f"Phiên họp Chính phủ thường kỳ tháng {_month_label(first)}",
+            f"Phiên họp Chính phủ thường kỳ tháng {month_label(first)}",
             guests=[_id(guest)],
         )
         audience = [_id(seats[name]) for name in SECURITY_AUDIENCE]
         self.agenda(regular, REGULAR_AGENDA, items, seats["chutoa"], audience)
         meetings.publish(session=self.session, meeting_id=_id(regular), actor_id=self.actor_id)
         following = _next_month(first)
-        title = f"Phiên họp Chính phủ chuyên đề xây dựng pháp luật tháng {_month_label(following)}"
+        title = f"Phiên họp Chính phủ chuyên đề xây dựng pháp luật tháng {month_label(following)}"
         thematic = self.meeting(seats["chutoa"], "thematic", following, title)
         self.agenda(thematic, THEMATIC_AGENDA, items, seats["chutoa"], [])
 
@@ -413,10 +405,6 @@ def _id(row: Member | User | ProgrammeItem | Meeting) -> int:
     return row.id
 
 
-def _month_label(month: str) -> str:
-    return f"{int(month[5:7])}/{month[:4]}"
-
-
 def _next_month(month: str) -> str:
     year, number = int(month[:4]), int(month[5:7])
     return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
@@ -425,334 +413,3 @@ def _next_month(month: str) -> str:
 def _first_thursday(month: str) -> date:
     first = date(int(month[:4]), int(month[5:7]), 1)
     return first + timedelta(days=(3 - first.weekday()) % 7)
-
-
-# --- files --------------------------------------------------------------------------------------
-
-
-def store_original(data_dir: Path, data: bytes) -> str:
-    """Store a PDF under DATA_DIR/originals/<sha[:2]>/<sha>.pdf (named by content) and return the sha256."""
-    sha = hashlib.sha256(data).hexdigest()
-    folder = data_dir / "originals" / sha[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha}.pdf"
-    if not target.exists():
-        partial = folder / f".{sha}.{os.getpid()}.part"
-        partial.write_bytes(data)
-        os.replace(partial, target)
-    return sha
-
-
-# --- fonts --------------------------------------------------------------------------------------
-
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),  # Debian, Ubuntu (fonts-dejavu-core)
-    Path("/usr/share/fonts/dejavu"),  # Fedora, Arch
-    Path("/usr/share/fonts/TTF"),
-    Path("/usr/local/share/fonts"),
-    Path("/opt/homebrew/share/fonts"),
-    Path.home() / "Library" / "Fonts",
-)
-# Latin, Vietnamese (Latin Extended Additional) and punctuation: all the demo papers use.
-_UNICODES = [*range(0x20, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070)]
-
-
-def find_font(name: str = "DejaVuSans.ttf") -> Path:
-    """The path of a TrueType font shipped by the system, or a clear error naming the package."""
-    for folder in FONT_DIRS:
-        if (folder / name).is_file():
-            return folder / name
-    raise FileNotFoundError(
-        f"Font {name} not found in {', '.join(str(d) for d in FONT_DIRS)}. "
-        "Install it (Debian/Ubuntu: apt-get install fonts-dejavu-core) to generate the demo papers."
-    )
-
-
-@cache
-def subset_fonts() -> tuple[bytes, bytes]:
-    """DejaVu Sans regular and bold cut down to Vietnamese (TrueType bytes), once per process.
-
-    Loading the full font costs fpdf2 about 50 ms per PDF; the subset makes the whole seed fast.
-    The bold face falls back to the regular one when it is not installed.
-    """
-    regular = find_font()
-    try:
-        bold = find_font("DejaVuSans-Bold.ttf")
-    except FileNotFoundError:
-        bold = regular
-    made: list[bytes] = []
-    for source in (regular, bold):
-        options = subset.Options()
-        options.hinting = False
-        options.drop_tables += ["FFTM"]
-        with TTFont(str(source), recalcTimestamp=False) as font:
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=_UNICODES)
-            subsetter.subset(font)
-            buffer = io.BytesIO()
-            font.save(buffer)
-        made.append(buffer.getvalue())
-    return made[0], made[1]
-
-
-# --- papers -------------------------------------------------------------------------------------
-
-
-class _PDF(FPDF):
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("dejavu", "", 8)
-        self.set_text_color(110, 110, 110)
-        self.cell(
-            0,
-            5,
-            f"Tài liệu minh họa (dữ liệu demo, không có giá trị pháp lý) – Trang {self.page_no()}",
-            align="C",
-        )
-        self.set_text_color(0, 0, 0)
-
-
-def render_papers(rows: Sequence[ProgrammeItemCreate]) -> list[Paper]:
-    """Every paper of DOSSIERS, rendered, in a stable order. Touches no database."""
-    with tempfile.TemporaryDirectory(prefix="ecabinet-fonts-") as folder:
-        regular, bold = Path(folder) / "regular.ttf", Path(folder) / "bold.ttf"
-        regular.write_bytes(subset_fonts()[0])  # fpdf2 reads fonts from files only
-        bold.write_bytes(subset_fonts()[1])
-        return _render_all(rows, regular, bold)
-
-
-def _render_all(rows: Sequence[ProgrammeItemCreate], regular: Path, bold: Path) -> list[Paper]:
-    by_code = {row.code: row for row in rows}
-    seats = {seat.agency: seat for seat in GOVERNMENT}
-    day_zero = programme.submission_deadline(min(by_code[code].planned_month for code in DOSSIERS))
-    papers: list[Paper] = []
-    for code, kinds in DOSSIERS.items():
-        item = by_code[code]
-        for kind in kinds:
-            rng = random.Random(f"{code}/{kind}")
-            day = day_zero - timedelta(days=rng.randint(3, 20))
-            paper = Paper(item, kind, seats[item.lead_agency], seats["Bộ Tư pháp"], day, rng)
-            paper.render(regular, bold)
-            papers.append(paper)
-    return papers
-
-
-@dataclass
-class Paper:
-    """One demo paper of a dossier: a title page and one or two pages of text."""
-
-    item: ProgrammeItemCreate
-    kind: str
-    lead: Seat
-    justice: Seat
-    day: date
-    rng: random.Random
-    pdf: bytes = b""
-    pages: int = 0
-
-    @property
-    def instrument(self) -> str:
-        """What the item would enact: "Luật Đất đai (sửa đổi)", "Nghị định về ..."."""
-        title = self.item.title
-        return title[len("Dự án ") :] if title.startswith("Dự án ") else title
-
-    @property
-    def subject(self) -> str:
-        """The item as the object of a sentence: "dự án Luật ...", "dự thảo Nghị định ..."."""
-        if self.item.kind in ("law", "ordinance"):
-            return f"dự án {self.instrument}"
-        if self.item.kind in ("report", "other"):
-            return self.item.title[:1].lower() + self.item.title[1:]
-        return f"dự thảo {self.instrument}"
-
-    @property
-    def issuer(self) -> Seat:
-        return self.justice if self.kind == "appraisal" else self.lead
-
-    @property
-    def title(self) -> str:
-        if self.kind == "submission":
-            return self.item.title if self.item.kind in ("report", "other") else f"Tờ trình về {self.subject}"
-        return {
-            "draft": f"Dự thảo {self.instrument}",
-            "appraisal": f"Báo cáo thẩm định {self.subject}",
-            "synthesis": f"Báo cáo tổng hợp, giải trình, tiếp thu ý kiến góp ý {self.subject}",
-            "annex": f"Phụ lục số liệu, thuyết minh kèm theo {self.subject}",
-        }.get(self.kind, self.item.title)
-
-    def heading(self) -> tuple[str, str]:
-        """The big word on the title page and the line under it."""
-        if self.kind == "submission" and self.item.kind == "report":
-            return "BÁO CÁO", _upper_first(self.item.title.removeprefix("Báo cáo "))
-        if self.kind == "submission" and self.item.kind == "other":
-            return "TỜ TRÌNH", _upper_first(self.item.title.removeprefix("Tờ trình "))
-        word = {
-            "submission": "TỜ TRÌNH",
-            "draft": "DỰ THẢO",
-            "appraisal": "BÁO CÁO THẨM ĐỊNH",
-            "synthesis": "BÁO CÁO TỔNG HỢP Ý KIẾN",
-            "annex": "PHỤ LỤC",
-        }.get(self.kind, "TÀI LIỆU")
-        line = self.instrument if self.kind == "draft" else f"Về {self.subject}"
-        return word, line
-
-    def number(self) -> str:
-        n = 100 + self.rng.randint(0, 700)
-        if self.kind == "draft":
-            return f"Dự thảo lần {self.rng.randint(2, 4)}"
-        report = self.item.kind == "report"
-        if self.kind == "annex":
-            parent, form = ("Báo cáo", "BC") if report else ("Tờ trình", "TTr")
-            return f"Kèm theo {parent} số {n}/{form}-{self.lead.abbr}"
-        form = "TTr" if self.kind == "submission" and not report else "BC"
-        return f"Số: {n}/{form}-{self.issuer.abbr}"
-
-    def render(self, regular: Path, bold: Path) -> None:
-        """Draw the PDF into `pdf` and count its `pages`. Deterministic: the same paper, the same sha."""
-        pdf = _PDF(format="A4")
-        pdf.add_font("dejavu", "", regular)
-        pdf.add_font("dejavu", "B", bold)
-        pdf.set_margins(25, 18, 20)
-        pdf.set_auto_page_break(True, margin=20)
-        pdf.set_creation_date(datetime(self.day.year, self.day.month, self.day.day, 9, 0, tzinfo=LOCAL_TZ))
-        pdf.set_title(self.title)
-        pdf.set_author(self.issuer.agency)
-        pdf.set_subject(f"{self.item.code} – {self.item.title}")
-        pdf.set_creator("eCabinet (dữ liệu minh họa)")
-        pdf.set_lang("vi")
-        self._title_page(pdf)
-        for page in self._body():
-            pdf.add_page()
-            for style, text in page:
-                if style == "h":
-                    pdf.set_font("dejavu", "B", 11.5)
-                    pdf.multi_cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-                    pdf.ln(1)
-                elif style == "row":
-                    _table_row(pdf, text.split("|"))
-                else:
-                    pdf.set_font("dejavu", "", 11)
-                    pdf.multi_cell(0, 5.6, text, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-                    pdf.ln(2)
-        if self.kind not in ("draft", "annex"):
-            self._signature(pdf)
-        self.pdf, self.pages = bytes(pdf.output()), pdf.pages_count
-
-    def _title_page(self, pdf: FPDF) -> None:
-        pdf.add_page()
-        top = pdf.get_y()
-        pdf.set_font("dejavu", "B", 10.5)
-        pdf.multi_cell(68, 5, self.issuer.agency.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_font("dejavu", "", 10)
-        pdf.multi_cell(68, 6, self.number(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_xy(95, top)
-        pdf.set_font("dejavu", "B", 10.5)
-        pdf.cell(95, 5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.cell(95, 6, "Độc lập - Tự do - Hạnh phúc", align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_font("dejavu", "", 10)
-        pdf.cell(
-            95,
-            7,
-            f"Hà Nội, ngày {self.day.day:02d} tháng {self.day.month:02d} năm {self.day.year}",
-            align="C",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
-        word, line = self.heading()
-        pdf.set_y(80)
-        pdf.set_font("dejavu", "B", 17)
-        pdf.multi_cell(0, 9, word, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_font("dejavu", "B", 13)
-        pdf.multi_cell(0, 7, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        if self.kind in ("submission", "appraisal", "synthesis"):
-            pdf.ln(6)
-            pdf.set_font("dejavu", "", 12)
-            pdf.cell(0, 7, "Kính gửi: Chính phủ", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_y(200)
-        pdf.set_font("dejavu", "", 10)
-        pdf.set_fill_color(242, 242, 242)
-        summary = (
-            f"Mã đề án: {self.item.code}\nCơ quan chủ trì: {self.item.lead_agency}\n"
-            f"Tháng dự kiến trình: {_month_label(self.item.planned_month)}\n"
-            f"Hạn gửi hồ sơ: {programme.submission_deadline(self.item.planned_month):%d/%m/%Y}"
-        )
-        pdf.multi_cell(0, 6, summary, border=1, fill=True, padding=3, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def _signature(self, pdf: FPDF) -> None:
-        if pdf.get_y() > 230:
-            pdf.add_page()
-        pdf.ln(6)
-        y = pdf.get_y()
-        pdf.set_font("dejavu", "", 9)
-        pdf.multi_cell(
-            70,
-            4.5,
-            "Nơi nhận:\n- Như trên;\n- Văn phòng Chính phủ;\n- Lưu: VT.",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
-        pdf.set_xy(105, y)
-        pdf.set_font("dejavu", "B", 11)
-        pdf.cell(80, 6, self.issuer.signer, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.ln(16)
-        pdf.set_x(105)
-        pdf.cell(80, 6, self.issuer.full_name, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def values(self) -> dict[str, object]:
-        """The placeholders of papers.toml for this paper; the numbers are invented but stable."""
-        rng, year = self.rng, int(self.item.planned_month[:4])
-        n1, n2, n3 = rng.randint(18, 30), rng.randint(40, 63), rng.randint(40, 140)
-        return {
-            "agency": self.lead.agency,
-            "subject": self.subject,
-            "instrument": self.instrument,
-            "year": year,
-            "next_year": year + 1,
-            "n1": n1,
-            "n2": n2,
-            "n2_plus": n2 + rng.randint(3, 20),
-            "n3": n3,
-            "n3_next": n3 + 1,
-            "n3_plus": n3 + rng.randint(5, 60),
-            "small": rng.randint(6, 14),
-            "percent": rng.randint(78, 96),
-        }
-
-    def _body(self) -> list[list[list[str]]]:
-        key = self.kind
-        if key == "submission" and self.item.kind in ("report", "other"):
-            key = "report" if self.item.kind == "report" else "request"
-        values = self.values()
-        texts = _texts()
-        return [
-            [[style, text.format(**values)] for style, text in page]
-            for page in texts.get(key, texts["request"])
-        ]
-
-
-@cache
-def _texts() -> dict[str, list[list[list[str]]]]:
-    with (DEMO_DATA / "papers.toml").open("rb") as handle:
-        texts: dict[str, list[list[list[str]]]] = tomllib.load(handle)
-    return texts
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _table_row(pdf: FPDF, cells: list[str]) -> None:
-    widths = (12, 83, 35, 35)
-    bold = cells[0].strip() == "TT"
-    pdf.set_font("dejavu", "B" if bold else "", 9.5)
-    for width, text in zip(widths, cells, strict=True):
-        pdf.cell(
-            width,
-            7,
-            text.strip(),
-            border=1,
-            align="L" if width == 83 else "C",
-            new_x=XPos.RIGHT,
-            new_y=YPos.TOP,
-        )
-    pdf.ln(7)
