@@ -25,8 +25,12 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--full-name", required=True)
     user.add_argument("--role", action="append", required=True, dest="roles")
     user.add_argument("--member-id", type=int)
-    user.add_argument("--password-stdin", action="store_true", required=True,
-                      help="read the password from the first line of standard input")
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from the first line of standard input",
+    )
 
     sub.add_parser("verify", help="re-check the event hash chain; exit 1 on the first bad seq")
     sub.add_parser("migrate", help="apply migrations and exit")
@@ -43,13 +47,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             commands.print_logins(commands.seed_demo(settings), f"http://{args.host}:{args.port}")
         os.environ.setdefault("DATA_DIR", str(settings.data_dir))
-        uvicorn.run("meeting_app.app:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, proxy_headers=False, log_level="info", ws="websockets")
+        uvicorn.run(
+            "meeting_app.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=False,
+            log_level="info",
+            ws="websockets",
+        )
         return 0
     if args.command == "create-user":
         password = sys.stdin.readline().rstrip("\r\n")
-        return commands.create_user(settings, username=args.username, full_name=args.full_name, roles=args.roles,
-                                    member_id=args.member_id, password=password)
+        return commands.create_user(
+            settings,
+            username=args.username,
+            full_name=args.full_name,
+            roles=args.roles,
+            member_id=args.member_id,
+            password=password,
+        )
     if args.command == "verify":
         return commands.verify(settings)
     if args.command == "migrate":

@@ -66,8 +66,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             engine.dispose()
 
     middleware = [
+        Middleware(SecurityHeaders),  # outermost: a refused Host still gets the headers
         Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
-        Middleware(SecurityHeaders),
         Middleware(Language),
         Middleware(
             BodyLimit,

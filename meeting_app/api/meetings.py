@@ -11,14 +11,17 @@ from starlette.routing import Route
 
 from agenda import agenda_items, meetings
 from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
+from agenda.errors import InvalidInput
 from agenda.meetings import MeetingCreate, MeetingUpdate
 from agenda.policy import Policy
+from agenda.text import N_
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.i18n import translate
 from meeting_app.inputs import read_json
+from meeting_app.labels import readable
 
 STAFF = ("secretariat",)
 
@@ -36,7 +39,7 @@ def meeting_detail(session: Session, meeting_id: int, viewer: Viewer, policy: Po
         detail["warnings"] = [
             {
                 "code": w["code"],
-                "message": translate(w["message"], w["params"]),
+                "message": translate(w["message"], readable(w["params"])),
                 **({"agenda_item_id": w["agenda_item_id"]} if "agenda_item_id" in w else {}),
             }
             for w in agenda_items.warnings(agenda, meeting)
@@ -55,9 +58,22 @@ async def list_meetings(request: Request) -> Response:
     return listing([meetings.public_meeting(m) for m in found])
 
 
+def require_offset(data: MeetingCreate | MeetingUpdate) -> None:
+    """API.md: times carry an offset. (Page forms send local time without one; the domain
+    reads a naive time as Vietnamese time, but over the API it is ambiguous, so refused.)"""
+    if data.starts_at is not None and data.starts_at.tzinfo is None:
+        raise InvalidInput(
+            N_("Dữ liệu không hợp lệ ở các trường: {names}."),
+            code="invalid_fields",
+            names="starts_at",
+            fields=[{"field": "starts_at", "problem": "timezone_aware"}],
+        )
+
+
 async def create_meeting(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     data = await read_json(request, MeetingCreate)
+    require_offset(data)
     meeting = await ctx(request).db.write(
         lambda s: meetings.create_meeting(session=s, data=data, actor_id=me.viewer.user_id)
     )
@@ -74,6 +90,7 @@ async def update_meeting(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)
     data = await read_json(request, MeetingUpdate)
+    require_offset(data)
     await ctx(request).db.write(
         lambda s: meetings.update_meeting(
             session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id
@@ -112,8 +129,10 @@ async def add_agenda_item(request: Request) -> Response:
 async def get_agenda_item(request: Request) -> Response:
     me = await api_user(request)
     agenda_item_id = ident(request)
+    # The meeting's visibility decides 404; inside a visible meeting, a restricted item outside
+    # the viewer's audience is the placeholder of API.md, exactly as in the meeting's agenda.
     item = await ctx(request).db.read(
-        lambda s: agenda_items.get_agenda_item(session=s, agenda_item_id=agenda_item_id, viewer=me.viewer)
+        lambda s: agenda_items.get_agenda_item(session=s, agenda_item_id=agenda_item_id)
     )
     return reply(_item_of(await _detail(request, item.meeting_id, me.viewer), agenda_item_id))
 

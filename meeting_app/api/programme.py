@@ -20,6 +20,7 @@ from agenda.text import N_
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
+from meeting_app.errors import TooLarge
 from meeting_app.inputs import read_form, read_json
 
 READERS = ("secretariat", "chair", "member")
@@ -100,12 +101,15 @@ async def update_item(request: Request) -> Response:
 async def read_upload(request: Request) -> bytes:
     """The multipart `file` field of an upload, bounded in size."""
     form = await read_form(request, upload_mb=1)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise InvalidInput(N_("Cần chọn một tệp để tải lên (trường 'file')."), code="file_required")
-    raw = await upload.read(MAX_CSV_BYTES + 1)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput(N_("Cần chọn một tệp để tải lên (trường 'file')."), code="file_required")
+        raw = await upload.read(MAX_CSV_BYTES + 1)
+    finally:
+        await form.close()  # the spooled temporary file
     if len(raw) > MAX_CSV_BYTES:
-        raise InvalidInput(N_("Tệp CSV quá lớn (tối đa 5 MB)."), code="file_too_large")
+        raise TooLarge(N_("Tệp CSV quá lớn (tối đa 5 MB)."), code="file_too_large")
     return raw
 
 

@@ -4,4 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-routes: list[BaseRoute] = []
+from meeting_app.pages import admin, agenda, auth, home, meetings, postponements, programme
+
+routes: list[BaseRoute] = [
+    *auth.routes,
+    *home.routes,
+    # /programme/import before /programme/{id:int} does not matter ({id:int} never matches "import").
+    *programme.routes,
+    *postponements.routes,
+    *meetings.routes,
+    *agenda.routes,
+    *admin.routes,
+]

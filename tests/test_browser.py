@@ -1,0 +1,517 @@
+"""The pages in a real browser: Chromium (Debian's package) driven by Playwright.
+
+A real server (uvicorn in a subprocess) runs on a free port over a temp DATA_DIR, seeded with
+the demo and with a few objects of our own. Checks: login, tablet layouts without sideways
+scrolling and with 44px touch targets, the language switch, no CSP violations, escaping,
+and reordering the agenda by buttons, keyboard and (after publishing) with a reason.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "browser-test-pass-1"
+VIEWPORTS = [{"width": 768, "height": 1024}, {"width": 1024, "height": 768}]
+HOSTILE = "<script>alert(1)</script> {{7*7}}"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    draft_meeting: int
+    published_meeting: int
+    programme_item: int
+
+
+def seed(data_dir: Path) -> Seeded:
+    """The demo (when agenda/demo.py exists) plus our own users, items and two meetings."""
+    from agenda import agenda_items, documents, meetings, members, programme
+    from agenda.accounts import UserCreate, create_user
+    from agenda.agenda_items import AgendaItemCreate
+    from agenda.clock import utcnow
+    from agenda.db import Database, make_engine, sqlite_url
+    from agenda.meetings import MeetingCreate
+    from agenda.members import MemberCreate
+    from agenda.migrate import upgrade
+    from agenda.policy import Policy
+    from agenda.programme import ProgrammeItemCreate
+
+    engine = make_engine(sqlite_url(data_dir), pool_size=0)
+    upgrade(engine)
+    db = Database(engine)
+    policy = Policy()
+    if importlib.util.find_spec("agenda.demo") is not None:
+        from agenda import demo
+
+        db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=policy))
+
+    def ours(s: Any) -> Seeded:
+        chair = members.create_member(
+            session=s,
+            data=MemberCreate(full_name="Chủ tọa Thử", title="Thủ tướng", precedence=0),
+            actor_id=None,
+        )
+        minister = members.create_member(
+            session=s,
+            data=MemberCreate(full_name="Bộ trưởng Thử", title="Bộ trưởng Bộ Tư pháp", agency="Bộ Tư pháp"),
+            actor_id=None,
+        )
+        other = members.create_member(
+            session=s,
+            data=MemberCreate(full_name="Thành viên Khác", title="Bộ trưởng Bộ Tài chính"),
+            actor_id=None,
+        )
+        for username, roles, member_id in (
+            ("bt-thuky", ["secretariat"], None),
+            ("bt-thanhvien", ["member"], minister.id),
+        ):
+            create_user(
+                session=s,
+                data=UserCreate(
+                    username=username,
+                    full_name=f"Người dùng {username}",
+                    password=PASSWORD,
+                    roles=roles,
+                    member_id=member_id,
+                ),
+                actor_id=None,
+            )
+        month = utcnow().strftime("%Y-%m")
+        items = []
+        for n, (kind, title) in enumerate(
+            [
+                ("decree", "Nghị định về thử nghiệm trình duyệt"),
+                ("report", HOSTILE),
+                ("resolution", "Nghị quyết thử"),
+            ]
+        ):
+            items.append(
+                programme.create_item(
+                    session=s,
+                    data=ProgrammeItemCreate(
+                        code=f"BT-{n}", title=title, kind=kind, lead_agency="Bộ Tư pháp", planned_month=month
+                    ),
+                    actor_id=None,
+                )
+            )
+        ids = [item.id for item in items if item.id is not None]
+        for kind in ("submission", "draft", "appraisal"):
+            documents.add_document(
+                session=s,
+                programme_item_id=ids[0],
+                kind=kind,
+                title=f"Tài liệu {kind}",
+                sha256="a" * 64,
+                pages=3,
+                size=1000,
+                note="",
+                actor_id=None,
+            )
+        assert chair.id is not None and minister.id is not None and other.id is not None
+        chair_id = chair.id
+        invited = [chair.id, minister.id, other.id]
+
+        def meeting(title: str, days: int) -> int:
+            found = meetings.create_meeting(
+                session=s,
+                data=MeetingCreate(
+                    title=title,
+                    kind="regular",
+                    starts_at=utcnow() + timedelta(days=days),
+                    duration_minutes=60,
+                    place="Phòng họp thử",
+                    chair_member_id=chair_id,
+                    invitee_member_ids=invited,
+                ),
+                actor_id=None,
+            )
+            assert found.id is not None
+            return found.id
+
+        draft = meeting("Phiên họp nháp thử", 7)
+        published = meeting("Phiên họp đã công bố thử", 3)
+        for meeting_id in (draft, published):
+            for title in ("Khai mạc", "Thông qua biên bản", "Bế mạc"):
+                agenda_items.add_item(
+                    session=s,
+                    meeting_id=meeting_id,
+                    data=AgendaItemCreate(title=title, minutes=15),
+                    actor_id=None,
+                    policy=policy,
+                )
+        agenda_items.add_item(
+            session=s,
+            meeting_id=published,
+            data=AgendaItemCreate(title="Nội dung mật thử", minutes=20, restricted_member_ids=[other.id]),
+            actor_id=None,
+            policy=policy,
+        )
+        agenda_items.add_item(
+            session=s,
+            meeting_id=draft,
+            data=AgendaItemCreate(programme_item_id=ids[1], minutes=30, override_readiness=True),
+            actor_id=None,
+            policy=policy,
+        )
+        meetings.publish(session=s, meeting_id=published, actor_id=None)
+        return Seeded(draft_meeting=draft, published_meeting=published, programme_item=ids[0])
+
+    try:
+        return db.write_sync(ours)
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    seeded: Seeded
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    data_dir = tmp_path_factory.mktemp("browser-data")
+    seeded = seed(data_dir)
+    port = free_port()
+    code = (
+        "import uvicorn; from meeting_app.app import create_app; "
+        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data_dir / "server.log").read_text()) from None
+                time.sleep(0.1)
+        yield Server(url=url, seeded=seeded)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        found = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield found
+        finally:
+            found.close()
+
+
+class Visit:
+    """One browser context (one tablet) that records console errors and page errors."""
+
+    def __init__(self, browser: Any, server: Server, viewport: dict[str, int] | None = None) -> None:
+        self.server = server
+        self.context = browser.new_context(viewport=viewport or VIEWPORTS[0], locale="vi-VN")
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def go(self, path: str) -> Any:
+        response = self.page.goto(self.server.url + path)
+        assert response is not None and response.status < 400, (path, response and response.status)
+        return response
+
+    def login(self, username: str, password: str = PASSWORD) -> None:
+        self.go("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", password)
+        with self.page.expect_navigation():
+            self.page.click("form.form button[type=submit]")
+        assert "/login" not in self.page.url, self.page.inner_text("main")
+
+    def logout(self) -> None:
+        with self.page.expect_navigation():
+            self.page.click("form[action='/logout'] button")
+        assert self.page.url.endswith("/login")
+
+    def order(self) -> list[str]:
+        ids: list[str] = self.page.eval_on_selector_all("#agenda > li", "rows => rows.map(r => r.dataset.id)")
+        return ids
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser: Any, server: Server) -> Iterator[Any]:
+    opened: list[Visit] = []
+
+    def open_visit(viewport: dict[str, int] | None = None) -> Visit:
+        found = Visit(browser, server, viewport)
+        opened.append(found)
+        return found
+
+    yield open_visit
+    for found in opened:
+        assert not [e for e in found.errors if "Content Security Policy" in e], found.errors
+        found.close()
+
+
+LAYOUT_CHECK = """() => {
+  const problems = [];
+  const root = document.scrollingElement;
+  if (root.scrollWidth > window.innerWidth) {
+    problems.push(`scrollWidth ${root.scrollWidth} > ${window.innerWidth}`);
+  }
+  const targets = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary');
+  for (const el of targets) {
+    if (el.closest('.sr-only')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const box = (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label')) || el;
+    const rect = box.getBoundingClientRect();
+    if (rect.width === 0 && rect.height === 0) continue;
+    const what = el.outerHTML.slice(0, 90);
+    if (rect.height < 43.5) problems.push(`${what} is ${rect.height.toFixed(1)}px tall`);
+    if (rect.right > window.innerWidth + 1) problems.push(`${what} overflows to ${rect.right}`);
+  }
+  return problems;
+}"""
+
+
+def check_layout(page: Any, label: str) -> None:
+    problems = page.evaluate(LAYOUT_CHECK)
+    assert problems == [], f"{label}: {problems[:10]}"
+
+
+def test_login_rejects_a_bad_password(visit: Any) -> None:
+    tablet = visit()
+    tablet.go("/login")
+    tablet.page.fill("#username", "bt-thuky")
+    tablet.page.fill("#password", "wrong-password")
+    tablet.page.click("form.form button[type=submit]")
+    tablet.page.wait_for_selector(".notice-error")
+    assert "/login" in tablet.page.url
+    assert tablet.page.input_value("#password") == ""
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
+def test_tablet_layouts(visit: Any, server: Server, viewport: dict[str, int]) -> None:
+    staff = visit(viewport)
+    staff.login("bt-thuky")
+    for path in ("/", "/programme", f"/meetings/{server.seeded.draft_meeting}", "/meetings/new"):
+        staff.go(path)
+        check_layout(staff.page, f"secretariat {path} at {viewport}")
+    member = visit(viewport)
+    member.login("bt-thanhvien")
+    for path in ("/", f"/meetings/{server.seeded.published_meeting}"):
+        member.go(path)
+        check_layout(member.page, f"member {path} at {viewport}")
+    assert not staff.errors and not member.errors, staff.errors + member.errors
+
+
+def test_member_sees_a_placeholder_for_a_restricted_item(visit: Any, server: Server) -> None:
+    member = visit()
+    member.login("bt-thanhvien")
+    assert "Phiên họp đã công bố thử" in member.page.inner_text("main")
+    member.go(f"/meetings/{server.seeded.published_meeting}")
+    text = member.page.inner_text("main")
+    assert "Nội dung hạn chế" in text
+    assert "Nội dung mật thử" not in text
+
+
+def test_hostile_titles_render_as_text(visit: Any, server: Server) -> None:
+    staff = visit()
+    staff.login("bt-thuky")
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    staff.page.on("dialog", on_dialog)
+    staff.go("/programme?q=BT-")
+    assert HOSTILE in staff.page.inner_text("main")
+    staff.go(f"/meetings/{server.seeded.draft_meeting}")
+    assert HOSTILE in staff.page.inner_text("#agenda")
+    assert dialogs == []
+
+
+def test_language_switch_persists_across_logout_and_devices(visit: Any) -> None:
+    tablet = visit()
+    tablet.login("bt-thuky")
+    assert "Chương trình công tác" in tablet.page.inner_text("nav.mainnav")
+    with tablet.page.expect_navigation():
+        tablet.page.click(".lang-switch button[value=en]")
+    assert "Work programme" in tablet.page.inner_text("nav.mainnav")
+    assert tablet.page.get_attribute("html", "lang") == "en"
+    tablet.logout()
+    assert "Log in" in tablet.page.inner_text("main")
+    tablet.login("bt-thuky")
+    assert "Work programme" in tablet.page.inner_text("nav.mainnav")
+    # Another device, no cookies: the choice was saved on the account.
+    other = visit()
+    other.login("bt-thuky")
+    assert "Work programme" in other.page.inner_text("nav.mainnav")
+    with other.page.expect_navigation():
+        other.page.click(".lang-switch button[value=vi]")
+    assert "Chương trình công tác" in other.page.inner_text("nav.mainnav")
+
+
+def test_anonymous_language_switch_on_the_login_page(visit: Any) -> None:
+    tablet = visit()
+    tablet.go("/login")
+    with tablet.page.expect_navigation():
+        tablet.page.click(".lang-switch button[value=en]")
+    assert tablet.page.url.endswith("/login")
+    assert "Log in" in tablet.page.inner_text("main")
+
+
+def test_reorder_by_buttons(visit: Any, server: Server) -> None:
+    staff = visit()
+    staff.login("bt-thuky")
+    staff.go(f"/meetings/{server.seeded.draft_meeting}")
+    before = staff.order()
+    with staff.page.expect_navigation():
+        staff.page.click(f"#item-{before[0]} button.move-down")
+    assert staff.order() == [before[1], before[0], *before[2:]]
+    assert staff.page.locator(".notice-ok").count() == 1
+    with staff.page.expect_navigation():
+        staff.page.click(f"#item-{before[0]} button.move-up")
+    assert staff.order() == before
+
+
+def test_reorder_by_keyboard(visit: Any, server: Server) -> None:
+    staff = visit()
+    staff.login("bt-thuky")
+    path = f"/meetings/{server.seeded.draft_meeting}"
+    staff.go(path)
+    before = staff.order()
+    handle = staff.page.locator(f"#item-{before[0]} .handle")
+    handle.focus()
+    with staff.page.expect_response(lambda r: r.url.endswith("/agenda-order") and r.status == 200):
+        staff.page.keyboard.press("Alt+ArrowDown")
+    moved = [before[1], before[0], *before[2:]]
+    assert staff.order() == moved
+    assert staff.page.evaluate("document.activeElement.closest('li').dataset.id") == before[0]
+    # Space picks up, arrows move, Space drops: back to the first place.
+    staff.page.keyboard.press("Space")
+    assert "is-picked" in (staff.page.get_attribute(f"#item-{before[0]}", "class") or "")
+    staff.page.keyboard.press("ArrowUp")
+    with staff.page.expect_response(lambda r: r.url.endswith("/agenda-order") and r.status == 200):
+        staff.page.keyboard.press("Space")
+    staff.page.wait_for_function("() => !document.querySelector('#agenda').classList.contains('is-saving')")
+    assert staff.order() == before
+    staff.go(path)
+    assert staff.order() == before
+    assert staff.page.inner_text(f"#item-{before[0]} .pos") == "1"
+
+
+def test_reorder_after_publishing_asks_for_a_reason(visit: Any, server: Server) -> None:
+    staff = visit()
+    staff.login("bt-thuky")
+    path = f"/meetings/{server.seeded.published_meeting}"
+    staff.go(path)
+    version = int(staff.page.inner_text("#agenda-version"))
+    before = staff.order()
+    staff.page.locator(f"#item-{before[0]} .handle").focus()
+    staff.page.keyboard.press("Alt+ArrowDown")
+    staff.page.wait_for_selector("#reason-dialog[open]")
+    staff.page.fill("#reason-text", "Đổi thứ tự theo chỉ đạo của Thủ tướng")
+    with staff.page.expect_response(lambda r: r.url.endswith("/agenda-order") and r.status == 200):
+        staff.page.click("#reason-dialog button[value=ok]")
+    staff.page.wait_for_function(
+        "v => document.querySelector('#agenda-version').textContent === v", arg=str(version + 1)
+    )
+    # Cancelling the dialog puts the rows back.
+    current = staff.order()
+    staff.page.locator(f"#item-{current[0]} .handle").focus()
+    staff.page.keyboard.press("Alt+ArrowDown")
+    staff.page.wait_for_selector("#reason-dialog[open]")
+    staff.page.click("#reason-dialog button[value=cancel]")
+    staff.page.wait_for_function("() => !document.querySelector('#reason-dialog').open")
+    assert staff.order() == current
+    staff.go(path)
+    assert staff.order() == [before[1], before[0], *before[2:]]
+
+
+def test_forms_reject_bad_input_without_a_server_error(visit: Any, server: Server) -> None:
+    staff = visit()
+    staff.login("bt-thuky")
+    staff.go("/meetings/new")
+    staff.page.fill("#f-title", "Phiên họp thử lỗi")
+    staff.page.fill("#f-starts", "2030-01-02T08:00")
+    staff.page.evaluate("document.querySelector('#f-duration').removeAttribute('max')")
+    staff.page.fill("#f-duration", "99999999999999999999")
+    staff.page.select_option("#f-chair", index=1)
+    with staff.page.expect_navigation() as navigation:
+        staff.page.click("form.form button[type=submit]")
+    assert navigation.value.status in (400, 422)
+    assert staff.page.locator(".notice-error").count() == 1
+    assert staff.page.input_value("#f-title") == "Phiên họp thử lỗi"
+
+
+def test_reorder_by_drag_and_drop(visit: Any, server: Server) -> None:
+    staff = visit({"width": 1024, "height": 1400})
+    staff.login("bt-thuky")
+    staff.go(f"/meetings/{server.seeded.draft_meeting}")
+    before = staff.order()
+    source = staff.page.locator(f"#item-{before[0]} .handle").bounding_box()
+    target = staff.page.locator(f"#item-{before[2]}").bounding_box()
+    assert source is not None and target is not None
+    x, y = source["x"] + source["width"] / 2, source["y"] + source["height"] / 2
+    drop_y = target["y"] + target["height"] * 0.75  # the lower half: drop after the third row
+    staff.page.mouse.move(x, y)
+    staff.page.mouse.down()
+    with staff.page.expect_response(lambda r: r.url.endswith("/agenda-order") and r.status == 200):
+        for step in range(1, 11):
+            staff.page.mouse.move(x, y + (drop_y - y) * step / 10)
+        staff.page.mouse.up()
+    expected = [before[1], before[2], before[0], *before[3:]]
+    assert staff.order() == expected
+    staff.go(f"/meetings/{server.seeded.draft_meeting}")
+    assert staff.order() == expected
+    assert [staff.page.inner_text(f"#item-{i} .pos") for i in expected] == [
+        str(n) for n in range(1, len(expected) + 1)
+    ]
