@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             proxy_headers=False,
             log_level="info",
-            ws="websockets",
+            ws="websockets-sansio",
         )
         return 0
     if args.command == "create-user":

@@ -123,13 +123,21 @@ def create_user(*, session: Session, data: UserCreate, actor_id: int | None) -> 
     if session.exec(select(User).where(func.lower(User.username) == data.username.lower())).first():
         raise Conflict(N_("Tên đăng nhập đã tồn tại."), code="username_taken")
     _check_member_link(session, data.member_id, data.roles)
-    user = User(username=data.username, full_name=data.full_name, password_hash=_hasher.hash(data.password),
-                roles=data.roles, member_id=data.member_id)
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        password_hash=_hasher.hash(data.password),
+        roles=data.roles,
+        member_id=data.member_id,
+    )
     session.add(user)
     session.flush()
     assert user.id is not None
-    events.append(session, k.UserCreated(user_id=user.id, username=user.username, roles=user.roles,
-                                         member_id=user.member_id), actor_id=actor_id)
+    events.append(
+        session,
+        k.UserCreated(user_id=user.id, username=user.username, roles=user.roles, member_id=user.member_id),
+        actor_id=actor_id,
+    )
     return user
 
 
@@ -167,14 +175,17 @@ def set_locale(*, session: Session, user_id: int, locale: str) -> None:
         events.append(session, k.UserUpdated(user_id=user_id, changes={"locale": locale}), actor_id=user_id)
 
 
-def _check_member_link(session: Session, member_id: int | None, roles: list[str],
-                       user_id: int | None = None) -> None:
+def _check_member_link(
+    session: Session, member_id: int | None, roles: list[str], user_id: int | None = None
+) -> None:
     from agenda.members import Member
 
     if member_id is None:
         if "member" in roles or "assistant" in roles:
-            raise RuleBroken(N_("Tài khoản thành viên hoặc trợ lý phải gắn với một thành viên Chính phủ."),
-                             code="member_link_required")
+            raise RuleBroken(
+                N_("Tài khoản thành viên hoặc trợ lý phải gắn với một thành viên Chính phủ."),
+                code="member_link_required",
+            )
         return
     if session.get(Member, member_id) is None:
         raise RuleBroken(N_("Không có thành viên Chính phủ này."), code="unknown_member")
@@ -208,19 +219,29 @@ class Login:
     csrf_token: str
 
 
-def login(*, session: Session, username: str, password: str, address: str, secret: str,
-          policy: SessionPolicy, replaces_token: str | None = None) -> Login | None:
+def login(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    address: str,
+    secret: str,
+    policy: SessionPolicy,
+    replaces_token: str | None = None,
+) -> Login | None:
     """Check the password and issue a new session. None on bad credentials; raises RateLimited."""
     now = utcnow()
     since = now - policy.failure_window
     name = username.strip().lower()[:64]
     user_failures = session.exec(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.username == name,
-                                                              LoginFailure.at >= since)
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.username == name, LoginFailure.at >= since)
     ).one()
     address_failures = session.exec(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.address == address,
-                                                              LoginFailure.at >= since)
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.address == address, LoginFailure.at >= since)
     ).one()
     if user_failures >= policy.max_failures_per_user or address_failures >= policy.max_failures_per_address:
         raise RateLimited()
@@ -237,8 +258,11 @@ def login(*, session: Session, username: str, password: str, address: str, secre
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     assert user.id is not None
-    session.add(AuthSession(id=session_id(token, secret), user_id=user.id, csrf_token=csrf, created_at=now,
-                            last_seen_at=now))
+    session.add(
+        AuthSession(
+            id=session_id(token, secret), user_id=user.id, csrf_token=csrf, created_at=now, last_seen_at=now
+        )
+    )
     events.append(session, k.UserLoggedIn(user_id=user.id), actor_id=user.id)
     return Login(user=user, token=token, csrf_token=csrf)
 
@@ -280,8 +304,12 @@ def authenticate(*, session: Session, token: str, secret: str, policy: SessionPo
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    return Authenticated(user=user, csrf_token=row.csrf_token, needs_touch=now - row.last_seen_at > policy.touch_every,
-                         session_id=sid)
+    return Authenticated(
+        user=user,
+        csrf_token=row.csrf_token,
+        needs_touch=now - row.last_seen_at > policy.touch_every,
+        session_id=sid,
+    )
 
 
 def touch(*, session: Session, sid: str) -> None:

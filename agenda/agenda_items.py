@@ -94,22 +94,27 @@ class AgendaOrder(BaseModel):
 
 
 def agenda_ids(session: Session, meeting_id: int) -> list[int]:
-    rows = session.exec(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id)
-                        .order_by(col(AgendaItem.position))).all()
+    rows = session.exec(
+        select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id).order_by(col(AgendaItem.position))
+    ).all()
     return [r for r in rows if r is not None]
 
 
 def list_items(session: Session, meeting_id: int) -> list[AgendaItem]:
-    return list(session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)
-                             .order_by(col(AgendaItem.position))).all())
+    return list(
+        session.exec(
+            select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(col(AgendaItem.position))
+        ).all()
+    )
 
 
 def audiences(session: Session, item_ids: list[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = defaultdict(list)
     if item_ids:
         for item_id, member_id in session.exec(
-            select(AgendaAudience.agenda_item_id, AgendaAudience.member_id)
-            .where(col(AgendaAudience.agenda_item_id).in_(item_ids))
+            select(AgendaAudience.agenda_item_id, AgendaAudience.member_id).where(
+                col(AgendaAudience.agenda_item_id).in_(item_ids)
+            )
         ).all():
             found[item_id].append(member_id)
     return found
@@ -129,7 +134,9 @@ def get_agenda_item(*, session: Session, agenda_item_id: int, viewer: Viewer | N
         raise NotFound()
     if viewer is not None:
         meeting = get_meeting(session=session, meeting_id=item.meeting_id, viewer=viewer)
-        if not can_see_item(viewer, meeting, item, audiences(session, [agenda_item_id]).get(agenda_item_id, [])):
+        if not can_see_item(
+            viewer, meeting, item, audiences(session, [agenda_item_id]).get(agenda_item_id, [])
+        ):
             raise NotFound()
     return item
 
@@ -138,30 +145,46 @@ def _documents(session: Session, programme_ids: list[int]) -> dict[int, list[dic
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not programme_ids:
         return found
-    latest = (select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("v"))
-              .group_by(col(DocumentVersion.document_id)).subquery())
+    latest = (
+        select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("v"))
+        .group_by(col(DocumentVersion.document_id))
+        .subquery()
+    )
     rows = session.exec(
         select(Document, DocumentVersion)
         .join(latest, latest.c.document_id == Document.id)
-        .join(DocumentVersion, (col(DocumentVersion.document_id) == Document.id)
-              & (col(DocumentVersion.version) == latest.c.v))
+        .join(
+            DocumentVersion,
+            (col(DocumentVersion.document_id) == Document.id) & (col(DocumentVersion.version) == latest.c.v),
+        )
         .where(col(Document.programme_item_id).in_(programme_ids))
         .order_by(col(Document.id))
     ).all()
     for doc, version in rows:
-        found[doc.programme_item_id].append({"id": doc.id, "kind": doc.kind, "title": doc.title,
-                                             "version": version.version, "pages": version.pages})
+        found[doc.programme_item_id].append(
+            {
+                "id": doc.id,
+                "kind": doc.kind,
+                "title": doc.title,
+                "version": version.version,
+                "pages": version.pages,
+            }
+        )
     return found
 
 
-def public_agenda(*, session: Session, meeting: Meeting, viewer: Viewer, policy: Policy) -> list[dict[str, Any]]:
+def public_agenda(
+    *, session: Session, meeting: Meeting, viewer: Viewer, policy: Policy
+) -> list[dict[str, Any]]:
     """The agenda as `viewer` may see it: restricted items outside their audience are placeholders."""
     items = list_items(session, meeting.id or 0)
     ids = [i.id for i in items if i.id is not None]
     audience = audiences(session, ids)
     programme_ids = [i.programme_item_id for i in items if i.programme_item_id is not None]
-    programme = {p.id: p for p in session.exec(select(ProgrammeItem)
-                                               .where(col(ProgrammeItem.id).in_(programme_ids))).all()}
+    programme = {
+        p.id: p
+        for p in session.exec(select(ProgrammeItem).where(col(ProgrammeItem.id).in_(programme_ids))).all()
+    }
     documents = _documents(session, programme_ids)
     present = present_kinds(session=session, programme_item_ids=programme_ids) if viewer.is_staff else {}
     result: list[dict[str, Any]] = []
@@ -189,7 +212,9 @@ def public_agenda(*, session: Session, meeting: Meeting, viewer: Viewer, policy:
             "documents": documents.get(item.programme_item_id, []) if item.programme_item_id else [],
         }
         if viewer.is_staff:
-            missing = policy.missing_documents(source.kind, present.get(source.id or 0, set())) if source else []
+            missing = (
+                policy.missing_documents(source.kind, present.get(source.id or 0, set())) if source else []
+            )
             entry["restricted_member_ids"] = sorted(audience.get(item.id, []))
             entry["missing_documents"] = missing
             entry["readiness_overridden"] = item.readiness_overridden
@@ -202,14 +227,23 @@ def warnings(agenda: list[dict[str, Any]], meeting: Meeting) -> list[dict[str, A
     found: list[dict[str, Any]] = []
     total = sum(int(i.get("minutes", 0)) for i in agenda)
     if total > meeting.duration_minutes:
-        found.append({"code": "over_time", "message": N_("Tổng thời gian {total} phút vượt thời lượng phiên họp "
-                                                         "({duration} phút)."),
-                      "params": {"total": total, "duration": meeting.duration_minutes}})
+        found.append(
+            {
+                "code": "over_time",
+                "message": N_("Tổng thời gian {total} phút vượt thời lượng phiên họp ({duration} phút)."),
+                "params": {"total": total, "duration": meeting.duration_minutes},
+            }
+        )
     for item in agenda:
         if item.get("missing_documents"):
-            found.append({"code": "missing_documents", "agenda_item_id": item["id"],
-                          "message": N_("Mục {position} còn thiếu hồ sơ: {missing}."),
-                          "params": {"position": item["position"], "missing": item["missing_documents"]}})
+            found.append(
+                {
+                    "code": "missing_documents",
+                    "agenda_item_id": item["id"],
+                    "message": N_("Mục {position} còn thiếu hồ sơ: {missing}."),
+                    "params": {"position": item["position"], "missing": item["missing_documents"]},
+                }
+            )
     return found
 
 
@@ -231,8 +265,9 @@ def _set_audience(session: Session, item: AgendaItem, member_ids: list[int]) -> 
     item.restricted = bool(member_ids)
 
 
-def add_item(*, session: Session, meeting_id: int, data: AgendaItemCreate, actor_id: int | None,
-             policy: Policy) -> AgendaItem:
+def add_item(
+    *, session: Session, meeting_id: int, data: AgendaItemCreate, actor_id: int | None, policy: Policy
+) -> AgendaItem:
     meeting = get_meeting(session=session, meeting_id=meeting_id)
     require_editable(meeting)
     audience = _check_audience(session, data.restricted_member_ids or [])
@@ -243,43 +278,79 @@ def add_item(*, session: Session, meeting_id: int, data: AgendaItemCreate, actor
         try:
             source = get_item(session=session, item_id=data.programme_item_id)
         except NotFound as exc:
-            raise RuleBroken(N_("Không có đề án này trong chương trình công tác."), code="unknown_programme_item") \
-                from exc
-        on_agenda = session.exec(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id,
-                                                             AgendaItem.programme_item_id == source.id)).first()
+            raise RuleBroken(
+                N_("Không có đề án này trong chương trình công tác."), code="unknown_programme_item"
+            ) from exc
+        on_agenda = session.exec(
+            select(AgendaItem.id).where(
+                AgendaItem.meeting_id == meeting_id, AgendaItem.programme_item_id == source.id
+            )
+        ).first()
         if on_agenda is not None:
             raise Conflict(N_("Đề án đã có trong chương trình phiên họp này."), code="already_on_agenda")
         if source.status not in SCHEDULABLE:
-            raise WrongState(N_("Đề án đang ở trạng thái {status}, không thể đưa vào phiên họp."),
-                             code="not_schedulable", status=source.status)
-        missing = policy.missing_documents(source.kind, present_kinds(
-            session=session, programme_item_ids=[source.id or 0]).get(source.id or 0, set()))
+            raise WrongState(
+                N_("Đề án đang ở trạng thái {status}, không thể đưa vào phiên họp."),
+                code="not_schedulable",
+                status=source.status,
+            )
+        missing = policy.missing_documents(
+            source.kind,
+            present_kinds(session=session, programme_item_ids=[source.id or 0]).get(source.id or 0, set()),
+        )
         if missing and not data.override_readiness:
             raise RuleBroken(N_("Hồ sơ chưa đủ, còn thiếu: {missing}."), code="not_ready", missing=missing)
         overridden = bool(missing)
         title = title or source.title
     reason = bump_version(meeting, data.reason)
-    position = (session.exec(select(func.max(AgendaItem.position))
-                             .where(AgendaItem.meeting_id == meeting_id)).one() or 0) + 1
-    item = AgendaItem(meeting_id=meeting_id, position=position, programme_item_id=data.programme_item_id,
-                      title=title or "", minutes=data.minutes, presenter=data.presenter or "", consent=data.consent,
-                      readiness_overridden=overridden)
+    position = (
+        session.exec(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting_id)).one()
+        or 0
+    ) + 1
+    item = AgendaItem(
+        meeting_id=meeting_id,
+        position=position,
+        programme_item_id=data.programme_item_id,
+        title=title or "",
+        minutes=data.minutes,
+        presenter=data.presenter or "",
+        consent=data.consent,
+        readiness_overridden=overridden,
+    )
     session.add(item)
     session.flush()
     assert item.id is not None
     _set_audience(session, item, audience)
     if source is not None:
-        change_status(session=session, item=source, new="scheduled", actor_id=actor_id, policy=policy,
-                      automatic=True)
-    events.append(session, k.AgendaChanged(
-        meeting_id=meeting_id, action="added", agenda_version=meeting.agenda_version, agenda_item_id=item.id,
-        order=agenda_ids(session, meeting_id), readiness_override=overridden, reason=reason,
-        changes={"title": item.title, "minutes": item.minutes, "consent": item.consent,
-                 "restricted": item.restricted, "programme_item_id": item.programme_item_id}), actor_id=actor_id)
+        change_status(
+            session=session, item=source, new="scheduled", actor_id=actor_id, policy=policy, automatic=True
+        )
+    events.append(
+        session,
+        k.AgendaChanged(
+            meeting_id=meeting_id,
+            action="added",
+            agenda_version=meeting.agenda_version,
+            agenda_item_id=item.id,
+            order=agenda_ids(session, meeting_id),
+            readiness_override=overridden,
+            reason=reason,
+            changes={
+                "title": item.title,
+                "minutes": item.minutes,
+                "consent": item.consent,
+                "restricted": item.restricted,
+                "programme_item_id": item.programme_item_id,
+            },
+        ),
+        actor_id=actor_id,
+    )
     return item
 
 
-def update_item(*, session: Session, agenda_item_id: int, data: AgendaItemUpdate, actor_id: int | None) -> AgendaItem:
+def update_item(
+    *, session: Session, agenda_item_id: int, data: AgendaItemUpdate, actor_id: int | None
+) -> AgendaItem:
     item = get_agenda_item(session=session, agenda_item_id=agenda_item_id)
     meeting = get_meeting(session=session, meeting_id=item.meeting_id)
     require_editable(meeting)
@@ -298,14 +369,24 @@ def update_item(*, session: Session, agenda_item_id: int, data: AgendaItemUpdate
             setattr(item, name, value)
     if audience is not None:
         _set_audience(session, item, audience)
-    events.append(session, k.AgendaChanged(meeting_id=meeting.id or 0, action="updated",
-                                           agenda_version=meeting.agenda_version, agenda_item_id=agenda_item_id,
-                                           changes=changes, reason=reason), actor_id=actor_id)
+    events.append(
+        session,
+        k.AgendaChanged(
+            meeting_id=meeting.id or 0,
+            action="updated",
+            agenda_version=meeting.agenda_version,
+            agenda_item_id=agenda_item_id,
+            changes=changes,
+            reason=reason,
+        ),
+        actor_id=actor_id,
+    )
     return item
 
 
-def remove_item(*, session: Session, agenda_item_id: int, reason: str | None, actor_id: int | None,
-                policy: Policy) -> None:
+def remove_item(
+    *, session: Session, agenda_item_id: int, reason: str | None, actor_id: int | None, policy: Policy
+) -> None:
     item = get_agenda_item(session=session, agenda_item_id=agenda_item_id)
     meeting = get_meeting(session=session, meeting_id=item.meeting_id)
     require_editable(meeting)
@@ -315,14 +396,29 @@ def remove_item(*, session: Session, agenda_item_id: int, reason: str | None, ac
     if item.programme_item_id is not None:
         source = get_item(session=session, item_id=item.programme_item_id)
         if source.status == "scheduled":
-            change_status(session=session, item=source, actor_id=actor_id, policy=policy, automatic=True,
-                          new=status_from_dossier(session=session, item=source, policy=policy))
+            change_status(
+                session=session,
+                item=source,
+                actor_id=actor_id,
+                policy=policy,
+                automatic=True,
+                new=status_from_dossier(session=session, item=source, policy=policy),
+            )
     session.delete(item)
     session.flush()
     order = _renumber(session, meeting_id)
-    events.append(session, k.AgendaChanged(meeting_id=meeting_id, action="removed",
-                                           agenda_version=meeting.agenda_version, agenda_item_id=agenda_item_id,
-                                           order=order, reason=reason), actor_id=actor_id)
+    events.append(
+        session,
+        k.AgendaChanged(
+            meeting_id=meeting_id,
+            action="removed",
+            agenda_version=meeting.agenda_version,
+            agenda_item_id=agenda_item_id,
+            order=order,
+            reason=reason,
+        ),
+        actor_id=actor_id,
+    )
 
 
 def _renumber(session: Session, meeting_id: int) -> list[int]:
@@ -338,14 +434,24 @@ def reorder(*, session: Session, meeting_id: int, data: AgendaOrder, actor_id: i
     items = {i.id: i for i in list_items(session, meeting_id)}
     wanted = data.agenda_item_ids
     if len(wanted) != len(items) or set(wanted) != set(items):
-        raise RuleBroken(N_("Thứ tự mới phải gồm đúng các mục hiện có của chương trình, mỗi mục một lần."),
-                         code="not_a_permutation")
+        raise RuleBroken(
+            N_("Thứ tự mới phải gồm đúng các mục hiện có của chương trình, mỗi mục một lần."),
+            code="not_a_permutation",
+        )
     if wanted == [i for i in items]:  # dicts keep the current order
         return wanted
     reason = bump_version(meeting, data.reason)
     for position, item_id in enumerate(wanted, start=1):
         items[item_id].position = position
-    events.append(session, k.AgendaChanged(meeting_id=meeting_id, action="reordered",
-                                           agenda_version=meeting.agenda_version, order=wanted, reason=reason),
-                  actor_id=actor_id)
+    events.append(
+        session,
+        k.AgendaChanged(
+            meeting_id=meeting_id,
+            action="reordered",
+            agenda_version=meeting.agenda_version,
+            order=wanted,
+            reason=reason,
+        ),
+        actor_id=actor_id,
+    )
     return wanted

@@ -97,8 +97,9 @@ def stamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def compute_hash(prev_hash: str, *, stream: int, seq: int, kind: str, data: str, actor_id: int | None,
-                 at: datetime) -> str:
+def compute_hash(
+    prev_hash: str, *, stream: int, seq: int, kind: str, data: str, actor_id: int | None, at: datetime
+) -> str:
     body = {
         "stream": stream,
         "seq": seq,
@@ -114,21 +115,36 @@ def append(session: Session, payload: EventData, *, actor_id: int | None) -> Eve
     """Append `payload` to its stream inside the caller's transaction and return the row."""
     stream = payload.stream()
     session.execute(
-        text("INSERT INTO stream_head (stream, last_seq, last_hash) VALUES (:s, 0, :h) ON CONFLICT DO NOTHING"),
+        text(
+            "INSERT INTO stream_head (stream, last_seq, last_hash) VALUES (:s, 0, :h) ON CONFLICT DO NOTHING"
+        ),
         {"s": stream, "h": GENESIS_HASH},
     )
     row = session.execute(
-        text("UPDATE stream_head SET last_seq = last_seq + 1 WHERE stream = :s RETURNING last_seq, last_hash"),
+        text(
+            "UPDATE stream_head SET last_seq = last_seq + 1 WHERE stream = :s RETURNING last_seq, last_hash"
+        ),
         {"s": stream},
     ).one()
     seq, prev_hash = int(row[0]), str(row[1])
     at = utcnow()
     data = json.dumps(payload.as_data(), sort_keys=True, ensure_ascii=False)
-    digest = compute_hash(prev_hash, stream=stream, seq=seq, kind=payload.kind, data=data,
-                          actor_id=actor_id, at=at)
-    session.execute(text("UPDATE stream_head SET last_hash = :h WHERE stream = :s"), {"h": digest, "s": stream})
-    event = Event(stream=stream, seq=seq, kind=payload.kind, data=data, actor_id=actor_id, at=at,
-                  prev_hash=prev_hash, hash=digest)
+    digest = compute_hash(
+        prev_hash, stream=stream, seq=seq, kind=payload.kind, data=data, actor_id=actor_id, at=at
+    )
+    session.execute(
+        text("UPDATE stream_head SET last_hash = :h WHERE stream = :s"), {"h": digest, "s": stream}
+    )
+    event = Event(
+        stream=stream,
+        seq=seq,
+        kind=payload.kind,
+        data=data,
+        actor_id=actor_id,
+        at=at,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
     session.add(event)
     session.flush()
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -168,7 +184,10 @@ def verify_chain(session: Session, *, stream: int | None = None, batch: int = 50
         expected_prev, expected_seq = GENESIS_HASH, 1
         while True:
             rows = session.exec(
-                select(Event).where(Event.stream == s, Event.seq >= expected_seq).order_by(col(Event.seq)).limit(batch)
+                select(Event)
+                .where(Event.stream == s, Event.seq >= expected_seq)
+                .order_by(col(Event.seq))
+                .limit(batch)
             ).all()
             if not rows:
                 break
@@ -176,8 +195,11 @@ def verify_chain(session: Session, *, stream: int | None = None, batch: int = 50
                 report.events += 1
                 problem = _check_row(row, expected_seq, expected_prev)
                 if problem:
-                    report.first_bad = {"stream": s, "seq": row.seq if row.seq == expected_seq else expected_seq,
-                                        "reason": problem}
+                    report.first_bad = {
+                        "stream": s,
+                        "seq": row.seq if row.seq == expected_seq else expected_seq,
+                        "reason": problem,
+                    }
                     return report
                 expected_prev, expected_seq = row.hash, row.seq + 1
         head = heads.get(s)
@@ -193,8 +215,15 @@ def _check_row(row: Event, expected_seq: int, expected_prev: str) -> str | None:
     if row.prev_hash != expected_prev:
         return "broken_link"
     try:
-        recomputed = compute_hash(row.prev_hash, stream=row.stream, seq=row.seq, kind=row.kind, data=row.data,
-                                  actor_id=row.actor_id, at=row.at)
+        recomputed = compute_hash(
+            row.prev_hash,
+            stream=row.stream,
+            seq=row.seq,
+            kind=row.kind,
+            data=row.data,
+            actor_id=row.actor_id,
+            at=row.at,
+        )
     except (ValueError, TypeError):
         return "unreadable"
     if recomputed != row.hash:

@@ -101,7 +101,9 @@ class MeetingUpdate(BaseModel):
 
 
 def invitee_ids(session: Session, meeting_id: int) -> list[int]:
-    return list(session.exec(select(MeetingInvitee.member_id).where(MeetingInvitee.meeting_id == meeting_id)).all())
+    return list(
+        session.exec(select(MeetingInvitee.member_id).where(MeetingInvitee.meeting_id == meeting_id)).all()
+    )
 
 
 def guest_ids(session: Session, meeting_id: int) -> list[int]:
@@ -126,8 +128,9 @@ def get_meeting(*, session: Session, meeting_id: int, viewer: Viewer | None = No
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound()
-    if viewer is not None and not can_see(viewer, meeting, invitee_ids(session, meeting_id),
-                                          guest_ids(session, meeting_id)):
+    if viewer is not None and not can_see(
+        viewer, meeting, invitee_ids(session, meeting_id), guest_ids(session, meeting_id)
+    ):
         raise NotFound()
     return meeting
 
@@ -139,7 +142,9 @@ def list_meetings(*, session: Session, viewer: Viewer, upcoming_only: bool = Fal
     if not viewer.is_staff:
         query = query.where(Meeting.state != "draft")
         if not viewer.has("observer"):
-            invited = select(MeetingInvitee.meeting_id).where(MeetingInvitee.member_id == (viewer.member_id or -1))
+            invited = select(MeetingInvitee.meeting_id).where(
+                MeetingInvitee.member_id == (viewer.member_id or -1)
+            )
             guested = select(MeetingGuest.meeting_id).where(MeetingGuest.user_id == viewer.user_id)
             clauses: list[ColumnElement[bool]] = []
             if viewer.has("member", "assistant") and viewer.member_id is not None:
@@ -172,23 +177,29 @@ def public_meeting(meeting: Meeting) -> dict[str, Any]:
 # --- changing -----------------------------------------------------------------------------------
 
 
-def _check_people(session: Session, chair_id: int | None, invitees: list[int] | None,
-                  guests: list[int] | None) -> None:
+def _check_people(
+    session: Session, chair_id: int | None, invitees: list[int] | None, guests: list[int] | None
+) -> None:
     member_ids = set(invitees or [])
     if chair_id is not None:
         member_ids.add(chair_id)
     if member_ids:
         known = set(session.exec(select(Member.id).where(col(Member.id).in_(member_ids))).all())
         if member_ids - known:
-            raise RuleBroken(N_("Không có thành viên Chính phủ này."), code="unknown_member",
-                             ids=sorted(member_ids - known))
+            raise RuleBroken(
+                N_("Không có thành viên Chính phủ này."),
+                code="unknown_member",
+                ids=sorted(member_ids - known),
+            )
     if guests:
         users = session.exec(select(User).where(col(User.id).in_(set(guests)))).all()
         if len(users) != len(set(guests)) or not all("guest" in u.roles for u in users):
             raise RuleBroken(N_("Khách mời phải là tài khoản có vai trò khách mời."), code="unknown_guest")
 
 
-def _set_people(session: Session, meeting_id: int, invitees: list[int] | None, guests: list[int] | None) -> None:
+def _set_people(
+    session: Session, meeting_id: int, invitees: list[int] | None, guests: list[int] | None
+) -> None:
     if invitees is not None:
         session.execute(delete(MeetingInvitee).where(col(MeetingInvitee.meeting_id) == meeting_id))
         session.add_all(MeetingInvitee(meeting_id=meeting_id, member_id=m) for m in sorted(set(invitees)))
@@ -203,15 +214,28 @@ def create_meeting(*, session: Session, data: MeetingCreate, actor_id: int | Non
     if invitees is None:
         invitees = [m.id for m in voting_members(session=session) if m.id is not None]
     invitees = sorted(set(invitees) | {data.chair_member_id})
-    meeting = Meeting(title=data.title, kind=data.kind, starts_at=to_utc(data.starts_at),
-                      duration_minutes=data.duration_minutes, place=data.place,
-                      chair_member_id=data.chair_member_id)
+    meeting = Meeting(
+        title=data.title,
+        kind=data.kind,
+        starts_at=to_utc(data.starts_at),
+        duration_minutes=data.duration_minutes,
+        place=data.place,
+        chair_member_id=data.chair_member_id,
+    )
     session.add(meeting)
     session.flush()
     assert meeting.id is not None
     _set_people(session, meeting.id, invitees, data.guest_user_ids or [])
-    events.append(session, k.MeetingCreated(meeting_id=meeting.id, title=meeting.title, meeting_kind=meeting.kind,
-                                            starts_at=iso(meeting.starts_at) or ""), actor_id=actor_id)
+    events.append(
+        session,
+        k.MeetingCreated(
+            meeting_id=meeting.id,
+            title=meeting.title,
+            meeting_kind=meeting.kind,
+            starts_at=iso(meeting.starts_at) or "",
+        ),
+        actor_id=actor_id,
+    )
     return meeting
 
 
@@ -230,7 +254,9 @@ def bump_version(meeting: Meeting, reason: str | None) -> str | None:
     return reason.strip()
 
 
-def update_meeting(*, session: Session, meeting_id: int, data: MeetingUpdate, actor_id: int | None) -> Meeting:
+def update_meeting(
+    *, session: Session, meeting_id: int, data: MeetingUpdate, actor_id: int | None
+) -> Meeting:
     meeting = get_meeting(session=session, meeting_id=meeting_id)
     require_editable(meeting)
     fields = data.model_dump(exclude_unset=True, exclude={"reason", "invitee_member_ids", "guest_user_ids"})
@@ -247,7 +273,9 @@ def update_meeting(*, session: Session, meeting_id: int, data: MeetingUpdate, ac
             changes["invitee_member_ids"] = invitees
         else:
             invitees = None
-    if data.guest_user_ids is not None and sorted(set(data.guest_user_ids)) != sorted(guest_ids(session, meeting_id)):
+    if data.guest_user_ids is not None and sorted(set(data.guest_user_ids)) != sorted(
+        guest_ids(session, meeting_id)
+    ):
         changes["guest_user_ids"] = sorted(set(data.guest_user_ids))
     if not changes:
         return meeting
@@ -257,9 +285,13 @@ def update_meeting(*, session: Session, meeting_id: int, data: MeetingUpdate, ac
             setattr(meeting, name, value)
     _set_people(session, meeting_id, invitees, changes.get("guest_user_ids"))
     loggable = {n: (iso(v) if isinstance(v, datetime) else v) for n, v in changes.items()}
-    events.append(session, k.MeetingUpdated(meeting_id=meeting_id, changes=loggable,
-                                            agenda_version=meeting.agenda_version, reason=reason),
-                  actor_id=actor_id)
+    events.append(
+        session,
+        k.MeetingUpdated(
+            meeting_id=meeting_id, changes=loggable, agenda_version=meeting.agenda_version, reason=reason
+        ),
+        actor_id=actor_id,
+    )
     return meeting
 
 
@@ -275,6 +307,9 @@ def publish(*, session: Session, meeting_id: int, actor_id: int | None) -> Meeti
     meeting.state = "published"
     meeting.agenda_version = 1
     meeting.published_at = utcnow()
-    events.append(session, k.MeetingPublished(meeting_id=meeting_id, agenda_version=1, agenda_item_ids=ids),
-                  actor_id=actor_id)
+    events.append(
+        session,
+        k.MeetingPublished(meeting_id=meeting_id, agenda_version=1, agenda_item_ids=ids),
+        actor_id=actor_id,
+    )
     return meeting

@@ -81,15 +81,21 @@ def create_member(*, session: Session, data: MemberCreate, actor_id: int | None)
     session.add(member)
     session.flush()
     assert member.id is not None
-    events.append(session, k.MemberCreated(member_id=member.id, full_name=member.full_name, title=member.title),
-                  actor_id=actor_id)
+    events.append(
+        session,
+        k.MemberCreated(member_id=member.id, full_name=member.full_name, title=member.title),
+        actor_id=actor_id,
+    )
     return member
 
 
 def update_member(*, session: Session, member_id: int, data: MemberUpdate, actor_id: int | None) -> Member:
     member = get_member(session=session, member_id=member_id)
-    changes = {name: value for name, value in data.model_dump(exclude_unset=True).items()
-               if value is not None and getattr(member, name) != value}
+    changes = {
+        name: value
+        for name, value in data.model_dump(exclude_unset=True).items()
+        if value is not None and getattr(member, name) != value
+    }
     for name, value in changes.items():
         setattr(member, name, value)
     if changes:

@@ -175,8 +175,16 @@ def readiness(*, session: Session, item: ProgrammeItem, policy: Policy) -> list[
     return policy.missing_documents(item.kind, present)
 
 
-def list_items(*, session: Session, month: str | None = None, agency: str | None = None, kind: str | None = None,
-               status: str | None = None, q: str | None = None, limit: int = 1000) -> list[ProgrammeItem]:
+def list_items(
+    *,
+    session: Session,
+    month: str | None = None,
+    agency: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    limit: int = 1000,
+) -> list[ProgrammeItem]:
     query = select(ProgrammeItem)
     if month:
         query = query.where(ProgrammeItem.planned_month == month)
@@ -188,13 +196,17 @@ def list_items(*, session: Session, month: str | None = None, agency: str | None
         query = query.where(ProgrammeItem.status == status)
     if q:
         pattern = f"%{q.lower()}%"
-        query = query.where(func.lower(ProgrammeItem.title).like(pattern) | func.lower(ProgrammeItem.code).like(pattern))
+        query = query.where(
+            func.lower(ProgrammeItem.title).like(pattern) | func.lower(ProgrammeItem.code).like(pattern)
+        )
     query = query.order_by(col(ProgrammeItem.planned_month), col(ProgrammeItem.code)).limit(limit)
     return list(session.exec(query).all())
 
 
 def agencies(*, session: Session) -> list[str]:
-    return list(session.exec(select(ProgrammeItem.lead_agency).distinct().order_by(ProgrammeItem.lead_agency)).all())
+    return list(
+        session.exec(select(ProgrammeItem.lead_agency).distinct().order_by(ProgrammeItem.lead_agency)).all()
+    )
 
 
 def get_item(*, session: Session, item_id: int) -> ProgrammeItem:
@@ -211,34 +223,55 @@ def create_item(*, session: Session, data: ProgrammeItemCreate, actor_id: int | 
     session.add(item)
     session.flush()
     assert item.id is not None
-    events.append(session, k.ProgrammeItemCreated(programme_item_id=item.id, code=item.code, title=item.title),
-                  actor_id=actor_id)
+    events.append(
+        session,
+        k.ProgrammeItemCreated(programme_item_id=item.id, code=item.code, title=item.title),
+        actor_id=actor_id,
+    )
     return item
 
 
-def update_item(*, session: Session, item_id: int, data: ProgrammeItemUpdate, actor_id: int | None,
-                policy: Policy) -> ProgrammeItem:
+def update_item(
+    *, session: Session, item_id: int, data: ProgrammeItemUpdate, actor_id: int | None, policy: Policy
+) -> ProgrammeItem:
     item = get_item(session=session, item_id=item_id)
     fields = data.model_dump(exclude_unset=True, exclude={"status", "reason"})
-    changes = {name: value for name, value in fields.items() if value is not None and getattr(item, name) != value}
+    changes = {
+        name: value for name, value in fields.items() if value is not None and getattr(item, name) != value
+    }
     for name, value in changes.items():
         setattr(item, name, value)
     if changes:
         item.updated_at = utcnow()
-        events.append(session, k.ProgrammeItemUpdated(programme_item_id=item_id, changes=changes), actor_id=actor_id)
+        events.append(
+            session, k.ProgrammeItemUpdated(programme_item_id=item_id, changes=changes), actor_id=actor_id
+        )
     if data.status is not None and data.status != item.status:
-        change_status(session=session, item=item, new=data.status, actor_id=actor_id, policy=policy,
-                      reason=data.reason)
+        change_status(
+            session=session, item=item, new=data.status, actor_id=actor_id, policy=policy, reason=data.reason
+        )
     return item
 
 
-def change_status(*, session: Session, item: ProgrammeItem, new: str, actor_id: int | None, policy: Policy,
-                  reason: str | None = None, automatic: bool = False) -> None:
+def change_status(
+    *,
+    session: Session,
+    item: ProgrammeItem,
+    new: str,
+    actor_id: int | None,
+    policy: Policy,
+    reason: str | None = None,
+    automatic: bool = False,
+) -> None:
     """Move `item` to `new`. By hand only along MANUAL_TRANSITIONS; `ready` needs a full dossier."""
     old = item.status
     if not automatic and new not in MANUAL_TRANSITIONS.get(old, ()):
-        raise WrongState(N_("Không thể chuyển đề án từ trạng thái {old} sang {new}."), code="bad_transition",
-                         old=old, new=new)
+        raise WrongState(
+            N_("Không thể chuyển đề án từ trạng thái {old} sang {new}."),
+            code="bad_transition",
+            old=old,
+            new=new,
+        )
     if new == "ready":
         missing = readiness(session=session, item=item, policy=policy)
         if missing:
@@ -248,8 +281,11 @@ def change_status(*, session: Session, item: ProgrammeItem, new: str, actor_id: 
     item.status = new
     item.updated_at = utcnow()
     assert item.id is not None
-    events.append(session, k.ProgrammeStatusChanged(programme_item_id=item.id, old=old, new=new, reason=reason),
-                  actor_id=actor_id)
+    events.append(
+        session,
+        k.ProgrammeStatusChanged(programme_item_id=item.id, old=old, new=new, reason=reason),
+        actor_id=actor_id,
+    )
 
 
 def status_from_dossier(*, session: Session, item: ProgrammeItem, policy: Policy) -> str:
@@ -264,30 +300,45 @@ def status_from_dossier(*, session: Session, item: ProgrammeItem, policy: Policy
 # --- postponements ("xin lùi") ------------------------------------------------------------------
 
 
-def request_postponement(*, session: Session, item_id: int, data: PostponementCreate,
-                         actor_id: int | None) -> Postponement:
+def request_postponement(
+    *, session: Session, item_id: int, data: PostponementCreate, actor_id: int | None
+) -> Postponement:
     item = get_item(session=session, item_id=item_id)
     if item.status in ("concluded", "withdrawn", "postponed", "discussed"):
         raise WrongState(N_("Đề án ở trạng thái này không thể xin lùi."), code="wrong_state")
     if data.to_month is not None and data.to_month <= item.planned_month:
         raise RuleBroken(N_("Tháng lùi đến phải sau tháng dự kiến hiện tại."), code="bad_month")
     pending = session.exec(
-        select(Postponement).where(Postponement.programme_item_id == item_id, Postponement.status == "pending")
+        select(Postponement).where(
+            Postponement.programme_item_id == item_id, Postponement.status == "pending"
+        )
     ).first()
     if pending is not None:
         raise Conflict(N_("Đề án đã có đề nghị xin lùi đang chờ xử lý."), code="already_pending")
-    request = Postponement(programme_item_id=item_id, requested_by=actor_id, reason=data.reason,
-                           to_month=data.to_month)
+    request = Postponement(
+        programme_item_id=item_id, requested_by=actor_id, reason=data.reason, to_month=data.to_month
+    )
     session.add(request)
     session.flush()
     assert request.id is not None
-    events.append(session, k.PostponementRequested(postponement_id=request.id, programme_item_id=item_id,
-                                                   reason=data.reason, to_month=data.to_month), actor_id=actor_id)
+    events.append(
+        session,
+        k.PostponementRequested(
+            postponement_id=request.id, programme_item_id=item_id, reason=data.reason, to_month=data.to_month
+        ),
+        actor_id=actor_id,
+    )
     return request
 
 
-def decide_postponement(*, session: Session, postponement_id: int, data: PostponementDecision,
-                        actor_id: int | None, policy: Policy) -> Postponement:
+def decide_postponement(
+    *,
+    session: Session,
+    postponement_id: int,
+    data: PostponementDecision,
+    actor_id: int | None,
+    policy: Policy,
+) -> Postponement:
     request = session.get(Postponement, postponement_id)
     if request is None:
         raise NotFound()
@@ -296,18 +347,35 @@ def decide_postponement(*, session: Session, postponement_id: int, data: Postpon
     item = get_item(session=session, item_id=request.programme_item_id)
     if data.approve:
         if item.status == "scheduled":
-            raise WrongState(N_("Đề án đang có trong chương trình phiên họp; hãy gỡ khỏi chương trình trước."),
-                             code="scheduled")
-        change_status(session=session, item=item, new="postponed", actor_id=actor_id, policy=policy,
-                      reason=request.reason, automatic=True)
+            raise WrongState(
+                N_("Đề án đang có trong chương trình phiên họp; hãy gỡ khỏi chương trình trước."),
+                code="scheduled",
+            )
+        change_status(
+            session=session,
+            item=item,
+            new="postponed",
+            actor_id=actor_id,
+            policy=policy,
+            reason=request.reason,
+            automatic=True,
+        )
         if request.to_month:
             item.planned_month = request.to_month
     request.status = "approved" if data.approve else "refused"
     request.decided_by = actor_id
     request.decision_note = data.note
     request.decided_at = utcnow()
-    events.append(session, k.PostponementDecided(postponement_id=postponement_id, programme_item_id=item.id or 0,
-                                                 approved=data.approve, note=data.note), actor_id=actor_id)
+    events.append(
+        session,
+        k.PostponementDecided(
+            postponement_id=postponement_id,
+            programme_item_id=item.id or 0,
+            approved=data.approve,
+            note=data.note,
+        ),
+        actor_id=actor_id,
+    )
     return request
 
 
@@ -325,8 +393,9 @@ def public_postponement(request: Postponement) -> dict[str, Any]:
     }
 
 
-def list_postponements(*, session: Session, item_id: int | None = None,
-                       status: str | None = None) -> list[Postponement]:
+def list_postponements(
+    *, session: Session, item_id: int | None = None, status: str | None = None
+) -> list[Postponement]:
     query = select(Postponement).order_by(col(Postponement.created_at).desc())
     if item_id is not None:
         query = query.where(Postponement.programme_item_id == item_id)

@@ -32,7 +32,9 @@ FIELD_MESSAGES = {
 }
 
 
-def parse_csv(raw: bytes) -> tuple[list[tuple[int, ProgrammeItemCreate]], list[tuple[int, str, dict[str, Any]]]]:
+def parse_csv(
+    raw: bytes,
+) -> tuple[list[tuple[int, ProgrammeItemCreate]], list[tuple[int, str, dict[str, Any]]]]:
     """Rows that validate, with their line numbers, and the line-numbered errors."""
     try:
         text = raw.decode("utf-8-sig")
@@ -46,24 +48,34 @@ def parse_csv(raw: bytes) -> tuple[list[tuple[int, ProgrammeItemCreate]], list[t
     try:
         header = next(reader, None)
         if header is None or [h.strip().lower() for h in header] != HEADER:
-            raise InvalidInput(N_("Dòng tiêu đề phải là: {header}."), code="bad_header", header=",".join(HEADER))
+            raise InvalidInput(
+                N_("Dòng tiêu đề phải là: {header}."), code="bad_header", header=",".join(HEADER)
+            )
         for record in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in record):
                 continue
             if len(rows) + len(errors) >= MAX_ROWS:
-                raise InvalidInput(N_("Tệp có quá nhiều dòng (tối đa {max})."), code="too_many_rows", max=MAX_ROWS)
+                raise InvalidInput(
+                    N_("Tệp có quá nhiều dòng (tối đa {max})."), code="too_many_rows", max=MAX_ROWS
+                )
             if len(record) != len(HEADER):
-                errors.append((line, N_("Dòng có {got} cột, cần {want} cột."), {"got": len(record), "want": 5}))
+                errors.append(
+                    (line, N_("Dòng có {got} cột, cần {want} cột."), {"got": len(record), "want": 5})
+                )
                 continue
             try:
-                rows.append((line, ProgrammeItemCreate.model_validate(dict(zip(HEADER, record, strict=True)))))
+                rows.append(
+                    (line, ProgrammeItemCreate.model_validate(dict(zip(HEADER, record, strict=True))))
+                )
             except ValidationError as exc:
                 for err in exc.errors():
                     name = str(err["loc"][0]) if err["loc"] else "code"
                     errors.append((line, FIELD_MESSAGES.get(name, FIELD_MESSAGES["code"]), {}))
     except csv.Error as exc:
-        raise InvalidInput(N_("Tệp CSV bị hỏng ở dòng {line}."), code="bad_csv", line=reader.line_num) from exc
+        raise InvalidInput(
+            N_("Tệp CSV bị hỏng ở dòng {line}."), code="bad_csv", line=reader.line_num
+        ) from exc
     return rows, errors
 
 
@@ -72,10 +84,14 @@ def import_csv(*, session: Session, raw: bytes, actor_id: int | None) -> list[Pr
     seen: dict[str, int] = {}
     for line, data in rows:
         if data.code in seen:
-            errors.append((line, N_("Mã {code} trùng với dòng {other}."), {"code": data.code, "other": seen[data.code]}))
+            errors.append(
+                (line, N_("Mã {code} trùng với dòng {other}."), {"code": data.code, "other": seen[data.code]})
+            )
         seen.setdefault(data.code, line)
     if seen:
-        existing = set(session.exec(select(ProgrammeItem.code).where(col(ProgrammeItem.code).in_(list(seen)))).all())
+        existing = set(
+            session.exec(select(ProgrammeItem.code).where(col(ProgrammeItem.code).in_(list(seen)))).all()
+        )
         for line, data in rows:
             if data.code in existing:
                 errors.append((line, N_("Mã {code} đã có trong chương trình công tác."), {"code": data.code}))

@@ -126,11 +126,16 @@ def _anonymous_locale(scope: Scope) -> str:
     chosen = cookie.get(LANG_COOKIE)
     if chosen is not None and chosen.value in ("vi", "en"):
         return chosen.value
+    if not scope["path"].startswith("/api/"):
+        return i18n.DEFAULT_LOCALE  # pages are Vietnamese first; the switch sets the cookie
     return i18n.negotiate(headers.get("accept-language"))
 
 
 class Language:
-    """Sets the request's language from the `lang` cookie or Accept-Language; a login overrides it."""
+    """Sets the request's language: the `lang` cookie, else Accept-Language on /api and Vietnamese on pages.
+
+    A logged-in user's saved language overrides it (meeting_app.auth.current).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

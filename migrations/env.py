@@ -17,8 +17,12 @@ if engine is None:
     engine = make_engine(url, pool_size=0)
 
 with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=models.metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=models.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
