@@ -57,3 +57,14 @@ def subset_fonts() -> tuple[bytes, bytes]:
             font.save(buffer)
         made.append(buffer.getvalue())
     return made[0], made[1]
+
+
+@cache
+def font_files() -> tuple[Path, Path]:
+    """Regular and bold TrueType files for fpdf2 (which reads fonts from files only)."""
+    regular = find_font()
+    try:
+        bold = find_font("DejaVuSans-Bold.ttf")
+    except FileNotFoundError:
+        bold = regular
+    return regular, bold
