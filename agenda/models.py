@@ -6,10 +6,12 @@ from sqlmodel import SQLModel
 
 from agenda.accounts import AuthSession, LoginFailure, User
 from agenda.agenda_items import AgendaAudience, AgendaItem
+from agenda.copies import DocumentCopy, ReadReceipt
 from agenda.documents import Document, DocumentVersion
 from agenda.events import Event, StreamHead
 from agenda.meetings import Meeting, MeetingGuest, MeetingInvitee
 from agenda.members import Member
+from agenda.notes import PageNote
 from agenda.programme import Postponement, ProgrammeItem
 
 metadata = SQLModel.metadata
@@ -19,6 +21,7 @@ __all__ = [
     "AgendaItem",
     "AuthSession",
     "Document",
+    "DocumentCopy",
     "DocumentVersion",
     "Event",
     "LoginFailure",
@@ -26,8 +29,10 @@ __all__ = [
     "MeetingGuest",
     "MeetingInvitee",
     "Member",
+    "PageNote",
     "Postponement",
     "ProgrammeItem",
+    "ReadReceipt",
     "StreamHead",
     "User",
     "metadata",
