@@ -20,6 +20,7 @@ from agenda.clock import utcnow
 from agenda.errors import InvalidInput, NotFound, RuleBroken
 from agenda.policy import DOCUMENT_KINDS
 from agenda.text import N_
+from agenda.viewer import Viewer
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -126,3 +127,63 @@ def add_document(
         actor_id=actor_id,
     )
     return document, version
+
+
+# --- who may read what ---------------------------------------------------------------------------
+
+
+def can_view_programme_papers(*, session: Session, viewer: Viewer, programme_item_id: int) -> bool:
+    """Papers follow the agenda: staff see every dossier; others see an item's papers only while
+    it is on a published agenda of a meeting they may see, and not restricted from them."""
+    from agenda.agenda_items import AgendaItem, audiences, can_see_item
+    from agenda.meetings import Meeting, can_see, guest_ids, invitee_ids
+
+    if viewer.is_staff:
+        return True
+    rows = session.exec(
+        select(AgendaItem, Meeting)
+        .join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
+        .where(AgendaItem.programme_item_id == programme_item_id, Meeting.state != "draft")
+    ).all()
+    for item, meeting in rows:
+        assert meeting.id is not None and item.id is not None
+        if not can_see(viewer, meeting, invitee_ids(session, meeting.id), guest_ids(session, meeting.id)):
+            continue
+        if can_see_item(viewer, meeting, item, audiences(session, [item.id]).get(item.id, [])):
+            return True
+    return False
+
+
+def get_visible_document(*, session: Session, document_id: int, viewer: Viewer) -> Document:
+    """The document, or NotFound when it does not exist or `viewer` may not read its papers."""
+    document = session.get(Document, document_id)
+    if document is None or not can_view_programme_papers(
+        session=session, viewer=viewer, programme_item_id=document.programme_item_id
+    ):
+        raise NotFound()
+    return document
+
+
+def versions_of(*, session: Session, document_id: int) -> list[DocumentVersion]:
+    """Every version of a document, oldest first."""
+    return list(
+        session.exec(
+            select(DocumentVersion)
+            .where(DocumentVersion.document_id == document_id)
+            .order_by(col(DocumentVersion.version))
+        ).all()
+    )
+
+
+def get_visible_version(
+    *, session: Session, document_id: int, version: int, viewer: Viewer
+) -> tuple[Document, DocumentVersion]:
+    document = get_visible_document(session=session, document_id=document_id, viewer=viewer)
+    found = session.exec(
+        select(DocumentVersion).where(
+            DocumentVersion.document_id == document_id, DocumentVersion.version == version
+        )
+    ).first()
+    if found is None:
+        raise NotFound()
+    return document, found

@@ -223,3 +223,33 @@ class DocumentAdded(EventData):
     version: int
     pages: int
     sha256: str
+
+
+# --- papers -------------------------------------------------------------------------------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class CopyIssued(EventData):
+    """A personal, stamped copy was issued to a user: of a document version, or of a meeting's book.
+
+    `code` is the short copy code printed in the stamp; it resolves back to this event's row.
+    """
+
+    kind = "copy.issued"
+    copy_id: int
+    code: str
+    user_id: int
+    document_version_id: int | None
+    book_meeting_id: int | None
+
+
+@event_kind
+@dataclass(frozen=True)
+class CopyOpened(EventData):
+    """A user opened their copy (a read receipt)."""
+
+    kind = "copy.opened"
+    copy_id: int
+    user_id: int
+    document_version_id: int | None

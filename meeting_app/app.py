@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
+from multiprocessing import get_context
 from typing import Any
 
 import anyio.to_thread
@@ -59,10 +61,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             db=Database(engine),
             templates=make_environment(),
             policy=Policy.load(settings.data_dir / "policy.json"),
+            pdf_pool=ProcessPoolExecutor(max_workers=settings.pdf_workers, mp_context=get_context("spawn")),
         )
         try:
             yield {"ctx": context}
         finally:
+            context.pdf_pool.shutdown(wait=False, cancel_futures=True)
             engine.dispose()
 
     middleware = [

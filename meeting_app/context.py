@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from jinja2 import Environment
@@ -18,6 +19,7 @@ class AppContext:
     db: Database
     policy: Policy
     templates: Environment
+    pdf_pool: ProcessPoolExecutor  # CPU-bound PDF work (validation runs in its own sandboxed process)
 
 
 def ctx(conn: HTTPConnection) -> AppContext:

@@ -28,6 +28,7 @@ class Settings:
     max_upload_mb: int = 50
     max_body_kb: int = 1024  # JSON and ordinary forms
     secure_cookies: bool = False
+    pdf_workers: int = 2  # processes stamping copies and building books
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
 
     @classmethod
