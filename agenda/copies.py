@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
 from agenda import events
-from agenda.clock import utcnow
+from agenda.clock import iso, utcnow
 from agenda.errors import NotFound
 
 
@@ -64,6 +66,25 @@ def normalize_code(code: str) -> str:
     return f"{cleaned[:4]}-{cleaned[4:]}" if len(cleaned) == 8 else cleaned
 
 
+def copy_of(
+    *,
+    session: Session,
+    user_id: int,
+    document_version_id: int | None = None,
+    meeting_id: int | None = None,
+    book_hash: str | None = None,
+) -> DocumentCopy | None:
+    """The user's copy of a document version (or of a meeting's book), if one was issued."""
+    if (document_version_id is None) == (meeting_id is None):
+        raise ValueError("a copy is of a document version or of a book")
+    query = select(DocumentCopy).where(DocumentCopy.user_id == user_id)
+    if document_version_id is not None:
+        query = query.where(DocumentCopy.document_version_id == document_version_id)
+    else:
+        query = query.where(DocumentCopy.meeting_id == meeting_id, DocumentCopy.book_hash == book_hash)
+    return session.exec(query).first()
+
+
 def issue_copy(
     *,
     session: Session,
@@ -73,14 +94,13 @@ def issue_copy(
     book_hash: str | None = None,
 ) -> DocumentCopy:
     """The user's copy of a document version (or of a meeting's book); made and logged once."""
-    if (document_version_id is None) == (meeting_id is None):
-        raise ValueError("a copy is of a document version or of a book")
-    query = select(DocumentCopy).where(DocumentCopy.user_id == user_id)
-    if document_version_id is not None:
-        query = query.where(DocumentCopy.document_version_id == document_version_id)
-    else:
-        query = query.where(DocumentCopy.meeting_id == meeting_id, DocumentCopy.book_hash == book_hash)
-    found = session.exec(query).first()
+    found = copy_of(
+        session=session,
+        user_id=user_id,
+        document_version_id=document_version_id,
+        meeting_id=meeting_id,
+        book_hash=book_hash,
+    )
     if found is not None:
         return found
     copy = DocumentCopy(
@@ -90,8 +110,23 @@ def issue_copy(
         meeting_id=meeting_id,
         book_hash=book_hash,
     )
-    session.add(copy)
-    session.flush()
+    try:
+        # A concurrent first open of the same copy (PostgreSQL runs both transactions at once)
+        # loses on the unique constraint: roll back to the savepoint and take the winner's row.
+        with session.begin_nested():
+            session.add(copy)
+            session.flush()
+    except IntegrityError:
+        found = copy_of(
+            session=session,
+            user_id=user_id,
+            document_version_id=document_version_id,
+            meeting_id=meeting_id,
+            book_hash=book_hash,
+        )
+        if found is None:
+            raise
+        return found
     assert copy.id is not None
     events.append(
         session,
@@ -125,3 +160,40 @@ def find_copy(*, session: Session, code: str) -> DocumentCopy:
     if copy is None:
         raise NotFound()
     return copy
+
+
+def opens_of(*, session: Session, copy_id: int) -> list[ReadReceipt]:
+    """Every recorded open of a copy, oldest first."""
+    return list(
+        session.exec(
+            select(ReadReceipt)
+            .where(ReadReceipt.copy_id == copy_id)
+            .order_by(col(ReadReceipt.at), col(ReadReceipt.id))
+        ).all()
+    )
+
+
+def trace_copy(*, session: Session, code: str) -> dict[str, Any]:
+    """What a copy code printed on a paper resolves to: whose copy, of what, issued when, opened when.
+
+    For the secretariat tracing a paper back to its recipient. NotFound for an unknown code.
+    """
+    from agenda.accounts import User
+    from agenda.documents import Document, DocumentVersion
+
+    copy = find_copy(session=session, code=code)
+    assert copy.id is not None
+    user = session.get(User, copy.user_id)
+    version = session.get(DocumentVersion, copy.document_version_id) if copy.document_version_id else None
+    document = session.get(Document, version.document_id) if version is not None else None
+    return {
+        "code": copy.code,
+        "user": {"id": user.id, "username": user.username, "full_name": user.full_name} if user else None,
+        "document": (
+            {"id": document.id, "title": document.title, "kind": document.kind} if document else None
+        ),
+        "version": version.version if version is not None else None,
+        "meeting_id": copy.meeting_id,
+        "issued_at": iso(copy.issued_at),
+        "opens": [{"at": iso(receipt.at)} for receipt in opens_of(session=session, copy_id=copy.id)],
+    }

@@ -10,19 +10,24 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
 from agenda import events
-from agenda.clock import utcnow
+from agenda.clock import iso, utcnow
 from agenda.errors import InvalidInput, NotFound, RuleBroken
 from agenda.policy import DOCUMENT_KINDS
-from agenda.text import N_
+from agenda.text import N_, one_line
 from agenda.viewer import Viewer
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+MAX_TITLE = 500
+MAX_NOTE = 2000
+# Meetings whose tablets hear of new papers and versions (`document.updated`).
+LIVE_MEETING_STATES = ("published", "in_progress")
 
 
 class Document(SQLModel, table=True):
@@ -66,6 +71,95 @@ def present_kinds(*, session: Session, programme_item_ids: Iterable[int]) -> dic
     return found
 
 
+def _check_kind(kind: str) -> str:
+    if kind not in DOCUMENT_KINDS:
+        raise RuleBroken(
+            N_("Loại tài liệu không hợp lệ ({kinds})."),
+            code="unknown_document_kind",
+            kinds=", ".join(DOCUMENT_KINDS),
+        )
+    return kind
+
+
+def _check_title(title: str) -> str:
+    title = one_line(title)
+    if not title or len(title) > MAX_TITLE:
+        raise RuleBroken(N_("Tên tài liệu thiếu hoặc quá dài."), code="bad_title")
+    return title
+
+
+def _check_note(note: str, *, required: bool) -> str:
+    note = note.strip()
+    if required and not note:
+        raise RuleBroken(N_("Cần ghi chú nội dung thay đổi của phiên bản mới."), code="change_note_required")
+    if len(note) > MAX_NOTE:
+        raise RuleBroken(N_("Ghi chú quá dài (tối đa {limit} ký tự)."), code="note_too_long", limit=MAX_NOTE)
+    return note
+
+
+def _check_file(sha256: str, pages: int, size: int) -> None:
+    if not SHA256_RE.match(sha256) or pages < 1 or size < 1:
+        raise InvalidInput(N_("Tệp tài liệu không hợp lệ."), code="bad_file")
+
+
+def check_new_document(*, kind: str, title: str | None, note: str) -> None:
+    """The cheap checks of `add_document`, for the web layer to run before the file is checked.
+
+    A missing title passes here: the upload may take it from the PDF's own metadata.
+    """
+    _check_kind(kind)
+    if title is not None and one_line(title):
+        _check_title(title)
+    _check_note(note, required=False)
+
+
+def check_new_version(*, title: str | None, note: str) -> None:
+    """The cheap checks of `add_version`, for the web layer to run before the file is checked."""
+    if title is not None and title.strip():
+        _check_title(title)
+    _check_note(note, required=True)
+
+
+def _live_agenda_items(session: Session, programme_item_id: int) -> list[tuple[int, int]]:
+    """(meeting id, agenda item id) wherever the item is on the agenda of a published or running meeting."""
+    from agenda.agenda_items import AgendaItem
+    from agenda.meetings import Meeting
+
+    rows = session.exec(
+        select(Meeting.id, AgendaItem.id)
+        .join(AgendaItem, col(AgendaItem.meeting_id) == Meeting.id)
+        .where(
+            AgendaItem.programme_item_id == programme_item_id,
+            col(Meeting.state).in_(LIVE_MEETING_STATES),
+        )
+        .order_by(col(Meeting.id), col(AgendaItem.id))
+    ).all()
+    return [(int(meeting_id), int(item_id)) for meeting_id, item_id in rows if meeting_id and item_id]
+
+
+def _tell_meetings(
+    session: Session, document: Document, version: DocumentVersion, actor_id: int | None
+) -> None:
+    """Log `document.updated` on every published or running meeting whose agenda holds the item,
+    so the tablets following it learn of the new paper or version."""
+    assert document.id is not None
+    for meeting_id, agenda_item_id in _live_agenda_items(session, document.programme_item_id):
+        events.append(
+            session,
+            k.DocumentUpdated(
+                meeting_id=meeting_id,
+                agenda_item_id=agenda_item_id,
+                document_id=document.id,
+                doc_kind=document.kind,
+                title=document.title,
+                version=version.version,
+                pages=version.pages,
+                note=version.note,
+            ),
+            actor_id=actor_id,
+        )
+
+
 def add_document(
     *,
     session: Session,
@@ -78,26 +172,20 @@ def add_document(
     note: str,
     actor_id: int | None,
 ) -> tuple[Document, DocumentVersion]:
-    """Add a document with its first version to an item's dossier and log `document.added`.
+    """Add a document with its first version to an item's dossier and log `document.added`,
+    and `document.updated` on each published or running meeting that has the item on its agenda.
 
-    The caller has already stored the original under its sha256 and counted its pages.
+    The caller has already stored the original under its sha256 and counted its pages. The
+    item's status does not move: the secretariat moves it (`ready` needs a full dossier).
     """
     from agenda.programme import ProgrammeItem  # programme imports this module
 
     if session.get(ProgrammeItem, programme_item_id) is None:
         raise NotFound()
-    if kind not in DOCUMENT_KINDS:
-        raise RuleBroken(
-            N_("Loại tài liệu không hợp lệ ({kinds})."),
-            code="unknown_document_kind",
-            kinds=", ".join(DOCUMENT_KINDS),
-        )
-    title = title.strip()
-    if not title or len(title) > 500:
-        raise RuleBroken(N_("Tên tài liệu thiếu hoặc quá dài."), code="bad_title")
-    if not SHA256_RE.match(sha256) or pages < 1 or size < 1:
-        raise InvalidInput(N_("Tệp tài liệu không hợp lệ."), code="bad_file")
-    note = note.strip()[:2000]
+    _check_kind(kind)
+    title = _check_title(title)
+    note = _check_note(note, required=False)
+    _check_file(sha256, pages, size)
     document = Document(programme_item_id=programme_item_id, kind=kind, title=title)
     session.add(document)
     session.flush()
@@ -126,7 +214,116 @@ def add_document(
         ),
         actor_id=actor_id,
     )
+    _tell_meetings(session, document, version, actor_id)
     return document, version
+
+
+def add_version(
+    *,
+    session: Session,
+    document_id: int,
+    sha256: str,
+    pages: int,
+    size: int,
+    note: str,
+    actor_id: int | None,
+    title: str | None = None,
+) -> DocumentVersion:
+    """Add the next version of a document, with its change note, and log `document.version_added`,
+    and `document.updated` on each published or running meeting that has the item on its agenda.
+
+    Earlier versions stay as they are (copies and read receipts point at them). A `title`
+    renames the document. Concurrent uploads to one document queue on its row.
+    """
+    document = session.exec(select(Document).where(Document.id == document_id).with_for_update()).first()
+    if document is None:
+        raise NotFound()
+    note = _check_note(note, required=True)
+    new_title = _check_title(title) if title is not None and title.strip() else None
+    _check_file(sha256, pages, size)
+    latest = session.exec(
+        select(func.max(DocumentVersion.version)).where(DocumentVersion.document_id == document_id)
+    ).one()
+    if new_title is not None:
+        document.title = new_title
+        session.add(document)
+    version = DocumentVersion(
+        document_id=document_id,
+        version=int(latest or 0) + 1,
+        sha256=sha256,
+        pages=pages,
+        size=size,
+        note=note,
+        uploaded_by=actor_id,
+    )
+    session.add(version)
+    session.flush()
+    events.append(
+        session,
+        k.DocumentVersionAdded(
+            document_id=document_id,
+            programme_item_id=document.programme_item_id,
+            title=document.title,
+            version=version.version,
+            pages=pages,
+            sha256=sha256,
+            note=note,
+        ),
+        actor_id=actor_id,
+    )
+    _tell_meetings(session, document, version, actor_id)
+    return version
+
+
+def public_version(version: DocumentVersion) -> dict[str, Any]:
+    return {
+        "version": version.version,
+        "pages": version.pages,
+        "size": version.size,
+        "uploaded_at": iso(version.uploaded_at),
+        "note": version.note,
+    }
+
+
+def public_document(document: Document, versions: list[DocumentVersion]) -> dict[str, Any]:
+    """A document with its versions, oldest first, and the latest one again as `latest`."""
+    shown = [public_version(v) for v in sorted(versions, key=lambda v: v.version)]
+    return {
+        "id": document.id,
+        "kind": document.kind,
+        "title": document.title,
+        "programme_item_id": document.programme_item_id,
+        "versions": shown,
+        "latest": shown[-1] if shown else None,
+    }
+
+
+def dossier(*, session: Session, programme_item_id: int) -> list[dict[str, Any]]:
+    """Every document of an item's dossier with its versions, in the order they were added."""
+    documents = session.exec(
+        select(Document).where(Document.programme_item_id == programme_item_id).order_by(col(Document.id))
+    ).all()
+    ids = [d.id for d in documents if d.id is not None]
+    by_document: dict[int, list[DocumentVersion]] = defaultdict(list)
+    if ids:
+        for row in session.exec(
+            select(DocumentVersion)
+            .where(col(DocumentVersion.document_id).in_(ids))
+            .order_by(col(DocumentVersion.version))
+        ).all():
+            by_document[row.document_id].append(row)
+    return [public_document(d, by_document[d.id or 0]) for d in documents]
+
+
+def visible_dossier(*, session: Session, programme_item_id: int, viewer: Viewer) -> list[dict[str, Any]]:
+    """The dossier, or NotFound when the item does not exist or `viewer` may not read its papers."""
+    from agenda.programme import ProgrammeItem  # programme imports this module
+
+    if session.get(ProgrammeItem, programme_item_id) is None or not can_view_programme_papers(
+        session=session, viewer=viewer, programme_item_id=programme_item_id
+    ):
+        raise NotFound()
+    return dossier(session=session, programme_item_id=programme_item_id)
 
 
 # --- who may read what ---------------------------------------------------------------------------
@@ -152,6 +349,13 @@ def can_view_programme_papers(*, session: Session, viewer: Viewer, programme_ite
         if can_see_item(viewer, meeting, item, audiences(session, [item.id]).get(item.id, [])):
             return True
     return False
+
+
+def get_document(*, session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound()
+    return document
 
 
 def get_visible_document(*, session: Session, document_id: int, viewer: Viewer) -> Document:
@@ -187,3 +391,46 @@ def get_visible_version(
     if found is None:
         raise NotFound()
     return document, found
+
+
+def version_news(*, session: Session, user_id: int, document_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The documents with a version newer than any the user has opened, and what changed.
+
+    Only documents the user has opened at all (a read receipt of an older version) and not in
+    their latest version. Per document id: `opened_version`, `opened_pages`, and the latest
+    `version`, `pages`, `note` (its change note) and `uploaded_at`.
+    """
+    from agenda.copies import ReadReceipt
+
+    ids = sorted(set(document_ids))
+    if not ids:
+        return {}
+    opened = session.exec(
+        select(DocumentVersion.document_id, func.max(DocumentVersion.version))
+        .join(ReadReceipt, col(ReadReceipt.document_version_id) == DocumentVersion.id)
+        .where(ReadReceipt.user_id == user_id, col(DocumentVersion.document_id).in_(ids))
+        .group_by(col(DocumentVersion.document_id))
+    ).all()
+    seen = {document_id: version for document_id, version in opened if version is not None}
+    if not seen:
+        return {}
+    by_document: dict[int, dict[int, DocumentVersion]] = defaultdict(dict)
+    for row in session.exec(
+        select(DocumentVersion).where(col(DocumentVersion.document_id).in_(sorted(seen)))
+    ).all():
+        by_document[row.document_id][row.version] = row
+    news: dict[int, dict[str, Any]] = {}
+    for document_id, opened_version in seen.items():
+        versions = by_document[document_id]
+        latest = versions[max(versions)]
+        if latest.version <= opened_version:
+            continue
+        news[document_id] = {
+            "opened_version": opened_version,
+            "opened_pages": versions[opened_version].pages,
+            "version": latest.version,
+            "pages": latest.pages,
+            "note": latest.note,
+            "uploaded_at": latest.uploaded_at,
+        }
+    return news

@@ -59,11 +59,25 @@ class RuleBroken(DomainError):
     message = N_("Dữ liệu không hợp lệ.")
 
 
+class BadPdf(RuleBroken):
+    """An uploaded file that is not a PDF we can safely keep and serve (422); `code` says why."""
+
+    code = "bad_pdf"
+    message = N_("Tệp PDF không hợp lệ.")
+
+
 class InvalidInput(DomainError):
     """Malformed input (400)."""
 
     code = "invalid_input"
     message = N_("Dữ liệu gửi lên không đúng định dạng.")
+
+
+class Unavailable(DomainError):
+    """The server cannot do this right now; the same request may work later (503)."""
+
+    code = "unavailable"
+    message = N_("Máy chủ tạm thời chưa thực hiện được yêu cầu; xin thử lại sau.")
 
 
 class RateLimited(DomainError):

@@ -225,6 +225,43 @@ class DocumentAdded(EventData):
     sha256: str
 
 
+@event_kind
+@dataclass(frozen=True)
+class DocumentVersionAdded(EventData):
+    """A new version of a document was uploaded, with its change note; earlier versions stay.
+
+    `title` is the document's title after the upload (a new version may rename it).
+    """
+
+    kind = "document.version_added"
+    document_id: int
+    programme_item_id: int
+    title: str
+    version: int
+    pages: int
+    sha256: str
+    note: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class DocumentUpdated(EventData):
+    """A paper of an agenda item changed on a published or running meeting: a new document or a
+    new version. One event per meeting (and agenda item) that holds the programme item, so the
+    tablets following it learn at once; viewers outside a restricted item's audience get it hidden.
+    """
+
+    kind = "document.updated"
+    meeting_id: int
+    agenda_item_id: int
+    document_id: int
+    doc_kind: str
+    title: str
+    version: int
+    pages: int
+    note: str
+
+
 # --- papers -------------------------------------------------------------------------------------
 
 
@@ -253,3 +290,33 @@ class CopyOpened(EventData):
     copy_id: int
     user_id: int
     document_version_id: int | None
+
+
+# --- private notes ------------------------------------------------------------------------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class NoteSaved(EventData):
+    """A user wrote or changed their private note on a page of a document.
+
+    The note is private: the event names it and never carries its text.
+    """
+
+    kind = "note.saved"
+    note_id: int
+    document_id: int
+    page: int
+    user_id: int
+
+
+@event_kind
+@dataclass(frozen=True)
+class NoteDeleted(EventData):
+    """A user deleted their private note on a page (or saved it empty); no text, as for `note.saved`."""
+
+    kind = "note.deleted"
+    note_id: int
+    document_id: int
+    page: int
+    user_id: int

@@ -24,7 +24,7 @@ from pypdf.generic import (
     PdfObject,
 )
 
-from agenda.fonts import font_files
+from agenda.fonts import fonts_for
 
 STAMP_NAME = NameObject("/ECabinetStamp")
 STAMP_WIDTH, STAMP_HEIGHT = 595.28, 841.89  # drawn on A4 portrait, scaled to each page
@@ -45,7 +45,7 @@ class StampText:
 
 def stamp_page_pdf(text: StampText) -> bytes:
     """A one-page PDF holding only the stamp: three diagonal lines, repeated, semi-transparent."""
-    regular, bold = font_files()
+    regular, bold = fonts_for("".join(text.lines()))
     pdf = FPDF(unit="pt", format=(STAMP_WIDTH, STAMP_HEIGHT))
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
@@ -110,10 +110,13 @@ def _resources(page: DictionaryObject) -> DictionaryObject:
     return DictionaryObject()
 
 
-def stamp_pdf(original: bytes, text: StampText) -> bytes:
-    """`original` with the stamp of `text` over every page. Page count and content are unchanged."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(original)))
-    form = _form_xobject(writer, stamp_page_pdf(text))
+def apply_stamp(writer: PdfWriter, stamp_page: bytes) -> None:
+    """Put the first page of `stamp_page` over every page of `writer`, as ONE shared Form XObject.
+
+    Used on a clone of an original (`overlay_pdf`) and on an assembled briefing book, which is
+    then written once.
+    """
+    form = _form_xobject(writer, stamp_page)
     opener = writer._add_object(DecodedStreamObject.initialize_from_dictionary({"__streamdata__": b"q\n"}))
     painters: dict[tuple[float, float, float, float], IndirectObject] = {}
     for page in writer.pages:
@@ -139,6 +142,17 @@ def stamp_pdf(original: bytes, text: StampText) -> bytes:
                 parts.append(existing)
         parts.append(painters[key])
         page[NameObject("/Contents")] = ArrayObject(parts)
+
+
+def overlay_pdf(original: bytes, stamp_page: bytes) -> bytes:
+    """`original` with the first page of the PDF `stamp_page` over every page."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(original)))
+    apply_stamp(writer, stamp_page)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def stamp_pdf(original: bytes, text: StampText) -> bytes:
+    """`original` with the stamp of `text` over every page. Page count and content are unchanged."""
+    return overlay_pdf(original, stamp_page_pdf(text))

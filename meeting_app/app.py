@@ -23,7 +23,7 @@ from agenda.errors import Conflict, InvalidInput
 from agenda.migrate import upgrade
 from agenda.policy import Policy
 from agenda.text import N_
-from meeting_app import api, pages
+from meeting_app import api, pages, vendor
 from meeting_app.context import AppContext
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
 from meeting_app.security import BodyLimit, Language, SecurityHeaders
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *api.routes,
         *pages.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *vendor.mounts(),  # pdf.js from node_modules (package.json)
     ]
     handlers = {
         **EXCEPTION_HANDLERS,

@@ -3,12 +3,15 @@
 See docs/security.md. Handlers call one of:
 - `api_user(request, *roles)`: JSON routes; checks the `X-CSRF-Token` header on state changes;
 - `page_user(request, *roles)`: pages that only read;
-- `form_user(request, *roles)`: page forms; reads the form and checks its `csrf_token` field.
+- `form_user(request, *roles)`: page forms; reads the form and checks its `csrf_token` field;
+- `upload_user(request, *roles)`: page forms with a file, streamed; the `csrf_token` is checked
+  before the file is written.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -113,6 +116,27 @@ async def page_user(request: Request, *roles: str) -> Current:
     if found is None:
         raise Unauthorized()
     return _require_roles(found, roles)
+
+
+async def upload_user(request: Request, *roles: str) -> tuple[Current, Callable[[Mapping[str, str]], None]]:
+    """Page forms that upload a file, read as a stream by meeting_app.uploads.
+
+    The session, Origin and roles are checked at once. The returned check takes the form's
+    text fields and verifies its `csrf_token`: uploads.receive runs it when the file part
+    begins, before a byte is written (the token comes first in the form), and the caller
+    runs it again on the whole form.
+    """
+    found = await current(request)
+    if found is None:
+        raise Unauthorized()
+    check_origin(request)
+    _require_roles(found, roles)
+
+    def check_token(fields: Mapping[str, str]) -> None:
+        if not _token_ok(found.csrf_token, fields.get("csrf_token")):
+            raise CsrfFailed()
+
+    return found, check_token
 
 
 async def form_user(request: Request, *roles: str, upload_mb: int | None = None) -> tuple[Current, FormData]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from anyio import CapacityLimiter
 from jinja2 import Environment
 from starlette.requests import HTTPConnection
 
 from agenda.db import Database
 from agenda.policy import Policy
+from meeting_app.builds import Builds
 from meeting_app.settings import Settings
 
 
@@ -20,6 +22,10 @@ class AppContext:
     policy: Policy
     templates: Environment
     pdf_pool: ProcessPoolExecutor  # CPU-bound PDF work (validation runs in its own sandboxed process)
+    # Uploads checked at once; each check is a child process of up to 512 MB (agenda/pdf_check.py).
+    pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
+    # Copies and books being built, one job per file (meeting_app/builds.py).
+    builds: Builds = field(default_factory=Builds)
 
 
 def ctx(conn: HTTPConnection) -> AppContext:

@@ -22,6 +22,7 @@ from agenda.errors import (
     NotFound,
     RateLimited,
     RuleBroken,
+    Unavailable,
     WrongState,
 )
 from agenda.text import N_
@@ -68,6 +69,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (UnsupportedType, 415),
     (RuleBroken, 422),
     (RateLimited, 429),
+    (Unavailable, 503),
     (InvalidInput, 400),
 ]
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from meeting_app.api import auth, meetings, people, programme
+from meeting_app.api import (
+    auth,
+    books,
+    copies,
+    documents,
+    files,
+    meetings,
+    notes,
+    people,
+    programme,
+    reading,
+)
 from meeting_app.api.openapi import openapi
 
 routes: list[BaseRoute] = [
@@ -12,5 +23,11 @@ routes: list[BaseRoute] = [
     *people.routes,
     *programme.routes,
     *meetings.routes,
+    *documents.routes,
+    *notes.routes,
+    *files.routes,
+    *copies.routes,
+    *reading.routes,
+    *books.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

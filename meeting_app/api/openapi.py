@@ -16,6 +16,7 @@ from agenda.accounts import UserCreate, UserUpdate
 from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from agenda.meetings import MeetingCreate, MeetingUpdate
 from agenda.members import MemberCreate, MemberUpdate
+from agenda.notes import NoteText
 from agenda.programme import (
     PostponementCreate,
     PostponementDecision,
@@ -27,7 +28,7 @@ from meeting_app.api.common import reply
 
 Body = type[BaseModel] | str | None
 
-# (method, path, who, summary, request body: a model, "multipart" or None)
+# (method, path, who, summary, request body: a model, "multipart" (or "multipart:field,field") or None)
 ENDPOINTS: list[tuple[str, str, str, str, Body]] = [
     (
         "POST",
@@ -121,6 +122,13 @@ ENDPOINTS: list[tuple[str, str, str, str, Body]] = [
     ),
     ("POST", "/api/v1/meetings/{id}/publish", "secretariat", "Publish the agenda", None),
     (
+        "GET",
+        "/api/v1/meetings/{id}/book.pdf",
+        "invited users, secretariat, chair",
+        "This user's watermarked briefing book (PDF, Range: 206); 202 {status, progress} while it is built",
+        None,
+    ),
+    (
         "POST",
         "/api/v1/meetings/{id}/agenda-items",
         "secretariat",
@@ -149,8 +157,83 @@ ENDPOINTS: list[tuple[str, str, str, str, Body]] = [
         "Remove an agenda item; ?reason= after publishing",
         None,
     ),
+    (
+        "GET",
+        "/api/v1/documents/{id}/notes",
+        "anyone who may read the document",
+        "The caller's own private notes on a document, by page",
+        None,
+    ),
+    (
+        "PUT",
+        "/api/v1/documents/{id}/notes/{page}",
+        "anyone who may read the document",
+        "Write the caller's private note on a page; empty text deletes it",
+        NoteText,
+    ),
+    (
+        "DELETE",
+        "/api/v1/documents/{id}/notes/{page}",
+        "anyone who may read the document",
+        "Delete the caller's private note on a page",
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/programme-items/{id}/documents",
+        "anyone who may see the item's papers",
+        "An item's dossier: every document with its versions",
+        None,
+    ),
+    (
+        "POST",
+        "/api/v1/programme-items/{id}/documents",
+        "secretariat",
+        "Upload a new document (a PDF, checked in a sandbox); 413 too large, 415 not sent as PDF, "
+        "422 refused with the reason as `code`",
+        "multipart:kind,title,note",
+    ),
+    (
+        "GET",
+        "/api/v1/documents/{id}",
+        "anyone who may see the item's papers",
+        "A document with its versions and the latest one",
+        None,
+    ),
+    (
+        "POST",
+        "/api/v1/documents/{id}/versions",
+        "secretariat",
+        "Upload a new version of a document with a change note (`note`, required); `title` renames",
+        "multipart:title,note",
+    ),
+    (
+        "GET",
+        "/api/v1/documents/{id}/versions/{n}/file",
+        "anyone who may see the item's papers",
+        "The version as a PDF watermarked for the caller (application/pdf, not JSON); one `Range` "
+        "gets 206, out of range 416; also HEAD. A GET answered from byte 0 is logged as an open",
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/copies/{code}",
+        "secretariat",
+        "Resolve a copy code printed in a stamp: the person, the document version, the time and the opens",
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/reading",
+        "secretariat, chair",
+        "Reading status: per programme item the dossier's completeness, per invited member and "
+        "document whether the latest version (or only an older one) was opened",
+        None,
+    ),
     ("GET", "/api/v1/openapi.json", "anyone", "This document", None),
 ]
+
+TEXT_PARAMS = {"code": "string"}  # path parameters that are not ids
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -177,19 +260,16 @@ def _operation(method: str, path: str, who: str, summary: str, body: Body) -> di
     params = re.findall(r"{(\w+)}", path)
     if params:
         op["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params
+            {"name": p, "in": "path", "required": True, "schema": {"type": TEXT_PARAMS.get(p, "integer")}}
+            for p in params
         ]
     if isinstance(body, str):
+        fields = [name for name in body.partition(":")[2].split(",") if name]  # "multipart:kind,title"
+        properties: dict[str, Any] = {"file": {"type": "string", "format": "binary"}}
+        properties.update({name: {"type": "string"} for name in fields})
         op["requestBody"] = {
             "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                    }
-                }
-            },
+            "content": {"multipart/form-data": {"schema": {"type": "object", "properties": properties}}},
         }
     elif body is not None:
         op["requestBody"] = {

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from meeting_app.pages import admin, agenda, auth, home, meetings, postponements, programme
+from meeting_app.pages import (
+    admin,
+    agenda,
+    auth,
+    books,
+    copies,
+    documents,
+    home,
+    meetings,
+    postponements,
+    programme,
+    reader,
+)
 
 routes: list[BaseRoute] = [
     *auth.routes,
     *home.routes,
     # /programme/import before /programme/{id:int} does not matter ({id:int} never matches "import").
     *programme.routes,
+    *documents.routes,
     *postponements.routes,
     *meetings.routes,
+    *books.routes,
     *agenda.routes,
+    *reader.routes,
+    *copies.routes,
     *admin.routes,
 ]

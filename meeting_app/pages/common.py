@@ -34,6 +34,8 @@ FLASH: dict[str, str] = {
     "removed": N_("Đã gỡ nội dung khỏi chương trình phiên họp."),
     "published": N_("Đã công bố chương trình phiên họp."),
     "language": N_("Đã đổi ngôn ngữ."),
+    "uploaded": N_("Đã tải lên tài liệu."),
+    "version_added": N_("Đã tải lên phiên bản mới của tài liệu."),
 }
 
 INVALID_FIELDS = N_("Vui lòng kiểm tra lại: {names}.")

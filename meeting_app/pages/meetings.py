@@ -12,11 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import meetings, members, programme
+from agenda import documents, meetings, members, programme
 from agenda.accounts import User
 from agenda.errors import DomainError
 from agenda.meetings import EDITABLE_STATES, MEETING_KINDS, MeetingCreate, MeetingUpdate
 from agenda.programme import SCHEDULABLE
+from agenda.reading import reading_matrix
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.meetings import meeting_detail
@@ -101,6 +102,8 @@ async def detail_context(request: Request, me: Current, meeting_id: int) -> dict
     def load(s: Session) -> dict[str, Any]:
         detail = meeting_detail(s, meeting_id, viewer, app.policy)
         data: dict[str, Any] = {"meeting": detail, **people(s)}
+        shown = [d["id"] for i in detail["agenda"] for d in i.get("documents", [])]
+        data["version_news"] = documents.version_news(session=s, user_id=viewer.user_id, document_ids=shown)
         if viewer.is_staff:
             on_agenda = {i.get("programme_item_id") for i in detail["agenda"]}
             candidates = [
@@ -109,6 +112,7 @@ async def detail_context(request: Request, me: Current, meeting_id: int) -> dict
                 if i.status in SCHEDULABLE and i.id not in on_agenda
             ]
             data["candidates"] = programme.public_items(session=s, items=candidates, policy=app.policy)
+            data["reading"] = reading_matrix(session=s, meeting_id=meeting_id, policy=app.policy)
         return data
 
     data = await app.db.read(load)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from agenda import programme
 from agenda.accounts import User
-from agenda.documents import Document
+from agenda.documents import can_view_programme_papers, dossier
 from agenda.errors import DomainError
 from agenda.policy import PROGRAMME_KINDS
 from agenda.programme import MANUAL_TRANSITIONS, STATUSES, ProgrammeItemCreate, ProgrammeItemUpdate
@@ -107,14 +107,14 @@ async def detail_context(request: Request, me: Current, item_id: int) -> dict[st
         requests = programme.list_postponements(session=s, item_id=item_id)
         people = {r.requested_by for r in requests} | {r.decided_by for r in requests}
         names = {u.id: u.full_name for u in s.exec(select(User).where(col(User.id).in_(people - {None})))}
-        documents = s.exec(
-            select(Document).where(Document.programme_item_id == item_id).order_by(col(Document.id))
-        ).all()
         return {
             "item": programme.public_items(session=s, items=[item], policy=policy)[0],
             "postponements": requests,
             "names": names,
-            "documents": list(documents),
+            "documents": dossier(session=s, programme_item_id=item_id),
+            "papers_visible": can_view_programme_papers(
+                session=s, viewer=me.viewer, programme_item_id=item_id
+            ),
             "agencies": programme.agencies(session=s),
         }
 
@@ -127,6 +127,7 @@ async def detail_context(request: Request, me: Current, item_id: int) -> dict[st
         "kinds": PROGRAMME_KINDS,
         "can_write": me.viewer.has(*WRITERS),
         "can_request": me.viewer.has("secretariat", "member"),
+        "max_upload_mb": ctx(request).settings.max_upload_mb,
         "forms": {},
     }
 

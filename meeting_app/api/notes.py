@@ -1,0 +1,87 @@
+"""Private notes per page of a document (docs/reader.md, "Private notes").
+
+Only the author ever reads or changes a note. Anyone who may read the document may keep
+notes on it; a document they may not read is not found, exactly as for its file.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from agenda import notes
+from agenda.documents import get_visible_document
+from agenda.errors import NotFound
+from agenda.notes import NoteText
+from agenda.viewer import Viewer
+from meeting_app.api.common import MAX_ID, ident, listing, reply
+from meeting_app.auth import api_user
+from meeting_app.context import ctx
+from meeting_app.inputs import read_json
+
+
+def page_number(request: Request) -> int:
+    """The `{page}` of the path. Out of range is answered by the domain (422), naming the range."""
+    value = request.path_params["page"]
+    if not isinstance(value, int):
+        raise NotFound()
+    return value
+
+
+async def list_notes(request: Request) -> Response:
+    me = await api_user(request)
+    document_id = ident(request)
+    viewer = me.viewer
+
+    def load(s: Session) -> list[notes.PageNote]:
+        get_visible_document(session=s, document_id=document_id, viewer=viewer)
+        return notes.list_notes(session=s, user_id=viewer.user_id, document_id=document_id)
+
+    found = await ctx(request).db.read(load)
+    return listing([notes.public_note(n) for n in found])
+
+
+async def put_note(request: Request) -> Response:
+    me = await api_user(request)
+    document_id = ident(request)
+    page = page_number(request)
+    viewer = me.viewer
+    await ctx(request).db.read(lambda s: _visible(s, document_id, viewer))  # 404 before reading the body
+    body = await read_json(request, NoteText)
+
+    def save(s: Session) -> dict[str, object]:
+        _visible(s, document_id, viewer)
+        note = notes.save_note(
+            session=s, user_id=viewer.user_id, document_id=document_id, page=page, text=body.text
+        )
+        return notes.public_note(note) if note else {"page": page, "text": "", "updated_at": None}
+
+    return reply(await ctx(request).db.write(save))
+
+
+async def delete_note(request: Request) -> Response:
+    me = await api_user(request)
+    document_id = ident(request)
+    page = page_number(request)
+    viewer = me.viewer
+
+    def delete(s: Session) -> None:
+        _visible(s, document_id, viewer)
+        if page <= MAX_ID:  # a page no row can have has no note to delete
+            notes.delete_note(session=s, user_id=viewer.user_id, document_id=document_id, page=page)
+
+    await ctx(request).db.write(delete)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+def _visible(session: Session, document_id: int, viewer: Viewer) -> None:
+    get_visible_document(session=session, document_id=document_id, viewer=viewer)
+
+
+routes = [
+    Route("/api/v1/documents/{id:int}/notes", list_notes, methods=["GET"]),
+    Route("/api/v1/documents/{id:int}/notes/{page:int}", put_note, methods=["PUT"]),
+    Route("/api/v1/documents/{id:int}/notes/{page:int}", delete_note, methods=["DELETE"]),
+]

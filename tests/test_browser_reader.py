@@ -1,0 +1,432 @@
+"""The tablet reader in a real browser: Chromium (Debian's package) driven by Playwright.
+
+A real server (uvicorn in a subprocess) over a temp DATA_DIR holds a published meeting with one
+multi-page PDF with bookmarks (made with fpdf2, stored as an original). An invited member on a
+768x1024 tablet opens it from the agenda in one tap and reads it through the real watermarked
+file route: the first page is drawn, pages turn by button, keyboard and swipe, the width fits,
+the outline lists the bookmarks, and a private note survives a reload. No CSP violations.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, check_layout, free_port
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "reader-test-pass-1"
+OUTPUT = ROOT / "test-output"
+PORTRAIT = {"width": 768, "height": 1024}
+LANDSCAPE = {"width": 1024, "height": 768}
+CHAPTERS = [  # (title, pages), each chapter with one sub-section on its second page
+    ("Chương I. Những quy định chung", 3),
+    ("Chương II. Hồ sơ, trình tự, thủ tục", 3),
+    ("Chương III. Điều khoản thi hành", 2),
+]
+# Conditions to wait for are written as functions: a bare expression would be eval'ed in the
+# page, which its CSP (no 'unsafe-eval') refuses.
+FITTED = "document.getElementById('fit-width').getAttribute('aria-pressed')"
+SHEET_WIDTH = "document.getElementById('sheet').getBoundingClientRect().width"
+STAGE_WIDTH = "document.getElementById('stage').clientWidth"
+NOTE = "Đề nghị làm rõ khoản 2 Điều 5 — hỏi Bộ Tư pháp."
+
+
+def paper() -> tuple[bytes, int]:
+    """A PDF with Vietnamese text, numbered pages and a two-level outline; and its page count."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    from agenda.fonts import find_font
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_font("DejaVu", "", str(find_font()))
+    pdf.set_font("DejaVu", size=13)
+    for number, (title, pages) in enumerate(CHAPTERS, start=1):
+        for page in range(pages):
+            pdf.add_page()
+            pdf.set_font("DejaVu", size=18 if page == 0 else 13)
+            if page == 0:
+                pdf.start_section(title, level=0)
+                pdf.multi_cell(0, 10, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            elif page == 1:
+                pdf.start_section(f"Mục {number}.1. Quy định chi tiết", level=1)
+                pdf.multi_cell(
+                    0, 8, f"Mục {number}.1. Quy định chi tiết", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                )
+            pdf.set_font("DejaVu", size=12)
+            for line in range(16):
+                pdf.multi_cell(
+                    0,
+                    7,
+                    f"Điều {number * 10 + line}. Nội dung dự thảo nghị định, "
+                    f"trang {pdf.page_no()}, dòng {line + 1}.",
+                    new_x=XPos.LMARGIN,
+                    new_y=YPos.NEXT,
+                )
+            pdf.set_y(-20)
+            pdf.cell(0, 10, f"Trang {pdf.page_no()}", align="C")
+    assert pdf.page_no() == sum(pages for _, pages in CHAPTERS)
+    return bytes(pdf.output()), pdf.page_no()
+
+
+@dataclass(frozen=True)
+class Seeded:
+    meeting_id: int
+    document_id: int
+    pages: int
+
+
+def seed(data_dir: Path) -> Seeded:
+    from agenda import agenda_items, documents, meetings, members, programme
+    from agenda.accounts import UserCreate, create_user
+    from agenda.agenda_items import AgendaItemCreate
+    from agenda.clock import utcnow
+    from agenda.db import Database, make_engine, sqlite_url
+    from agenda.meetings import MeetingCreate
+    from agenda.members import MemberCreate
+    from agenda.migrate import upgrade
+    from agenda.policy import Policy
+    from agenda.programme import ProgrammeItemCreate
+    from agenda.storage import store_original
+
+    data, pages = paper()
+    sha256 = store_original(data_dir, data)
+    engine = make_engine(sqlite_url(data_dir), pool_size=0)
+    upgrade(engine)
+    db = Database(engine)
+
+    def run(s: Any) -> Seeded:
+        chair = members.create_member(
+            session=s,
+            data=MemberCreate(full_name="Chủ tọa Đọc", title="Thủ tướng", precedence=0),
+            actor_id=None,
+        )
+        minister = members.create_member(
+            session=s, data=MemberCreate(full_name="Bộ trưởng Đọc", title="Bộ trưởng"), actor_id=None
+        )
+        assert chair.id is not None and minister.id is not None
+        create_user(
+            session=s,
+            data=UserCreate(
+                username="doc-thanhvien",
+                full_name="Bộ trưởng Đọc",
+                password=PASSWORD,
+                roles=["member"],
+                member_id=minister.id,
+            ),
+            actor_id=None,
+        )
+        item = programme.create_item(
+            session=s,
+            data=ProgrammeItemCreate(
+                code="DOC-1",
+                title="Nghị định thử trình đọc",
+                kind="other",
+                lead_agency="Bộ Tư pháp",
+                planned_month=utcnow().strftime("%Y-%m"),
+            ),
+            actor_id=None,
+        )
+        assert item.id is not None
+        document, _version = documents.add_document(
+            session=s,
+            programme_item_id=item.id,
+            kind="submission",
+            title="Tờ trình dự thảo Nghị định",
+            sha256=sha256,
+            pages=pages,
+            size=len(data),
+            note="",
+            actor_id=None,
+        )
+        meeting = meetings.create_meeting(
+            session=s,
+            data=MeetingCreate(
+                title="Phiên họp thử trình đọc",
+                kind="regular",
+                starts_at=utcnow() + timedelta(days=3),
+                duration_minutes=60,
+                place="Phòng họp thử",
+                chair_member_id=chair.id,
+                invitee_member_ids=[chair.id, minister.id],
+            ),
+            actor_id=None,
+        )
+        assert meeting.id is not None and document.id is not None
+        agenda_items.add_item(
+            session=s,
+            meeting_id=meeting.id,
+            data=AgendaItemCreate(programme_item_id=item.id, minutes=30),
+            actor_id=None,
+            policy=Policy(),
+        )
+        meetings.publish(session=s, meeting_id=meeting.id, actor_id=None)
+        return Seeded(meeting_id=meeting.id, document_id=document.id, pages=pages)
+
+    try:
+        return db.write_sync(run)
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    seeded: Seeded
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    from meeting_app import vendor
+
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    if vendor.pdfjs_version() is None:
+        pytest.skip("pdf.js is not installed (make node-deps)")
+    data_dir = tmp_path_factory.mktemp("reader-data")
+    seeded = seed(data_dir)
+    port = free_port()
+    code = (
+        "import uvicorn; from meeting_app.app import create_app; "
+        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data_dir / "server.log").read_text()) from None
+                time.sleep(0.1)
+        yield Server(url=url, seeded=seeded)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        found = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield found
+        finally:
+            found.close()
+
+
+class Tablet:
+    """One touch tablet (a browser context) that records console errors and page errors."""
+
+    def __init__(self, browser: Any, server: Server, viewport: dict[str, int]) -> None:
+        self.server = server
+        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=True, is_mobile=False)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(20_000)
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def go(self, path: str) -> None:
+        response = self.page.goto(self.server.url + path)
+        assert response is not None and response.status < 400, (path, response and response.status)
+
+    def login(self, username: str = "doc-thanhvien") -> None:
+        self.go("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.click("form.form button[type=submit]")
+        assert "/login" not in self.page.url, self.page.inner_text("main")
+
+    def wait_page(self, number: int) -> None:
+        """Wait until page `number` is drawn and shown in the page indicator."""
+        self.page.wait_for_selector(f"#sheet[data-page='{number}'] canvas")
+        self.page.wait_for_function(f"() => document.getElementById('page-input').value === '{number}'")
+
+    def ink(self) -> int:
+        """How many sampled pixels of the drawn page are not white: 0 for a blank canvas."""
+        count: int = self.page.evaluate(
+            """() => {
+              const canvas = document.querySelector('#sheet canvas');
+              const ctx = canvas.getContext('2d');
+              const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+              let ink = 0;
+              for (let i = 0; i < data.length; i += 4 * 7) {
+                if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++;
+              }
+              return ink;
+            }"""
+        )
+        return count
+
+    def swipe(self, from_x: float, to_x: float, y: float = 600) -> None:
+        """A one-finger horizontal swipe on the stage, as real touch events."""
+        cdp = self.context.new_cdp_session(self.page)
+        steps = 6
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": from_x, "y": y}]})
+        for step in range(1, steps + 1):
+            x = from_x + (to_x - from_x) * step / steps
+            cdp.send(
+                "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y + step}]}
+            )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        cdp.detach()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tablet(browser: Any, server: Server) -> Iterator[Any]:
+    opened: list[Tablet] = []
+
+    def open_tablet(viewport: dict[str, int] = PORTRAIT) -> Tablet:
+        found = Tablet(browser, server, viewport)
+        opened.append(found)
+        return found
+
+    yield open_tablet
+    for found in opened:
+        assert not [e for e in found.errors if "Content Security Policy" in e], found.errors
+        assert found.errors == [], found.errors
+        found.close()
+
+
+def test_a_member_reads_a_paper_on_a_tablet(tablet: Any, server: Server) -> None:
+    seeded = server.seeded
+    member = tablet(PORTRAIT)
+    page = member.page
+    member.login()
+    member.go(f"/meetings/{seeded.meeting_id}")
+    # From the agenda item to its paper in one tap.
+    with page.expect_navigation():
+        page.tap(f"a.doc-read[href='/documents/{seeded.document_id}/read']")
+    assert page.url.split("#")[0].endswith(f"/documents/{seeded.document_id}/read")
+    member.wait_page(1)
+    assert page.inner_text("#page-count").strip() == f"/ {seeded.pages}"
+    assert member.ink() > 500, "the first page is blank"
+    # Fit to width is the default on a tablet: the page fills the stage, and nothing of the
+    # page's chrome scrolls sideways.
+    assert page.get_attribute("#fit-width", "aria-pressed") == "true"
+    widths = page.evaluate(
+        """() => ({
+          sheet: document.getElementById('sheet').getBoundingClientRect().width,
+          stage: document.getElementById('stage').clientWidth,
+          doc: document.scrollingElement.scrollWidth,
+          view: window.innerWidth,
+        })"""
+    )
+    assert widths["stage"] - 40 <= widths["sheet"] <= widths["stage"], widths
+    assert widths["doc"] <= widths["view"], widths
+    check_layout(page, "reader at 768x1024")
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "reader-portrait.png"))
+
+    # Pages turn with the button, the keyboard and a swipe; the indicator follows.
+    page.tap("#next-page")
+    member.wait_page(2)
+    assert member.ink() > 500
+    page.focus("#stage")
+    page.keyboard.press("ArrowRight")
+    member.wait_page(3)
+    page.keyboard.press("PageUp")
+    member.wait_page(2)
+    page.keyboard.press("PageDown")
+    member.wait_page(3)
+    member.swipe(650, 150)
+    member.wait_page(4)
+    member.swipe(150, 650)
+    member.wait_page(3)
+    page.fill("#page-input", str(seeded.pages))
+    page.press("#page-input", "Enter")
+    member.wait_page(seeded.pages)
+    assert page.is_disabled("#next-page")
+    page.fill("#page-input", "1")
+    page.press("#page-input", "Enter")
+    member.wait_page(1)
+    assert page.is_disabled("#prev-page")
+
+    # Zoom in: the page grows inside its stage, the document still does not scroll sideways;
+    # fit to width brings it back.
+    page.tap("#zoom-in")
+    page.tap("#zoom-in")
+    page.wait_for_function(f"() => {FITTED} === 'false'")
+    page.wait_for_function(f"() => {SHEET_WIDTH} > {STAGE_WIDTH}")
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    assert page.inner_text("#zoom-level").strip().endswith("%")
+    page.tap("#fit-width")
+    page.wait_for_function(f"() => {FITTED} === 'true'")
+    page.wait_for_function(f"() => {SHEET_WIDTH} <= {STAGE_WIDTH}")
+
+    # The outline lists the bookmarks; a tap on one goes to its page.
+    page.tap("#toggle-outline")
+    page.wait_for_selector("#outline:not([hidden]) .outline-link")
+    titles = page.eval_on_selector_all("#outline .outline-title", "els => els.map(e => e.textContent)")
+    assert [t for t in titles if t.startswith("Chương")] == [title for title, _ in CHAPTERS]
+    assert page.is_hidden("#outline-fallback")
+    check_layout(page, "reader with the outline open")
+    page.screenshot(path=str(OUTPUT / "reader-outline.png"))
+    third = 1 + sum(pages for _, pages in CHAPTERS[:2])
+    page.tap(f"#outline .outline-link:has-text('{CHAPTERS[2][0]}')")
+    member.wait_page(third)
+    assert page.is_hidden("#outline")  # a drawer on a portrait tablet closes after the jump
+
+    # A private note on this page, saved by itself, still there after a reload.
+    page.tap("#toggle-notes")
+    page.wait_for_selector("#note-text:not([disabled])")
+    assert page.inner_text("#note-label").strip() == f"Trang {third}"
+    page.fill("#note-text", NOTE)
+    page.wait_for_function("() => document.getElementById('note-status').textContent.startsWith('Đã lưu')")
+    assert not page.is_hidden("#note-dot")
+    page.screenshot(path=str(OUTPUT / "reader-notes.png"))
+    page.reload()
+    member.wait_page(third)  # the page number is kept in the URL
+    page.tap("#toggle-notes")
+    page.wait_for_selector("#note-text:not([disabled])")
+    assert page.input_value("#note-text") == NOTE
+    assert f"Trang {third}" in page.inner_text("#note-pages")
+    page.tap("#next-page")
+    member.wait_page(third + 1)
+    assert page.input_value("#note-text") == ""
+
+
+def test_the_reader_in_landscape(tablet: Any, server: Server) -> None:
+    member = tablet(LANDSCAPE)
+    member.login()
+    member.go(f"/documents/{server.seeded.document_id}/read")
+    member.wait_page(1)
+    assert member.ink() > 500
+    check_layout(member.page, "reader at 1024x768")
+    # Panels sit beside the page here; the page refits to the narrower stage.
+    before = member.page.evaluate("document.getElementById('sheet').getBoundingClientRect().width")
+    member.page.tap("#toggle-outline")
+    member.page.wait_for_function(
+        f"() => document.getElementById('sheet').getBoundingClientRect().width < {before} - 100"
+    )
+    member.wait_page(1)
+    check_layout(member.page, "reader at 1024x768 with the outline")
+    member.page.screenshot(path=str(OUTPUT / "reader-landscape.png"))

@@ -1,0 +1,261 @@
+"""Who may do what: every JSON endpoint of openapi.ENDPOINTS against every role and anonymous.
+
+Anonymous gets 401, a wrong role 403, objects one may not see 404. The tables below are the
+contract (API.md "who" columns); a route added without a row here fails the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import select
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from agenda import programme
+from agenda.db import Database
+from agenda.documents import Document
+from agenda.programme import PostponementCreate
+from meeting_app.api.openapi import ENDPOINTS
+from tests.factories import (
+    ROLES,
+    Actor,
+    add_agenda_item,
+    login_as,
+    make_meeting,
+    make_member,
+    make_programme_item,
+    make_ready_item,
+    make_user,
+)
+
+ANYONE = frozenset([*ROLES, "anonymous"])
+USERS = frozenset(ROLES)
+STAFF = frozenset({"secretariat"})
+READERS = frozenset({"secretariat", "chair", "member"})
+
+# (method, path) -> roles allowed. Everyone else: 401 when anonymous, else 403.
+WRITES: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/api/v1/auth/login"): ANYONE,
+    ("POST", "/api/v1/auth/logout"): USERS,
+    ("PATCH", "/api/v1/me"): USERS,
+    ("POST", "/api/v1/users"): frozenset({"admin"}),
+    ("PATCH", "/api/v1/users/{id}"): frozenset({"admin"}),
+    ("POST", "/api/v1/members"): frozenset({"secretariat", "admin"}),
+    ("PATCH", "/api/v1/members/{id}"): frozenset({"secretariat", "admin"}),
+    ("POST", "/api/v1/programme-items"): STAFF,
+    ("POST", "/api/v1/programme-items/import"): STAFF,
+    ("PATCH", "/api/v1/programme-items/{id}"): STAFF,
+    ("POST", "/api/v1/programme-items/{id}/postponements"): frozenset({"secretariat", "member"}),
+    ("POST", "/api/v1/postponements/{id}/decision"): STAFF,
+    ("POST", "/api/v1/meetings"): STAFF,
+    ("PATCH", "/api/v1/meetings/{id}"): STAFF,
+    ("POST", "/api/v1/meetings/{id}/publish"): STAFF,
+    ("POST", "/api/v1/meetings/{id}/agenda-items"): STAFF,
+    ("PUT", "/api/v1/meetings/{id}/agenda-order"): STAFF,
+    ("PATCH", "/api/v1/agenda-items/{id}"): STAFF,
+    ("DELETE", "/api/v1/agenda-items/{id}"): STAFF,
+    ("POST", "/api/v1/programme-items/{id}/documents"): STAFF,
+    ("POST", "/api/v1/documents/{id}/versions"): STAFF,
+    ("PUT", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair"}),
+    ("DELETE", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair"}),
+}
+
+# Writes that are refused by visibility rather than by role: the document of the fixture is on
+# a draft agenda, so its readers are the secretariat and the chair; everyone else gets 404.
+WRITE_DENIALS: dict[tuple[str, str], int] = {
+    ("PUT", "/api/v1/documents/{id}/notes/{page}"): 404,
+    ("DELETE", "/api/v1/documents/{id}/notes/{page}"): 404,
+}
+
+# (method, path) -> (roles allowed, status for the other signed-in roles). The meeting in the
+# fixture is a draft, which only the secretariat and the chair may see: 404 for everyone else.
+READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
+    ("GET", "/api/v1/me"): (USERS, 403),
+    ("GET", "/api/v1/users"): (frozenset({"admin"}), 403),
+    ("GET", "/api/v1/users/{id}"): (frozenset({"admin"}), 403),
+    ("GET", "/api/v1/members"): (USERS, 403),
+    ("GET", "/api/v1/members/{id}"): (USERS, 403),
+    ("GET", "/api/v1/programme-items"): (READERS, 403),
+    ("GET", "/api/v1/programme-items/{id}"): (READERS, 403),
+    ("GET", "/api/v1/postponements"): (STAFF, 403),
+    ("GET", "/api/v1/meetings"): (USERS, 403),
+    ("GET", "/api/v1/meetings/{id}"): (frozenset({"secretariat", "chair"}), 404),
+    ("GET", "/api/v1/agenda-items/{id}"): (frozenset({"secretariat", "chair"}), 404),
+    ("GET", "/api/v1/openapi.json"): (ANYONE, 403),
+    # Papers follow the agenda: the fixture's items are on no published agenda, so staff only.
+    ("GET", "/api/v1/programme-items/{id}/documents"): (frozenset({"secretariat", "chair"}), 404),
+    ("GET", "/api/v1/documents/{id}"): (frozenset({"secretariat", "chair"}), 404),
+    ("GET", "/api/v1/documents/{id}/notes"): (frozenset({"secretariat", "chair"}), 404),
+    # A draft meeting's book: staff only. Its first answer is 202: the build has started.
+    ("GET", "/api/v1/meetings/{id}/book.pdf"): (frozenset({"secretariat", "chair"}), 404),
+}
+# Reads whose success is not (only) 200.
+READ_OK: dict[tuple[str, str], tuple[int, ...]] = {
+    ("GET", "/api/v1/meetings/{id}/book.pdf"): (200, 202),
+}
+
+PUBLIC = {("GET", "/api/v1/openapi.json"), ("POST", "/api/v1/auth/login")}
+
+
+def api_routes(client: TestClient) -> set[tuple[str, str]]:
+    """(method, path) of every route of the app under /api/v1, `{id:int}` written `{id}`."""
+    found: set[tuple[str, str]] = set()
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, Route) and route.path.startswith("/api/v1"):
+            path = route.path.replace(":int}", "}")
+            for method in route.methods or ():
+                if method != "HEAD":
+                    found.add((method, path))
+    return found
+
+
+def endpoints() -> set[tuple[str, str]]:
+    return {(method, path) for method, path, *_ in ENDPOINTS}
+
+
+def test_the_tables_cover_every_endpoint() -> None:
+    """A new endpoint needs a row in WRITES or READS (and, with a new kind of id, in World.url)."""
+    mutating = {e for e in endpoints() if e[0] != "GET"}
+    reading = {e for e in endpoints() if e[0] == "GET"}
+    assert sorted(mutating - set(WRITES)) == [], "mutating endpoints without a row in WRITES"
+    assert sorted(reading - set(READS)) == [], "reading endpoints without a row in READS"
+    assert sorted(set(WRITES) - mutating) == [], "rows in WRITES for endpoints that no longer exist"
+    assert sorted(set(READS) - reading) == [], "rows in READS for endpoints that no longer exist"
+
+
+def test_routes_and_endpoints_agree(client: TestClient) -> None:
+    assert api_routes(client) == endpoints()
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+    actor: Actor | None
+
+    def url(self, path: str) -> str:
+        for prefix, key in (
+            ("/api/v1/users/", "user"),
+            ("/api/v1/members/", "member"),
+            ("/api/v1/programme-items/", "programme_item"),
+            ("/api/v1/postponements/", "postponement"),
+            ("/api/v1/meetings/", "meeting"),
+            ("/api/v1/agenda-items/", "agenda_item"),
+            ("/api/v1/documents/", "document"),
+        ):
+            if path.startswith(prefix) and "{id}" in path:
+                return path.replace("{id}", str(self.ids[key])).replace("{page}", "1")
+        return path
+
+
+def build_world(client: TestClient, db: Database, role: str) -> World:
+    chair_member = make_member(db, full_name="Thủ tướng", title="Thủ tướng Chính phủ", precedence=1)
+    other = make_member(db, full_name="Bộ trưởng khác")
+    actor: Actor | None = None
+    user_id = None
+    if role != "anonymous":
+        member_id = chair_member.id if role == "chair" else None
+        user = make_user(db, f"user_{role}", [role], member_id=member_id)
+        user_id = user.id
+        actor = login_as(client, user.username)
+    else:
+        user_id = make_user(db, "someone", ["observer"]).id
+    item = make_programme_item(db)
+    ready = make_ready_item(db)
+    assert item.id and ready.id and other.id and chair_member.id and user_id
+    request = db.write_sync(
+        lambda s: programme.request_postponement(
+            session=s, item_id=item.id or 0, data=PostponementCreate(reason="Chưa đủ hồ sơ"), actor_id=None
+        )
+    )
+    meeting = make_meeting(db, chair_member_id=chair_member.id)
+    assert meeting.id and request.id
+    agenda_item = add_agenda_item(db, meeting.id, programme_item_id=ready.id)
+    document_id = db.read_sync(
+        lambda s: s.exec(select(Document.id).where(Document.programme_item_id == ready.id)).first()
+    )
+    assert agenda_item.id and document_id
+    ids = {
+        "user": user_id,
+        "member": other.id,
+        "programme_item": item.id,
+        "postponement": request.id,
+        "meeting": meeting.id,
+        "agenda_item": agenda_item.id,
+        "document": document_id,
+    }
+    return World(ids=ids, actor=actor)
+
+
+def _rank(endpoint: tuple[str, str]) -> int:
+    """Destructive calls last, so they do not spoil the calls after them."""
+    method, path = endpoint
+    if path == "/api/v1/auth/logout":
+        return 3
+    if method == "DELETE":
+        return 2
+    if path.endswith("/publish"):
+        return 1
+    return 0
+
+
+def call(client: TestClient, world: World, method: str, path: str) -> int:
+    body = next(b for m, p, _w, _s, b in ENDPOINTS if (m, p) == (method, path))
+    kwargs: dict[str, object] = {}
+    if body is not None and method != "GET":
+        kwargs["json"] = {}
+    url = world.url(path)
+    if world.actor is None:
+        client.cookies.clear()
+        return client.request(method, url, **kwargs).status_code  # type: ignore[arg-type]
+    return world.actor.request(method, url, **kwargs).status_code  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_permission_matrix(client: TestClient, db: Database, role: str) -> None:
+    world = build_world(client, db, role)
+    wrong: list[str] = []
+    for method, path in sorted(READS, key=_rank):
+        allowed, denial = READS[(method, path)]
+        status = call(client, world, method, path)
+        if role in allowed:
+            ok = status in READ_OK.get((method, path), (200,))
+        elif role == "anonymous":
+            ok = status == 401
+        else:
+            ok = status == denial
+        if not ok:
+            wrong.append(f"{method} {path}: {status} for {role}")
+    for method, path in sorted(WRITES, key=_rank):
+        allowed = WRITES[(method, path)]
+        status = call(client, world, method, path)
+        if role in allowed:
+            ok = status not in (401, 403, 404, 405) and status < 500
+        elif role == "anonymous":
+            ok = status == 401
+        else:
+            ok = status == WRITE_DENIALS.get((method, path), 403)
+        if not ok:
+            wrong.append(f"{method} {path}: {status} for {role}")
+    assert wrong == []
+
+
+def test_forbidden_answers_have_the_error_shape(client: TestClient, db: Database) -> None:
+    guest = login_as(client, make_user(db, "khach", ["guest"]).username)
+    response = guest.post("/api/v1/programme-items", json={})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    client.cookies.clear()
+    anonymous = client.post("/api/v1/programme-items", json={})
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"]["code"] == "unauthorized"
+
+
+def test_role_check_comes_before_reading_the_body(client: TestClient, db: Database) -> None:
+    """A wrong role learns nothing from validation errors."""
+    member = login_as(client, make_user(db, "thanhvien", ["member"]).username)
+    response = member.post(
+        "/api/v1/meetings", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 403
