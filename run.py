@@ -19,6 +19,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="seed the demo data into an empty database")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-access-log", action="store_true", help="do not log every request")
 
     user = sub.add_parser("create-user", help="create an account and print its id as JSON")
     user.add_argument("--username", required=True)
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             proxy_headers=False,
             log_level="info",
+            access_log=not args.no_access_log,
             ws="websockets-sansio",
         )
         return 0

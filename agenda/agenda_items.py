@@ -9,6 +9,7 @@ placeholder with no title and no papers.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -173,27 +174,58 @@ def _documents(session: Session, programme_ids: list[int]) -> dict[int, list[dic
     return found
 
 
-def public_agenda(
-    *, session: Session, meeting: Meeting, viewer: Viewer, policy: Policy
-) -> list[dict[str, Any]]:
-    """The agenda as `viewer` may see it: restricted items outside their audience are placeholders."""
-    items = list_items(session, meeting.id or 0)
-    ids = [i.id for i in items if i.id is not None]
-    audience = audiences(session, ids)
+@dataclass(frozen=True)
+class AgendaData:
+    """Everything the agenda view needs, loaded once and shared by every viewer.
+
+    It holds no viewer-specific filtering: present_agenda() applies that per request, so one
+    load (and one cache entry) serves the staff, each member and each guest alike.
+    """
+
+    meeting: Meeting
+    invitees: list[int]
+    guests: list[int]
+    items: list[AgendaItem]
+    audience: dict[int, list[int]]
+    programme: dict[int, ProgrammeItem]
+    documents: dict[int, list[dict[str, Any]]]
+    present: dict[int, set[str]]
+
+
+def load_agenda(*, session: Session, meeting_id: int) -> AgendaData:
+    """The meeting, its people and its agenda with programme items and latest documents."""
+    from agenda.meetings import guest_ids, invitee_ids
+
+    meeting = get_meeting(session=session, meeting_id=meeting_id)
+    items = list_items(session, meeting_id)
     programme_ids = [i.programme_item_id for i in items if i.programme_item_id is not None]
     programme = {
         p.id: p
         for p in session.exec(select(ProgrammeItem).where(col(ProgrammeItem.id).in_(programme_ids))).all()
+        if p.id is not None
     }
-    documents = _documents(session, programme_ids)
-    present = present_kinds(session=session, programme_item_ids=programme_ids) if viewer.is_staff else {}
+    return AgendaData(
+        meeting=meeting,
+        invitees=invitee_ids(session, meeting_id),
+        guests=guest_ids(session, meeting_id),
+        items=items,
+        audience=audiences(session, [i.id for i in items if i.id is not None]),
+        programme=programme,
+        documents=_documents(session, programme_ids),
+        present=present_kinds(session=session, programme_item_ids=programme_ids),
+    )
+
+
+def present_agenda(data: AgendaData, viewer: Viewer, policy: Policy) -> list[dict[str, Any]]:
+    """The agenda as `viewer` may see it: restricted items outside their audience are placeholders."""
     result: list[dict[str, Any]] = []
-    for item in items:
+    for item in data.items:
         assert item.id is not None
-        if not can_see_item(viewer, meeting, item, audience.get(item.id, [])):
+        if not can_see_item(viewer, data.meeting, item, data.audience.get(item.id, [])):
             result.append({"id": item.id, "position": item.position, "restricted": True, "state": item.state})
             continue
-        source = programme.get(item.programme_item_id) if item.programme_item_id else None
+        source = data.programme.get(item.programme_item_id) if item.programme_item_id else None
+        documents = data.documents.get(item.programme_item_id, []) if item.programme_item_id else []
         entry: dict[str, Any] = {
             "id": item.id,
             "position": item.position,
@@ -209,17 +241,22 @@ def public_agenda(
             "code": source.code if source else None,
             "programme_kind": source.kind if source else None,
             "lead_agency": source.lead_agency if source else None,
-            "documents": documents.get(item.programme_item_id, []) if item.programme_item_id else [],
+            "documents": [dict(d) for d in documents],
         }
         if viewer.is_staff:
-            missing = (
-                policy.missing_documents(source.kind, present.get(source.id or 0, set())) if source else []
-            )
-            entry["restricted_member_ids"] = sorted(audience.get(item.id, []))
-            entry["missing_documents"] = missing
+            present = data.present.get(source.id or 0, set()) if source else set()
+            entry["restricted_member_ids"] = sorted(data.audience.get(item.id, []))
+            entry["missing_documents"] = policy.missing_documents(source.kind, present) if source else []
             entry["readiness_overridden"] = item.readiness_overridden
         result.append(entry)
     return result
+
+
+def public_agenda(
+    *, session: Session, meeting: Meeting, viewer: Viewer, policy: Policy
+) -> list[dict[str, Any]]:
+    """The agenda as `viewer` may see it (loads fresh; see AgendaCache for the cached path)."""
+    return present_agenda(load_agenda(session=session, meeting_id=meeting.id or 0), viewer, policy)
 
 
 def warnings(agenda: list[dict[str, Any]], meeting: Meeting) -> list[dict[str, Any]]:

@@ -79,7 +79,16 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
     env.pop("DATABASE_URL", None)
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                str(ROOT / "run.py"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from agenda.agenda_cache import AgendaCache
 from agenda.db import Database, make_engine
 from agenda.errors import Conflict, InvalidInput
 from agenda.migrate import upgrade
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        # A few worker threads keep the GIL and the database pool uncontended; more only queue.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_threads
         engine = make_engine(settings.database_url)
         await anyio.to_thread.run_sync(upgrade, engine)
         context = AppContext(
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             db=Database(engine),
             templates=make_environment(),
             policy=Policy.load(settings.data_dir / "policy.json"),
+            agenda_cache=AgendaCache(),
             pdf_pool=ProcessPoolExecutor(max_workers=settings.pdf_workers, mp_context=get_context("spawn")),
         )
         try:

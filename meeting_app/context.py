@@ -9,6 +9,7 @@ from anyio import CapacityLimiter
 from jinja2 import Environment
 from starlette.requests import HTTPConnection
 
+from agenda.agenda_cache import AgendaCache
 from agenda.db import Database
 from agenda.policy import Policy
 from meeting_app.builds import Builds
@@ -21,6 +22,7 @@ class AppContext:
     db: Database
     policy: Policy
     templates: Environment
+    agenda_cache: AgendaCache
     pdf_pool: ProcessPoolExecutor  # CPU-bound PDF work (validation runs in its own sandboxed process)
     # Uploads checked at once; each check is a child process of up to 512 MB (agenda/pdf_check.py).
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))

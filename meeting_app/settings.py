@@ -29,6 +29,7 @@ class Settings:
     max_body_kb: int = 1024  # JSON and ordinary forms
     secure_cookies: bool = False
     pdf_workers: int = 2  # processes stamping copies and building books
+    db_threads: int = 8  # worker threads for database calls (anyio's default is 40)
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
 
     @classmethod

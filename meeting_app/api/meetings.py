@@ -10,8 +10,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from agenda import agenda_items, meetings
+from agenda.agenda_cache import AgendaCache
 from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
-from agenda.errors import InvalidInput
+from agenda.errors import InvalidInput, NotFound
 from agenda.meetings import MeetingCreate, MeetingUpdate
 from agenda.policy import Policy
 from agenda.text import N_
@@ -26,15 +27,23 @@ from meeting_app.labels import readable
 STAFF = ("secretariat",)
 
 
-def meeting_detail(session: Session, meeting_id: int, viewer: Viewer, policy: Policy) -> dict[str, Any]:
+def meeting_detail(
+    session: Session, meeting_id: int, viewer: Viewer, policy: Policy, cache: AgendaCache | None = None
+) -> dict[str, Any]:
     """The meeting with its agenda as `viewer` may see it; staff also get people and warnings."""
-    meeting = meetings.get_meeting(session=session, meeting_id=meeting_id, viewer=viewer)
+    if cache is not None:
+        data = cache.get(session=session, meeting_id=meeting_id)
+    else:
+        data = agenda_items.load_agenda(session=session, meeting_id=meeting_id)
+    meeting = data.meeting
+    if not meetings.can_see(viewer, meeting, data.invitees, data.guests):
+        raise NotFound()
     detail = meetings.public_meeting(meeting)
-    agenda = agenda_items.public_agenda(session=session, meeting=meeting, viewer=viewer, policy=policy)
+    agenda = agenda_items.present_agenda(data, viewer, policy)
     detail["agenda"] = agenda
     if viewer.is_staff:
-        detail["invitee_member_ids"] = sorted(meetings.invitee_ids(session, meeting_id))
-        detail["guest_user_ids"] = sorted(meetings.guest_ids(session, meeting_id))
+        detail["invitee_member_ids"] = sorted(data.invitees)
+        detail["guest_user_ids"] = sorted(data.guests)
         detail["total_minutes"] = sum(int(i.get("minutes", 0)) for i in agenda)
         detail["warnings"] = [
             {
@@ -48,8 +57,8 @@ def meeting_detail(session: Session, meeting_id: int, viewer: Viewer, policy: Po
 
 
 async def _detail(request: Request, meeting_id: int, viewer: Viewer) -> dict[str, Any]:
-    policy = ctx(request).policy
-    return await ctx(request).db.read(lambda s: meeting_detail(s, meeting_id, viewer, policy))
+    app = ctx(request)
+    return await app.db.read(lambda s: meeting_detail(s, meeting_id, viewer, app.policy, app.agenda_cache))
 
 
 async def list_meetings(request: Request) -> Response:

@@ -100,8 +100,13 @@ async def detail_context(request: Request, me: Current, meeting_id: int) -> dict
     viewer = me.viewer
 
     def load(s: Session) -> dict[str, Any]:
-        detail = meeting_detail(s, meeting_id, viewer, app.policy)
-        data: dict[str, Any] = {"meeting": detail, **people(s)}
+        detail = meeting_detail(s, meeting_id, viewer, app.policy, app.agenda_cache)
+        chair_id = detail["chair_member_id"]
+        if viewer.is_staff:
+            data: dict[str, Any] = {"meeting": detail, **people(s)}
+        else:  # readers need only the chair's name
+            chair = s.get(members.Member, chair_id) if chair_id else None
+            data = {"meeting": detail, "members": [chair] if chair else [], "guests": []}
         shown = [d["id"] for i in detail["agenda"] for d in i.get("documents", [])]
         data["version_news"] = documents.version_news(session=s, user_id=viewer.user_id, document_ids=shown)
         if viewer.is_staff:
