@@ -492,3 +492,29 @@ def reorder(*, session: Session, meeting_id: int, data: AgendaOrder, actor_id: i
         actor_id=actor_id,
     )
     return wanted
+
+
+def hidden_programme_ids(*, session: Session, viewer: Viewer) -> set[int]:
+    """Programme items this viewer may not know of: those on an agenda item restricted from them.
+
+    The work programme is open to members, but an item put on an agenda with a restricted
+    audience must not leak its title through the programme list either.
+    """
+    if viewer.is_staff:
+        return set()
+    rows = session.exec(
+        select(AgendaItem, Meeting)
+        .join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
+        .where(col(AgendaItem.restricted).is_(True), col(AgendaItem.programme_item_id).is_not(None))
+    ).all()
+    found: set[int] = set()
+    visible: set[int] = set()
+    ids = [item.id for item, _ in rows if item.id is not None]
+    audience = audiences(session, ids)
+    for item, meeting in rows:
+        assert item.id is not None and item.programme_item_id is not None
+        if can_see_item(viewer, meeting, item, audience.get(item.id, [])):
+            visible.add(item.programme_item_id)
+        else:
+            found.add(item.programme_item_id)
+    return found - visible

@@ -214,3 +214,22 @@ def test_unknown_and_absurd_ids_are_404(cast: Cast) -> None:
     for value in ("-1", "abc", "1.5", "１２"):
         response = cast.secretariat.get(f"/api/v1/meetings/{value}")
         assert response.status_code == 404, value
+
+
+def test_a_restricted_items_programme_entry_is_hidden_from_outsiders(cast: Cast) -> None:
+    programme_id = cast.in_audience.get(f"/api/v1/agenda-items/{cast.secret_programme_item_id}").json()[
+        "programme_item_id"
+    ]
+    for actor in (cast.invited, cast.outsider):
+        listing = actor.get("/api/v1/programme-items")
+        assert listing.status_code == 200
+        assert SECRET not in listing.text and SECRET_CODE not in listing.text
+        assert actor.get(f"/api/v1/programme-items/{programme_id}").status_code == 404
+    for actor in (cast.in_audience, cast.secretariat, cast.chair):
+        assert SECRET_CODE in actor.get("/api/v1/programme-items").text
+        assert actor.get(f"/api/v1/programme-items/{programme_id}").status_code == 200
+
+
+def test_the_programme_pages_hide_it_too(cast: Cast) -> None:
+    assert SECRET_CODE not in cast.invited.get("/programme").text
+    assert SECRET_CODE in cast.in_audience.get("/programme").text

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import programme, programme_import
-from agenda.errors import InvalidInput
+from agenda import agenda_items, programme, programme_import
+from agenda.errors import InvalidInput, NotFound
 from agenda.programme import (
     PostponementCreate,
     PostponementDecision,
@@ -17,6 +17,7 @@ from agenda.programme import (
     ProgrammeItemUpdate,
 )
 from agenda.text import N_
+from agenda.viewer import Viewer
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
@@ -38,7 +39,7 @@ def _filters(request: Request) -> dict[str, str | None]:
 
 
 async def list_items(request: Request) -> Response:
-    await api_user(request, *READERS)
+    me = await api_user(request, *READERS)
     filters = _filters(request)
     policy = ctx(request).policy
 
@@ -51,15 +52,19 @@ async def list_items(request: Request) -> Response:
             status=filters["status"],
             q=filters["q"],
         )
-        return programme.public_items(session=s, items=items, policy=policy)
+        hidden = agenda_items.hidden_programme_ids(session=s, viewer=me.viewer)
+        shown = [i for i in items if i.id not in hidden]
+        return programme.public_items(session=s, items=shown, policy=policy)
 
     return listing(await ctx(request).db.read(load))
 
 
-async def _one(request: Request, item_id: int) -> dict[str, object]:
+async def _one(request: Request, item_id: int, viewer: Viewer) -> dict[str, object]:
     policy = ctx(request).policy
 
     def load(s: Session) -> dict[str, object]:
+        if item_id in agenda_items.hidden_programme_ids(session=s, viewer=viewer):
+            raise NotFound()
         item = programme.get_item(session=s, item_id=item_id)
         found = programme.public_items(session=s, items=[item], policy=policy)[0]
         found["postponements"] = [
@@ -77,12 +82,12 @@ async def create_item(request: Request) -> Response:
         lambda s: programme.create_item(session=s, data=data, actor_id=me.viewer.user_id)
     )
     assert item.id is not None
-    return reply(await _one(request, item.id), 201)
+    return reply(await _one(request, item.id, me.viewer), 201)
 
 
 async def get_item(request: Request) -> Response:
-    await api_user(request, *READERS)
-    return reply(await _one(request, ident(request)))
+    me = await api_user(request, *READERS)
+    return reply(await _one(request, ident(request), me.viewer))
 
 
 async def update_item(request: Request) -> Response:
@@ -95,7 +100,7 @@ async def update_item(request: Request) -> Response:
             session=s, item_id=item_id, data=data, actor_id=me.viewer.user_id, policy=policy
         )
     )
-    return reply(await _one(request, item_id))
+    return reply(await _one(request, item_id, me.viewer))
 
 
 async def read_upload(request: Request) -> bytes:

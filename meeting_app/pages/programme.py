@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import programme
+from agenda import agenda_items, programme
 from agenda.accounts import User
 from agenda.documents import can_view_programme_papers, dossier
-from agenda.errors import DomainError
+from agenda.errors import DomainError, NotFound
 from agenda.policy import PROGRAMME_KINDS
 from agenda.programme import MANUAL_TRANSITIONS, STATUSES, ProgrammeItemCreate, ProgrammeItemUpdate
 from agenda.text import N_
@@ -57,6 +57,8 @@ async def list_page(request: Request) -> Response:
             status=filters["status"] or None,
             q=filters["q"] or None,
         )
+        hidden = agenda_items.hidden_programme_ids(session=s, viewer=me.viewer)
+        found = [i for i in found if i.id not in hidden]
         return {
             "items": programme.public_items(session=s, items=found, policy=policy),
             "agencies": programme.agencies(session=s),
@@ -103,6 +105,8 @@ async def detail_context(request: Request, me: Current, item_id: int) -> dict[st
     policy = ctx(request).policy
 
     def load(s: Session) -> dict[str, Any]:
+        if item_id in agenda_items.hidden_programme_ids(session=s, viewer=me.viewer):
+            raise NotFound()
         item = programme.get_item(session=s, item_id=item_id)
         requests = programme.list_postponements(session=s, item_id=item_id)
         people = {r.requested_by for r in requests} | {r.decided_by for r in requests}
