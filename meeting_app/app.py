@@ -12,7 +12,6 @@ import anyio.to_thread
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -27,7 +26,7 @@ from agenda.text import N_
 from meeting_app import api, pages, vendor
 from meeting_app.context import AppContext
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
-from meeting_app.security import BodyLimit, Language, SecurityHeaders
+from meeting_app.security import BodyLimit, Language, SecurityHeaders, TrustedHosts
 from meeting_app.settings import Settings
 from meeting_app.templating import STATIC, make_environment
 
@@ -75,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         Middleware(SecurityHeaders),  # outermost: a refused Host still gets the headers
-        Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
+        Middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts),
         Middleware(Language),
         Middleware(
             BodyLimit,

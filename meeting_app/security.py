@@ -1,6 +1,6 @@
-"""ASGI middleware: security headers, request body limits and the language of anonymous requests.
+"""ASGI middleware: trusted hosts, security headers, body limits and the language of anonymous requests.
 
-See docs/security.md. Trusted hosts come from Starlette's TrustedHostMiddleware.
+See docs/security.md.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from http.cookies import SimpleCookie
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agenda.text import N_
 from meeting_app import i18n
 from meeting_app.errors import TooLarge
 
@@ -30,6 +31,7 @@ SECURITY_HEADERS = [
 ]
 
 LANG_COOKIE = "lang"
+BAD_HOST = N_("Tên máy chủ (Host) không hợp lệ.")
 
 
 class SecurityHeaders:
@@ -146,3 +148,52 @@ class Language:
             return
         with i18n.use_locale(_anonymous_locale(scope)):
             await self.app(scope, receive, send)
+
+
+class TrustedHosts:
+    """Answers only to ALLOWED_HOSTS; any other Host gets 400 in the error shape of API.md."""
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.exact = {h.lower() for h in allowed_hosts if not h.startswith("*")}
+        self.suffixes = tuple(h[1:].lower() for h in allowed_hosts if h.startswith("*."))
+        self.any = "*" in allowed_hosts
+
+    def allowed(self, host_header: str) -> bool:
+        host, port = host_header.strip().lower(), ""
+        if host.startswith("["):  # [::1]:8000
+            end = host.find("]")
+            if end < 0:
+                return False
+            host, rest = host[: end + 1], host[end + 1 :]
+            if rest:
+                if not rest.startswith(":"):
+                    return False
+                port = rest[1:]
+        elif ":" in host:
+            host, port = host.split(":", 1)
+        if not host or (port and not (port.isdigit() and len(port) <= 5)):
+            return False
+        return self.any or host in self.exact or (bool(self.suffixes) and host.endswith(self.suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or self.allowed(Headers(scope=scope).get("host", "")):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        with i18n.use_locale(_anonymous_locale(scope)):
+            message = i18n.translate(BAD_HOST)
+        body = json.dumps({"error": {"code": "bad_host", "message": message}}, ensure_ascii=False).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

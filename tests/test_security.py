@@ -247,3 +247,11 @@ def test_api_answers_are_not_cached(client: TestClient, db: Database) -> None:
     make_user(db, "thuky", ["secretariat"])
     _login(client)
     assert "no-store" in client.get("/api/v1/me").headers.get("cache-control", "")
+
+
+def test_a_refused_host_gets_the_error_shape_in_the_users_language(client: TestClient) -> None:
+    vi = client.get("/api/v1/me", headers={"Host": "evil.example"})
+    en = client.get("/api/v1/me", headers={"Host": "evil.example", "Accept-Language": "en"})
+    assert vi.status_code == en.status_code == 400
+    assert vi.json()["error"]["code"] == en.json()["error"]["code"] == "bad_host"
+    assert vi.json()["error"]["message"] != en.json()["error"]["message"]
