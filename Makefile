@@ -85,8 +85,13 @@ test: venv system-deps node-deps pg
 		$(BIN)/python -m pytest --cov --cov-report=term; \
 	fi
 
+# The bench-only baselines (pikepdf for bench/papers.py), on top of the dev install.
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
 # The performance scripts in bench/; each prints its figures (tests never time anything).
-bench: venv
+bench: venv $(VENV)/.bench-installed
 	@found=; for script in bench/*.py; do \
 		[ -f "$$script" ] || continue; found=1; \
 		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \

@@ -81,10 +81,6 @@ class BookPlan:
     items: tuple[BookItem, ...]
     plan_hash: str = ""
 
-    @property
-    def document_pages(self) -> int:
-        return sum(d.pages for i in self.items for d in i.documents)
-
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -157,28 +153,32 @@ def _read_original(document: BookDocument) -> PdfReader:
     return reader
 
 
-def build_book(
-    plan: BookPlan, target_path: str | Path, stamp: StampText, progress_path: str | Path
-) -> BuildResult:
-    """Build `plan` as one PDF at `target_path`, stamped with `stamp` on every page."""
-    started = time.perf_counter()
-    target, progress = Path(target_path), Path(progress_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_progress(progress, 2, "start")
+def _font_missing(exc: FileNotFoundError) -> BookError:
+    return BookError(
+        "font_missing",
+        N_("Máy chủ chưa cài phông chữ DejaVu nên không tạo được sổ tài liệu họp ({detail})."),
+        retry=True,
+        params={"detail": str(exc)},
+    )
+
+
+def assemble(plan: BookPlan, stamp: StampText, progress: Path | None = None) -> PdfWriter:
+    """The book without its stamp: cover, contents, then per item its divider and documents, with
+    bookmarks and page labels. BookError when an original is missing or unreadable, or when no
+    DejaVu font is installed (raised with the Vietnamese message and the English details)."""
+
+    def report(percent: int, stage: str) -> None:
+        if progress is not None:
+            write_progress(progress, percent, stage)
+
     readers = [[_read_original(d) for d in item.documents] for item in plan.items]
     counts = [[len(r.pages) for r in item] for item in readers]
     layout = book_pages.Layout.of(counts)
     try:
         front = book_pages.render(plan, stamp, layout)
-        stamp_page = stamp_page_pdf(stamp)
     except FileNotFoundError as exc:  # no DejaVu font on this server
-        raise BookError(
-            "font_missing",
-            N_("Máy chủ chưa cài phông chữ DejaVu nên không tạo được sổ tài liệu họp ({detail})."),
-            retry=True,
-            params={"detail": str(exc)},
-        ) from exc
-    write_progress(progress, 15, "pages")
+        raise _font_missing(exc) from exc
+    report(15, "pages")
     generated = PdfReader(io.BytesIO(front.pdf))
     writer = PdfWriter()
     for index in range(front.front_pages):
@@ -194,7 +194,7 @@ def build_book(
             starts.append(len(writer.pages))
             writer.append(reader, import_outline=False)
             done_pages += len(reader.pages)
-            write_progress(progress, 15 + 60 * done_pages // total_pages, "documents")
+            report(15 + 60 * done_pages // total_pages, "documents")
         outline.append((item, item_start, starts))
     _outline(writer, outline)
     writer.set_page_label(0, front.front_pages - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=1)
@@ -204,8 +204,23 @@ def build_book(
     writer.add_metadata(
         {"/Title": f"Sổ tài liệu họp – {plan.title}", "/Producer": "eCabinet", "/Creator": "eCabinet"}
     )
+    return writer
+
+
+def build_book(
+    plan: BookPlan, target_path: str | Path, stamp: StampText, progress_path: str | Path
+) -> BuildResult:
+    """Build `plan` as one PDF at `target_path`, stamped with `stamp` on every page, written once."""
+    started = time.perf_counter()
+    target, progress = Path(target_path), Path(progress_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_progress(progress, 2, "start")
+    writer = assemble(plan, stamp, progress)
     write_progress(progress, 80, "stamp")
-    apply_stamp(writer, stamp_page)
+    try:
+        apply_stamp(writer, stamp_page_pdf(stamp))
+    except FileNotFoundError as exc:
+        raise _font_missing(exc) from exc
     write_progress(progress, 90, "write")
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:

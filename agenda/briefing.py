@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from agenda import storage
@@ -62,52 +63,53 @@ WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "t
 # --- the plan -----------------------------------------------------------------------------------
 
 
-def local_when(value: Any) -> str:
+def local_when(value: datetime) -> str:
     """The time as the book prints it, e.g. "08:30, thứ Năm, ngày 03/12/2026" (Vietnamese time)."""
     local = to_local(value)
     return f"{local:%H:%M}, {WEEKDAYS[local.weekday()]}, ngày {local:%d/%m/%Y}"
+
+
+def _kind_order(kind: str) -> int:
+    return DOCUMENT_KINDS.index(kind) if kind in DOCUMENT_KINDS else len(DOCUMENT_KINDS)
 
 
 def _latest_documents(
     session: Session, programme_ids: list[int], data_dir: Path
 ) -> dict[int, list[BookDocument]]:
     """Per programme item, the latest version of each document, in DOCUMENT_KINDS order."""
-    found: dict[int, list[tuple[int, int, BookDocument]]] = {}
     if not programme_ids:
         return {}
+    latest = (
+        select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("v"))
+        .group_by(col(DocumentVersion.document_id))
+        .subquery()
+    )
     rows = session.exec(
         select(Document, DocumentVersion)
-        .join(DocumentVersion, col(DocumentVersion.document_id) == Document.id)
-        .where(col(Document.programme_item_id).in_(programme_ids))
-        .order_by(col(Document.id), col(DocumentVersion.version))
-    ).all()
-    latest: dict[int, tuple[Document, DocumentVersion]] = {}
-    for document, version in rows:
-        assert document.id is not None
-        latest[document.id] = (document, version)  # ordered by version: the last one wins
-    for document_id, (document, version) in latest.items():
-        assert version.id is not None
-        order = (
-            DOCUMENT_KINDS.index(document.kind) if document.kind in DOCUMENT_KINDS else len(DOCUMENT_KINDS)
+        .join(latest, latest.c.document_id == Document.id)
+        .join(
+            DocumentVersion,
+            (col(DocumentVersion.document_id) == Document.id) & (col(DocumentVersion.version) == latest.c.v),
         )
+        .where(col(Document.programme_item_id).in_(programme_ids))
+    ).all()
+    found: dict[int, list[BookDocument]] = {}
+    for document, version in sorted(rows, key=lambda row: (_kind_order(row[0].kind), row[0].id or 0)):
+        assert document.id is not None and version.id is not None
         found.setdefault(document.programme_item_id, []).append(
-            (
-                order,
-                document_id,
-                BookDocument(
-                    document_id=document_id,
-                    version_id=version.id,
-                    version=version.version,
-                    kind=document.kind,
-                    kind_label=DOCUMENT_KIND_LABELS.get(document.kind, document.kind),
-                    title=document.title,
-                    pages=version.pages,
-                    sha256=version.sha256,
-                    path=str(storage.original_path(data_dir, version.sha256)),
-                ),
+            BookDocument(
+                document_id=document.id,
+                version_id=version.id,
+                version=version.version,
+                kind=document.kind,
+                kind_label=DOCUMENT_KIND_LABELS.get(document.kind, document.kind),
+                title=document.title,
+                pages=version.pages,
+                sha256=version.sha256,
+                path=str(storage.original_path(data_dir, version.sha256)),
             )
         )
-    return {pid: [doc for _o, _i, doc in sorted(docs, key=lambda d: d[:2])] for pid, docs in found.items()}
+    return found
 
 
 def book_inputs(
@@ -169,11 +171,7 @@ def book_inputs(
         recipient_title=title_of(session=session, user=user),
         items=tuple(book_items),
     )
-    return BookPlan(**{**_fields(plan), "plan_hash": plan_digest(plan)})
-
-
-def _fields(plan: BookPlan) -> dict[str, Any]:
-    return {name: getattr(plan, name) for name in plan.__dataclass_fields__}
+    return replace(plan, plan_hash=plan_digest(plan))
 
 
 def plan_digest(plan: BookPlan) -> str:

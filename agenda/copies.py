@@ -9,7 +9,7 @@ original and this row at any time, byte for byte the same stamp.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import UniqueConstraint
@@ -142,9 +142,26 @@ def issue_copy(
     return copy
 
 
-def record_open(*, session: Session, copy: DocumentCopy) -> ReadReceipt:
-    """Log that the copy's owner opened it."""
+# A reader that asks for the whole file and then for ranges (pdf.js cancels the whole-file
+# request and fetches the first range itself) opens the copy once, not twice.
+OPEN_WINDOW = timedelta(minutes=5)
+
+
+def record_open(*, session: Session, copy: DocumentCopy, partial: bool = False) -> ReadReceipt | None:
+    """Log that the copy's owner opened it (a read receipt and `copy.opened`).
+
+    A `partial` open, a byte range from the start of the file, is the same open as one logged
+    in the last OPEN_WINDOW and is not logged again: then None.
+    """
     assert copy.id is not None
+    if partial:
+        recent = session.exec(
+            select(ReadReceipt.id).where(
+                ReadReceipt.copy_id == copy.id, ReadReceipt.at > utcnow() - OPEN_WINDOW
+            )
+        ).first()
+        if recent is not None:
+            return None
     receipt = ReadReceipt(copy_id=copy.id, user_id=copy.user_id, document_version_id=copy.document_version_id)
     session.add(receipt)
     events.append(

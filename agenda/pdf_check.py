@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import resource
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -156,7 +157,7 @@ def read_verdict(returncode: int, stdout: bytes) -> dict[str, Any]:
     if returncode != 0:
         # Killed by the CPU limit (SIGXCPU) or by the kernel for memory: too complex; any other
         # death (a crash in a C extension): unreadable.
-        if returncode in (-24, -9):
+        if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
             return {"ok": False, "code": "pdf_too_complex"}
         return {"ok": False, "code": "pdf_unreadable"}
     try:

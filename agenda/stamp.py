@@ -145,7 +145,16 @@ def apply_stamp(writer: PdfWriter, stamp_page: bytes) -> None:
 
 
 def overlay_pdf(original: bytes, stamp_page: bytes) -> bytes:
-    """`original` with the first page of the PDF `stamp_page` over every page."""
+    """`original` with the first page of the PDF `stamp_page` over every page.
+
+    The untouched objects are copied as they are (agenda/overlay.py); a file that splicer is not
+    sure of is rewritten whole by pypdf instead, with the same result on screen.
+    """
+    from agenda.overlay import splice_stamp
+
+    spliced = splice_stamp(original, stamp_page)
+    if spliced is not None:
+        return spliced
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(original)))
     apply_stamp(writer, stamp_page)
     out = io.BytesIO()

@@ -123,7 +123,11 @@ def start(pool: ProcessPoolExecutor, plan: BookPlan, files: BookFiles, stamp: St
         files.pdf.parent.mkdir(parents=True, exist_ok=True)
         files.error.unlink(missing_ok=True)
         briefing.write_progress(files.progress, 0, "queued")
-        future = pool.submit(briefing.build_book, plan, str(files.pdf), stamp, str(files.progress))
+        try:
+            future = pool.submit(briefing.build_book, plan, str(files.pdf), stamp, str(files.progress))
+        except BaseException:
+            files.progress.unlink(missing_ok=True)  # nothing is building after all
+            raise
         _in_flight[files.pdf] = _Build(future=future, started=time.monotonic())
     future.add_done_callback(lambda done: _finished(files, done))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from meeting_app.inputs import content_type
 FILE_FIELD = "file"
 MAX_FIELD_BYTES = 64 * 1024
 MAX_PARTS = 20
+SUFFIX = ".upload"
+STALE_SECONDS = 6 * 3600  # a temporary upload file untouched this long was left by a crash
 FLUSH_BYTES = 1024 * 1024  # file data is written to disk (in a worker thread) in slices this big
 # What browsers and clients send for a PDF; the content itself is checked, not this header.
 PDF_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream", ""})
@@ -77,10 +80,17 @@ def shown_size(limit: int) -> str:
 
 
 def tmp_dir(data_dir: Path) -> Path:
-    """DATA_DIR/tmp, private to the server's user."""
+    """DATA_DIR/tmp, private to the server's user, swept of uploads a crash left behind."""
     folder = data_dir / "tmp"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
+    cutoff = time.time() - STALE_SECONDS
+    for path in folder.glob(f"*{SUFFIX}"):
+        try:
+            if path.stat().st_mtime < cutoff:  # every write refreshes it: not an upload in flight
+                path.unlink()
+        except FileNotFoundError:
+            pass
     return folder
 
 
@@ -164,7 +174,7 @@ class _Receiver:
         self.file_name = self._filename
         if self.on_file is not None:
             self.on_file(dict(self.upload.fields))  # e.g. the CSRF check, before a byte is written
-        path = self.folder / f"{secrets.token_hex(16)}.upload"
+        path = self.folder / f"{secrets.token_hex(16)}{SUFFIX}"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         self.upload.path = path
         self.handle = os.fdopen(descriptor, "wb")

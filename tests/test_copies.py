@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import io
 import pickle
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -177,13 +178,12 @@ def opened(client: TestClient, db: Database) -> Opened:
     assert meeting.id and document.id
     add_agenda_item(db, meeting.id, programme_item_id=item.id, override_readiness=True)
     publish_meeting(db, meeting.id)
+    clock.freeze(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # 09:00 in Hà Nội
     member = login_as(client, "thanhvien_a")
     url = f"/api/v1/documents/{document.id}/versions/1/file"
-    clock.freeze(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
     assert member.get(url).status_code == 200
-    clock.freeze(datetime(2026, 12, 2, 3, 30, tzinfo=UTC))
+    clock.freeze(datetime(2026, 12, 1, 2, 45, tzinfo=UTC))  # within the session's idle time
     assert member.get(url).status_code == 200
-    clock.freeze(None)
     [copy] = db.read_sync(lambda s: s.exec(select(DocumentCopy)).all())
     assert a.id
     return Opened(copy.code, a.id, document.id, login_as(client, "thuky"), member)
@@ -202,7 +202,7 @@ def test_the_secretariat_resolves_a_code_to_person_version_and_time(opened: Open
         "version": 1,
         "meeting_id": None,
         "issued_at": "2026-12-01T09:00:00+07:00",
-        "opens": [{"at": "2026-12-01T09:00:00+07:00"}, {"at": "2026-12-02T10:30:00+07:00"}],
+        "opens": [{"at": "2026-12-01T09:00:00+07:00"}, {"at": "2026-12-01T09:45:00+07:00"}],
     }
     typed = code.lower().replace("-", " ")
     again = secretariat.get(f"/api/v1/copies/{typed}")
@@ -234,7 +234,7 @@ def test_the_lookup_page(opened: Opened) -> None:
     assert found.status_code == 200
     assert "Nguyễn Văn Ân" in found.text and code in found.text
     assert "Báo cáo thẩm định Nghị định" in found.text
-    assert "09:00 01/12/2026" in found.text and "10:30:00 02/12/2026" in found.text
+    assert "09:00 01/12/2026" in found.text and "09:45:00 01/12/2026" in found.text
     missing = secretariat.get("/copies", params={"code": "<script>x</script>"})
     assert missing.status_code == 404
     assert "<script>x" not in missing.text
@@ -250,3 +250,27 @@ def test_the_original_is_never_served(opened: Opened, client: TestClient, db: Da
     served = member.get(f"/api/v1/documents/{opened.document_id}/versions/1/file").content
     assert served != original
     assert original not in served
+
+
+def test_concurrent_first_opens_share_one_copy(db: Database, client: TestClient) -> None:
+    """Many first requests at once (PostgreSQL runs them in parallel): one copy, one event."""
+    data_dir = context_of(client).settings.data_dir
+    user = make_user(db, "voiva", ["secretariat"])
+    item = make_programme_item(db)
+    assert item.id and user.id
+    document = make_stored_document(db, data_dir, item.id, "submission")
+    assert document.id
+    version_id = version_id_of(db, document.id)
+    barrier = threading.Barrier(8)
+
+    def first_open() -> str:
+        barrier.wait()
+        return db.write_sync(
+            lambda s: issue_copy(session=s, user_id=user.id or 0, document_version_id=version_id)
+        ).code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = {f.result() for f in [pool.submit(first_open) for _ in range(8)]}
+    assert len(codes) == 1
+    assert len(db.read_sync(lambda s: s.exec(select(DocumentCopy)).all())) == 1
+    assert len(db.read_sync(lambda s: s.exec(select(Event).where(Event.kind == "copy.issued")).all())) == 1

@@ -9,15 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlmodel import select
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from agenda import programme
+from agenda.copies import issue_copy
 from agenda.db import Database
-from agenda.documents import Document
+from agenda.documents import versions_of
 from agenda.programme import PostponementCreate
 from meeting_app.api.openapi import ENDPOINTS
+from tests.conftest import context_of
 from tests.factories import (
     ROLES,
     Actor,
@@ -27,6 +28,7 @@ from tests.factories import (
     make_member,
     make_programme_item,
     make_ready_item,
+    make_stored_document,
     make_user,
 )
 
@@ -90,6 +92,9 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/documents/{id}/notes"): (frozenset({"secretariat", "chair"}), 404),
     # A draft meeting's book: staff only. Its first answer is 202: the build has started.
     ("GET", "/api/v1/meetings/{id}/book.pdf"): (frozenset({"secretariat", "chair"}), 404),
+    ("GET", "/api/v1/documents/{id}/versions/{n}/file"): (frozenset({"secretariat", "chair"}), 404),
+    ("GET", "/api/v1/copies/{code}"): (STAFF, 403),
+    ("GET", "/api/v1/meetings/{id}/reading"): (frozenset({"secretariat", "chair"}), 403),
 }
 # Reads whose success is not (only) 200.
 READ_OK: dict[tuple[str, str], tuple[int, ...]] = {
@@ -133,8 +138,10 @@ def test_routes_and_endpoints_agree(client: TestClient) -> None:
 class World:
     ids: dict[str, int]
     actor: Actor | None
+    code: str = ""  # a copy code, for /api/v1/copies/{code}
 
     def url(self, path: str) -> str:
+        path = path.replace("{code}", self.code).replace("{n}", "1")
         for prefix, key in (
             ("/api/v1/users/", "user"),
             ("/api/v1/members/", "member"),
@@ -172,10 +179,13 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
     meeting = make_meeting(db, chair_member_id=chair_member.id)
     assert meeting.id and request.id
     agenda_item = add_agenda_item(db, meeting.id, programme_item_id=ready.id)
-    document_id = db.read_sync(
-        lambda s: s.exec(select(Document.id).where(Document.programme_item_id == ready.id)).first()
-    )
+    # A document whose original is stored, so that its watermarked copy can be served.
+    document_id = make_stored_document(db, context_of(client).settings.data_dir, ready.id, "annex").id
     assert agenda_item.id and document_id
+    version_id = db.read_sync(lambda s: versions_of(session=s, document_id=document_id or 0)[0].id)
+    code = db.write_sync(
+        lambda s: issue_copy(session=s, user_id=user_id or 0, document_version_id=version_id)
+    ).code
     ids = {
         "user": user_id,
         "member": other.id,
@@ -185,7 +195,7 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
         "agenda_item": agenda_item.id,
         "document": document_id,
     }
-    return World(ids=ids, actor=actor)
+    return World(ids=ids, actor=actor, code=code)
 
 
 def _rank(endpoint: tuple[str, str]) -> int:

@@ -3,7 +3,8 @@
 - 404 unless the user may see the meeting (a draft: the secretariat and the chair only);
 - 200 with the PDF when this recipient's book for the current plan is built, or 206 for one
   byte range (meeting_app/downloads.py), with the same private headers as document copies; a
-  GET whose answer starts at byte 0 logs a read receipt on the book's copy, as for documents;
+  GET answered from byte 0 is an open of the book's copy, by the same rule as for documents
+  (docs/papers.md "Read receipts");
 - otherwise the build starts in the PDF pool (once per book) and the answer is 202
   `{"status": "building", "progress": 0..100, "stage"}` with `Retry-After: 1` (and the progress in
   `X-Book-Progress`, for HEAD polling);
@@ -46,13 +47,16 @@ PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosn
 OUT_OF_RANGE = N_("Đoạn dữ liệu yêu cầu nằm ngoài tệp.")
 
 
-def _issue(session: Session, plan: BookPlan, opened: bool) -> tuple[DocumentCopy, StampText]:
-    """The recipient's copy of this book (issued once) and its stamp; a read receipt when `opened`."""
+def _issue(
+    session: Session, plan: BookPlan, *, opened: bool = False, partial: bool = False
+) -> tuple[DocumentCopy, StampText]:
+    """The recipient's copy of this book (issued once) and its stamp; a read receipt when `opened`
+    (a `partial` open, a range from byte 0, joins an open logged a moment ago: copies.OPEN_WINDOW)."""
     copy = copies.issue_copy(
         session=session, user_id=plan.recipient_id, meeting_id=plan.meeting_id, book_hash=plan.plan_hash
     )
     if opened:
-        copies.record_open(session=session, copy=copy)
+        copies.record_open(session=session, copy=copy, partial=partial)
     return copy, stamp_for(session=session, copy=copy)
 
 
@@ -84,7 +88,8 @@ async def _serve(
     try:
         chosen = parse_range(wants_range(request.headers, etag), size)
         if not head_only and (chosen is None or chosen.start == 0):
-            await app.db.write(lambda s: _issue(s, plan, opened=True))
+            partial = chosen is not None
+            await app.db.write(lambda s: _issue(s, plan, opened=True, partial=partial))
     except Unsatisfiable:
         os.close(fd)
         return JSONResponse(
@@ -133,7 +138,7 @@ async def book_pdf(request: Request) -> Response:
         raise error(failed.message, code=failed.code, **failed.params)
     if books.building(files):
         return _building(files)
-    _copy, stamp = await app.db.write(lambda s: _issue(s, plan, opened=False))
+    _copy, stamp = await app.db.write(lambda s: _issue(s, plan))
     try:
         books.start(app.pdf_pool, plan, files, stamp)
     except (BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: the pool is shut down

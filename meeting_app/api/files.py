@@ -8,9 +8,9 @@ See docs/papers.md.
 - the file is served whole (200) or as one byte range (206); see meeting_app/downloads.py for
   the range rules;
 - read receipts: a GET counts as one open of the copy when its answer starts at byte 0 (no
-  Range header, an ignored one, or a range from byte 0). pdf.js opens a document with one
-  request from byte 0 and then fetches ranges further on, so an open is counted once, never
-  per range. HEAD and 416 answers are never opens.
+  Range header, an ignored one, or a range from byte 0); ranges further on never count, nor
+  do HEAD and 416 answers. A range from byte 0 within OPEN_WINDOW of a logged open is that
+  same open: pdf.js asks for the whole file, cancels, and then fetches the first range.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ async def version_file(request: Request) -> Response:
     try:
         chosen = parse_range(wants_range(request.headers, etag), size)
         if not head_only and (chosen is None or chosen.start == 0):
-            await app.db.write(lambda s: record_open(session=s, copy=copy))
+            partial = chosen is not None
+            await app.db.write(lambda s: record_open(session=s, copy=copy, partial=partial))
     except Unsatisfiable:
         os.close(fd)
         return error(416, "range_not_satisfiable", OUT_OF_RANGE, unsatisfiable(size, PRIVATE))
