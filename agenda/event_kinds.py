@@ -274,6 +274,7 @@ class CopyIssued(EventData):
     """
 
     kind = "copy.issued"
+    activity = True
     copy_id: int
     code: str
     user_id: int
@@ -287,6 +288,7 @@ class CopyOpened(EventData):
     """A user opened their copy (a read receipt)."""
 
     kind = "copy.opened"
+    activity = True
     copy_id: int
     user_id: int
     document_version_id: int | None
@@ -304,6 +306,7 @@ class NoteSaved(EventData):
     """
 
     kind = "note.saved"
+    activity = True
     note_id: int
     document_id: int
     page: int
@@ -316,6 +319,7 @@ class NoteDeleted(EventData):
     """A user deleted their private note on a page (or saved it empty); no text, as for `note.saved`."""
 
     kind = "note.deleted"
+    activity = True
     note_id: int
     document_id: int
     page: int

@@ -24,6 +24,9 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from agenda.clock import utcnow
 
 GLOBAL_STREAM = 0
+# Personal reading activity (copies issued and opened, private notes): kept apart from stream 0
+# so that reading never invalidates what depends on the programme (agenda_cache.change_token).
+ACTIVITY_STREAM = -1
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "ecabinet_events"
 
@@ -65,10 +68,13 @@ class Event(SQLModel, table=True):
 @dataclass(frozen=True)
 class EventData:
     kind: ClassVar[str]
+    activity: ClassVar[bool] = False  # True: goes to ACTIVITY_STREAM
 
     def stream(self) -> int:
         meeting_id = getattr(self, "meeting_id", None)
-        return int(meeting_id) if meeting_id is not None else GLOBAL_STREAM
+        if meeting_id is not None:
+            return int(meeting_id)
+        return ACTIVITY_STREAM if self.activity else GLOBAL_STREAM
 
     def as_data(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from agenda import documents, notes
 from agenda.db import Database
+from agenda.events import ACTIVITY_STREAM
 from agenda.errors import InvalidInput, RuleBroken
 from agenda.events import Event
 from agenda.notes import MAX_NOTE_CHARS, PageNote
@@ -230,7 +231,7 @@ def test_the_log_names_the_note_but_never_its_text(world: World, db: Database) -
         "note.deleted",
     ]
     for event in rows:
-        assert event.stream == 0 and event.actor_id == world.a_id
+        assert event.stream == ACTIVITY_STREAM and event.actor_id == world.a_id
         data = json.loads(event.data)
         assert set(data) == {"note_id", "document_id", "page", "user_id"}
         assert (
