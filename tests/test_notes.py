@@ -13,9 +13,8 @@ from starlette.testclient import TestClient
 
 from agenda import documents, notes
 from agenda.db import Database
-from agenda.events import ACTIVITY_STREAM
 from agenda.errors import InvalidInput, RuleBroken
-from agenda.events import Event
+from agenda.events import ACTIVITY_STREAM, Event
 from agenda.notes import MAX_NOTE_CHARS, PageNote
 from tests.factories import (
     Actor,
