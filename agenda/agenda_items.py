@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
 from agenda import events
-from agenda.documents import Document, DocumentVersion, present_kinds
+from agenda.documents import latest_versions, present_kinds
 from agenda.errors import Conflict, NotFound, RuleBroken, WrongState
 from agenda.meetings import Meeting, bump_version, get_meeting, require_editable
 from agenda.members import Member
@@ -144,23 +144,7 @@ def get_agenda_item(*, session: Session, agenda_item_id: int, viewer: Viewer | N
 
 def _documents(session: Session, programme_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not programme_ids:
-        return found
-    latest = (
-        select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("v"))
-        .group_by(col(DocumentVersion.document_id))
-        .subquery()
-    )
-    rows = session.exec(
-        select(Document, DocumentVersion)
-        .join(latest, latest.c.document_id == Document.id)
-        .join(
-            DocumentVersion,
-            (col(DocumentVersion.document_id) == Document.id) & (col(DocumentVersion.version) == latest.c.v),
-        )
-        .where(col(Document.programme_item_id).in_(programme_ids))
-        .order_by(col(Document.id))
-    ).all()
+    rows = latest_versions(session=session, programme_item_ids=programme_ids)
     for doc, version in rows:
         found[doc.programme_item_id].append(
             {

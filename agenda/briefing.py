@@ -14,7 +14,6 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from agenda import storage
@@ -32,7 +31,7 @@ from agenda.book_build import (
 )
 from agenda.clock import to_local
 from agenda.copy_files import title_of
-from agenda.documents import Document, DocumentVersion
+from agenda.documents import latest_versions
 from agenda.errors import NotFound
 from agenda.meetings import get_meeting
 from agenda.members import Member
@@ -77,22 +76,7 @@ def _latest_documents(
     session: Session, programme_ids: list[int], data_dir: Path
 ) -> dict[int, list[BookDocument]]:
     """Per programme item, the latest version of each document, in DOCUMENT_KINDS order."""
-    if not programme_ids:
-        return {}
-    latest = (
-        select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("v"))
-        .group_by(col(DocumentVersion.document_id))
-        .subquery()
-    )
-    rows = session.exec(
-        select(Document, DocumentVersion)
-        .join(latest, latest.c.document_id == Document.id)
-        .join(
-            DocumentVersion,
-            (col(DocumentVersion.document_id) == Document.id) & (col(DocumentVersion.version) == latest.c.v),
-        )
-        .where(col(Document.programme_item_id).in_(programme_ids))
-    ).all()
+    rows = latest_versions(session=session, programme_item_ids=programme_ids)
     found: dict[int, list[BookDocument]] = {}
     for document, version in sorted(rows, key=lambda row: (_kind_order(row[0].kind), row[0].id or 0)):
         assert document.id is not None and version.id is not None

@@ -434,3 +434,27 @@ def version_news(*, session: Session, user_id: int, document_ids: Iterable[int])
             "uploaded_at": latest.uploaded_at,
         }
     return news
+
+
+def latest_versions(
+    *, session: Session, programme_item_ids: list[int]
+) -> list[tuple[Document, DocumentVersion]]:
+    """Each document of these programme items with its newest version, by document id."""
+    if not programme_item_ids:
+        return []
+    latest = (
+        select(DocumentVersion.document_id, func.max(DocumentVersion.version).label("v"))
+        .group_by(col(DocumentVersion.document_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Document, DocumentVersion)
+        .join(latest, latest.c.document_id == Document.id)
+        .join(
+            DocumentVersion,
+            (col(DocumentVersion.document_id) == Document.id) & (col(DocumentVersion.version) == latest.c.v),
+        )
+        .where(col(Document.programme_item_id).in_(programme_item_ids))
+        .order_by(col(Document.id))
+    ).all()
+    return [(document, version) for document, version in rows]
