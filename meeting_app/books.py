@@ -72,77 +72,9 @@ class _Build:
     started: float
 
 
-_in_flight: dict[Path, _Build] = {}
-_lock = threading.Lock()
-
-
 def progress(files: BookFiles) -> dict[str, Any]:
     """`{"progress": 0..100, "stage": ...}` of a build under way."""
     return briefing.read_progress(files.progress)
-
-
-def failure(files: BookFiles) -> Failure | None:
-    """The error of the last build of this book, while it is recent enough to report."""
-    with _lock:
-        build = _in_flight.get(files.pdf)
-    if build is not None and not build.future.done() and time.monotonic() - build.started > BUILD_TIMEOUT:
-        return Failure(code="book_timeout", message=BUILD_TIMED_OUT, params={}, retry=True)
-    try:
-        age = time.time() - files.error.stat().st_mtime
-        found = json.loads(files.error.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    if age > FAILURE_TTL or not isinstance(found, dict):
-        files.error.unlink(missing_ok=True)
-        return None
-    return Failure(
-        code=str(found.get("code", "book_failed")),
-        message=str(found.get("message", BUILD_FAILED)),
-        params=params if isinstance(params := found.get("params"), dict) else {},
-        retry=bool(found.get("retry", True)),
-    )
-
-
-def building(files: BookFiles) -> bool:
-    """Whether this book is being built, here or (by its fresh progress file) in another process."""
-    with _lock:
-        if files.pdf in _in_flight:
-            return True
-    try:
-        return time.time() - files.progress.stat().st_mtime < STALE_PROGRESS
-    except OSError:
-        return False
-
-
-def start(pool: ProcessPoolExecutor, plan: BookPlan, files: BookFiles, stamp: StampText) -> None:
-    """Build the book in the pool unless it is already being built. BrokenProcessPool when the
-    pool cannot take work."""
-    with _lock:
-        if files.pdf in _in_flight:
-            return
-        files.pdf.parent.mkdir(parents=True, exist_ok=True)
-        files.error.unlink(missing_ok=True)
-        briefing.write_progress(files.progress, 0, "queued")
-        try:
-            future = pool.submit(briefing.build_book, plan, str(files.pdf), stamp, str(files.progress))
-        except BaseException:
-            files.progress.unlink(missing_ok=True)  # nothing is building after all
-            raise
-        _in_flight[files.pdf] = _Build(future=future, started=time.monotonic())
-    future.add_done_callback(lambda done: _finished(files, done))
-
-
-def _finished(files: BookFiles, future: Future[BuildResult]) -> None:
-    """Runs when a build ends: record its error (before forgetting it, so no request starts the
-    same doomed build in between) or sweep the recipient's superseded files."""
-    error = None if future.cancelled() else future.exception()
-    if error is not None:
-        _record_failure(files, error)
-    with _lock:
-        _in_flight.pop(files.pdf, None)
-    files.progress.unlink(missing_ok=True)
-    if error is None and not future.cancelled():
-        _sweep(files)
 
 
 def _record_failure(files: BookFiles, error: BaseException) -> None:
@@ -165,18 +97,85 @@ def _record_failure(files: BookFiles, error: BaseException) -> None:
         log.exception("could not record the failure of %s", files.pdf.name)
 
 
-def _sweep(files: BookFiles) -> None:
-    """Remove this recipient's superseded books of the meeting (and their progress files)."""
-    user_id = files.pdf.name.split("-", 1)[0]
-    mine = re.compile(rf"^{user_id}-[0-9a-f]{{64}}(\.pdf|\.progress\.json|\.error\.json)$")
-    keep = {files.pdf.name, files.progress.name, files.error.name}
-    try:
-        siblings = list(files.pdf.parent.iterdir())
-    except OSError:
-        return
-    for path in siblings:
-        if mine.match(path.name) and path.name not in keep:
-            with _lock:
-                if path in _in_flight:
-                    continue
-            path.unlink(missing_ok=True)
+class BookBuilds:
+    """The books this process is building, one build per file; held by the lifespan (AppContext)."""
+
+    def __init__(self) -> None:
+        self._in_flight: dict[Path, _Build] = {}
+        self._lock = threading.Lock()
+
+    def failure(self, files: BookFiles) -> Failure | None:
+        """The error of the last build of this book, while it is recent enough to report."""
+        with self._lock:
+            build = self._in_flight.get(files.pdf)
+        if build is not None and not build.future.done() and time.monotonic() - build.started > BUILD_TIMEOUT:
+            return Failure(code="book_timeout", message=BUILD_TIMED_OUT, params={}, retry=True)
+        try:
+            age = time.time() - files.error.stat().st_mtime
+            found = json.loads(files.error.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if age > FAILURE_TTL or not isinstance(found, dict):
+            files.error.unlink(missing_ok=True)
+            return None
+        return Failure(
+            code=str(found.get("code", "book_failed")),
+            message=str(found.get("message", BUILD_FAILED)),
+            params=params if isinstance(params := found.get("params"), dict) else {},
+            retry=bool(found.get("retry", True)),
+        )
+
+    def building(self, files: BookFiles) -> bool:
+        """Whether this book is being built, here or (by its fresh progress file) in another process."""
+        with self._lock:
+            if files.pdf in self._in_flight:
+                return True
+        try:
+            return time.time() - files.progress.stat().st_mtime < STALE_PROGRESS
+        except OSError:
+            return False
+
+    def start(self, pool: ProcessPoolExecutor, plan: BookPlan, files: BookFiles, stamp: StampText) -> None:
+        """Build the book in the pool unless it is already being built. BrokenProcessPool when the
+        pool cannot take work."""
+        with self._lock:
+            if files.pdf in self._in_flight:
+                return
+            files.pdf.parent.mkdir(parents=True, exist_ok=True)
+            files.error.unlink(missing_ok=True)
+            briefing.write_progress(files.progress, 0, "queued")
+            try:
+                future = pool.submit(briefing.build_book, plan, str(files.pdf), stamp, str(files.progress))
+            except BaseException:
+                files.progress.unlink(missing_ok=True)  # nothing is building after all
+                raise
+            self._in_flight[files.pdf] = _Build(future=future, started=time.monotonic())
+        future.add_done_callback(lambda done: self._finished(files, done))
+
+    def _finished(self, files: BookFiles, future: Future[BuildResult]) -> None:
+        """Runs when a build ends: record its error (before forgetting it, so no request starts the
+        same doomed build in between) or sweep the recipient's superseded files."""
+        error = None if future.cancelled() else future.exception()
+        if error is not None:
+            _record_failure(files, error)
+        with self._lock:
+            self._in_flight.pop(files.pdf, None)
+        files.progress.unlink(missing_ok=True)
+        if error is None and not future.cancelled():
+            self._sweep(files)
+
+    def _sweep(self, files: BookFiles) -> None:
+        """Remove this recipient's superseded books of the meeting (and their progress files)."""
+        user_id = files.pdf.name.split("-", 1)[0]
+        mine = re.compile(rf"^{user_id}-[0-9a-f]{{64}}(\.pdf|\.progress\.json|\.error\.json)$")
+        keep = {files.pdf.name, files.progress.name, files.error.name}
+        try:
+            siblings = list(files.pdf.parent.iterdir())
+        except OSError:
+            return
+        for path in siblings:
+            if mine.match(path.name) and path.name not in keep:
+                with self._lock:
+                    if path in self._in_flight:
+                        continue
+                path.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from agenda.agenda_cache import AgendaCache
 from agenda.db import Database
 from agenda.policy import Policy
+from meeting_app.books import BookBuilds
 from meeting_app.builds import Builds
 from meeting_app.settings import Settings
 
@@ -28,6 +29,8 @@ class AppContext:
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
     # Copies and books being built, one job per file (meeting_app/builds.py).
     builds: Builds = field(default_factory=Builds)
+    # Briefing books being built in the background, with their progress (meeting_app/books.py).
+    book_builds: BookBuilds = field(default_factory=BookBuilds)
 
 
 def ctx(conn: HTTPConnection) -> AppContext:

@@ -132,15 +132,15 @@ async def book_pdf(request: Request) -> Response:
         pass
     else:
         return await _serve(request, app, plan, fd, stat)
-    failed = books.failure(files)
+    failed = app.book_builds.failure(files)
     if failed is not None:
         error = Unavailable if failed.retry else RuleBroken
         raise error(failed.message, code=failed.code, **failed.params)
-    if books.building(files):
+    if app.book_builds.building(files):
         return _building(files)
     _copy, stamp = await app.db.write(lambda s: _issue(s, plan))
     try:
-        books.start(app.pdf_pool, plan, files, stamp)
+        app.book_builds.start(app.pdf_pool, plan, files, stamp)
     except (BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: the pool is shut down
         raise Unavailable() from exc
     return _building(files)
