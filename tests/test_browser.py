@@ -436,8 +436,9 @@ def test_reorder_by_keyboard(visit: Any, server: Server) -> None:
     assert staff.order() == moved
     assert staff.page.evaluate("document.activeElement.closest('li').dataset.id") == before[0]
     # Space picks up, arrows move, Space drops: back to the first place.
+    staff.page.wait_for_function("() => !document.querySelector('#agenda').classList.contains('is-saving')")
     staff.page.keyboard.press("Space")
-    assert "is-picked" in (staff.page.get_attribute(f"#item-{before[0]}", "class") or "")
+    staff.page.wait_for_selector(f"#item-{before[0]}.is-picked")
     staff.page.keyboard.press("ArrowUp")
     with staff.page.expect_response(lambda r: r.url.endswith("/agenda-order") and r.status == 200):
         staff.page.keyboard.press("Space")
@@ -471,6 +472,11 @@ def test_reorder_after_publishing_asks_for_a_reason(visit: Any, server: Server) 
     staff.page.wait_for_selector("#reason-dialog[open]")
     staff.page.click("#reason-dialog button[value=cancel]")
     staff.page.wait_for_function("() => !document.querySelector('#reason-dialog').open")
+    # The rows go back in the dialog's `close` handler, a task after `open` is cleared.
+    staff.page.wait_for_function(
+        "ids => [...document.querySelectorAll('#agenda > li')].map(r => r.dataset.id).join() === ids",
+        arg=",".join(current),
+    )
     assert staff.order() == current
     staff.go(path)
     assert staff.order() == [before[1], before[0], *before[2:]]
