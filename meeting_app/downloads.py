@@ -25,6 +25,21 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+
+def open_complete(path: str) -> tuple[int, os.stat_result]:
+    """An open descriptor on a complete (non-empty) built file and its stat; FileNotFoundError
+    when it is absent or still empty."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        stat = os.fstat(fd)
+        if stat.st_size == 0:
+            raise FileNotFoundError(path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, stat
+
+
 CHUNK = 256 * 1024
 _SPEC = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")
 _UNSAFE_NAME = {'"', "'", "/", "\\", ":", "*", "?", "<", ">", "|", "%", ";", "\r", "\n"}

@@ -37,6 +37,7 @@ from meeting_app.downloads import (
     FileSlice,
     Unsatisfiable,
     content_disposition,
+    open_complete,
     parse_range,
     unsatisfiable,
     wants_range,
@@ -58,19 +59,6 @@ def _issue(
     if opened:
         copies.record_open(session=session, copy=copy, partial=partial)
     return copy, stamp_for(session=session, copy=copy)
-
-
-def _open(path: str) -> tuple[int, os.stat_result]:
-    """An open descriptor on the built book and its stat; FileNotFoundError when there is none."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        stat = os.fstat(fd)
-        if stat.st_size == 0:
-            raise FileNotFoundError(path)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, stat
 
 
 async def _serve(
@@ -127,7 +115,7 @@ async def book_pdf(request: Request) -> Response:
     )
     files = books.BookFiles.of(app.settings.data_dir, plan)
     try:
-        fd, stat = await anyio.to_thread.run_sync(_open, str(files.pdf))
+        fd, stat = await anyio.to_thread.run_sync(open_complete, str(files.pdf))
     except FileNotFoundError:
         pass
     else:

@@ -37,6 +37,7 @@ from meeting_app.downloads import (
     FileSlice,
     Unsatisfiable,
     content_disposition,
+    open_complete,
     parse_range,
     unsatisfiable,
     wants_range,
@@ -50,19 +51,6 @@ PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosn
 ORIGINAL_MISSING = N_("Không tìm thấy tệp gốc của tài liệu trên máy chủ; xin báo Văn phòng Chính phủ.")
 OUT_OF_RANGE = N_("Đoạn dữ liệu yêu cầu nằm ngoài tệp.")
 BUSY = N_("Máy chủ đang bận chuẩn bị tài liệu; xin thử lại sau ít giây.")
-
-
-def _open(path: str) -> tuple[int, os.stat_result]:
-    """An open descriptor on a complete cached file and its stat; FileNotFoundError when absent."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        stat = os.fstat(fd)
-        if stat.st_size == 0:
-            raise FileNotFoundError(path)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, stat
 
 
 async def build(app: AppContext, copy: DocumentCopy, version: DocumentVersion) -> None:
@@ -85,11 +73,11 @@ async def open_copy(
     path = str(copy_path(app.settings.data_dir, copy))
     if not app.builds.running(path):
         try:
-            return await anyio.to_thread.run_sync(_open, path)
+            return await anyio.to_thread.run_sync(open_complete, path)
         except FileNotFoundError:
             pass
     await build(app, copy, version)
-    return await anyio.to_thread.run_sync(_open, path)
+    return await anyio.to_thread.run_sync(open_complete, path)
 
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
