@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -19,6 +20,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
 from agenda import events
+from agenda.clock import iso
 from agenda.documents import latest_versions, present_kinds
 from agenda.errors import Conflict, NotFound, RuleBroken, WrongState
 from agenda.meetings import Meeting, bump_version, get_meeting, require_editable
@@ -45,6 +47,9 @@ class AgendaItem(SQLModel, table=True):
     state: str = Field(default="pending", max_length=16)  # pending, current, done
     outcome: str | None = Field(default=None, max_length=32)
     conclusion: str | None = Field(default=None)
+    # The live session: seconds spent in all, and since when it is under discussion (if current).
+    spent_seconds: int = 0
+    current_since: datetime | None = None
 
 
 class AgendaAudience(SQLModel, table=True):
@@ -221,6 +226,8 @@ def present_agenda(data: AgendaData, viewer: Viewer, policy: Policy) -> list[dic
             "state": item.state,
             "outcome": item.outcome,
             "conclusion": item.conclusion,
+            "spent_seconds": item.spent_seconds,
+            "current_since": iso(item.current_since),
             "programme_item_id": item.programme_item_id,
             "code": source.code if source else None,
             "programme_kind": source.kind if source else None,

@@ -324,3 +324,197 @@ class NoteDeleted(EventData):
     document_id: int
     page: int
     user_id: int
+
+
+# --- the live session ---------------------------------------------------------------------------
+# These drive the live feed (API.md "Live feed"); agenda/live_state.py applies each of them to
+# the session's state, and a test checks that old state + events == freshly loaded state.
+
+
+@event_kind
+@dataclass(frozen=True)
+class MeetingStarted(EventData):
+    """The presiding officer opened the session: published -> in_progress."""
+
+    kind = "meeting.started"
+    meeting_id: int
+    started_at: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class MeetingAdjourned(EventData):
+    """The session was adjourned: in_progress -> adjourned. The item under discussion is left
+    with its time spent (`spent_seconds`)."""
+
+    kind = "meeting.adjourned"
+    meeting_id: int
+    adjourned_at: str
+    left_item_id: int | None = None
+    spent_seconds: int = 0
+
+
+@event_kind
+@dataclass(frozen=True)
+class AttendanceChanged(EventData):
+    """A member's attendance was recorded: present, remote, absent or excused, with the
+    substitute (a guest account) who stands in for the member, if any."""
+
+    kind = "attendance.changed"
+    meeting_id: int
+    member_id: int
+    status: str
+    substitute_user_id: int | None = None
+    substitute_name: str | None = None
+
+
+@event_kind
+@dataclass(frozen=True)
+class QuorumChanged(EventData):
+    """The count of voting members present (in the room or remote) changed."""
+
+    kind = "quorum.changed"
+    meeting_id: int
+    present: int
+    total: int
+    required: int
+    quorate: bool
+
+
+@event_kind
+@dataclass(frozen=True)
+class AgendaAdvanced(EventData):
+    """The session moved to another agenda item. The item left (if any) keeps the seconds spent
+    on it in all (`spent_seconds`); the new one is timed from `at`."""
+
+    kind = "agenda.advanced"
+    meeting_id: int
+    to_item_id: int
+    at: str
+    from_item_id: int | None = None
+    spent_seconds: int = 0
+
+
+@event_kind
+@dataclass(frozen=True)
+class ItemOutcome(EventData):
+    """An outcome and its conclusion were recorded on an agenda item. `state` is the item's
+    state afterwards (`done` when the consent block is adopted in one step)."""
+
+    kind = "item.outcome"
+    meeting_id: int
+    agenda_item_id: int
+    outcome: str
+    conclusion: str
+    state: str
+    consent: bool = False
+
+
+@event_kind
+@dataclass(frozen=True)
+class SpeakerRequested(EventData):
+    """Someone asked to speak on an agenda item."""
+
+    kind = "speaker.requested"
+    meeting_id: int
+    speaker_id: int
+    agenda_item_id: int
+    user_id: int
+    member_id: int | None
+    name: str
+    requested_at: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class SpeakerStarted(EventData):
+    """The presiding officer gave the floor; the speaker's timer starts at `started_at`."""
+
+    kind = "speaker.started"
+    meeting_id: int
+    speaker_id: int
+    agenda_item_id: int
+    started_at: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class SpeakerStopped(EventData):
+    """The speaker's time ended after `seconds`."""
+
+    kind = "speaker.stopped"
+    meeting_id: int
+    speaker_id: int
+    agenda_item_id: int
+    stopped_at: str
+    seconds: int
+
+
+@event_kind
+@dataclass(frozen=True)
+class SpeakerWithdrawn(EventData):
+    """A request to speak was withdrawn, by the speaker or by the presiding officer."""
+
+    kind = "speaker.withdrawn"
+    meeting_id: int
+    speaker_id: int
+    agenda_item_id: int
+
+
+@event_kind
+@dataclass(frozen=True)
+class VoteCreated(EventData):
+    """A vote was prepared on an agenda item (state draft): named, or secret."""
+
+    kind = "vote.created"
+    meeting_id: int
+    vote_id: int
+    agenda_item_id: int
+    question: str
+    secret: bool
+
+
+@event_kind
+@dataclass(frozen=True)
+class VoteOpened(EventData):
+    """A vote opened. `eligible` is the number of voting members present at that moment; only
+    they may vote."""
+
+    kind = "vote.opened"
+    meeting_id: int
+    vote_id: int
+    agenda_item_id: int
+    eligible: int
+    opened_at: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class VoteProgress(EventData):
+    """A ballot was cast or changed. Carries only how many have voted, never a choice or a voter;
+    for a secret vote the event row has no actor either. `meeting_id` routes the event to the
+    meeting's stream and is left out of the data, which is exactly `{vote_id, cast, eligible}`."""
+
+    kind = "vote.progress"
+    meeting_id: int
+    vote_id: int
+    cast: int
+    eligible: int
+
+    def as_data(self) -> dict[str, Any]:
+        return {"vote_id": self.vote_id, "cast": self.cast, "eligible": self.eligible}
+
+
+@event_kind
+@dataclass(frozen=True)
+class VoteClosed(EventData):
+    """A vote closed and was counted in the same transaction. `result` is the stored tally;
+    `ballots` maps member id to choice for a named vote and is null for a secret one."""
+
+    kind = "vote.closed"
+    meeting_id: int
+    vote_id: int
+    agenda_item_id: int
+    closed_at: str
+    result: dict[str, Any]
+    ballots: dict[str, str] | None = None

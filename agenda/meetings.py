@@ -42,6 +42,10 @@ class Meeting(SQLModel, table=True):
     agenda_version: int = 0
     published_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # The live session (agenda/presiding.py)
+    started_at: datetime | None = None
+    adjourned_at: datetime | None = None
+    current_item_id: int | None = None
 
 
 class MeetingInvitee(SQLModel, table=True):
@@ -171,6 +175,9 @@ def public_meeting(meeting: Meeting) -> dict[str, Any]:
         "chair_member_id": meeting.chair_member_id,
         "agenda_version": meeting.agenda_version,
         "published_at": iso(meeting.published_at),
+        "started_at": iso(meeting.started_at),
+        "adjourned_at": iso(meeting.adjourned_at),
+        "current_item_id": meeting.current_item_id,
     }
 
 

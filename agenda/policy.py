@@ -7,6 +7,7 @@ Defaults follow DESIGN.md. A deployment overrides them with `DATA_DIR/policy.jso
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -30,12 +31,52 @@ class PolicyError(ValueError):
     pass
 
 
+RULE = "yes_over_half_of_membership"
+
+
+@dataclass(frozen=True)
+class Decision:
+    yes: int
+    no: int
+    abstain: int
+    total_membership: int
+    adopted: bool
+    tie_broken_by_chair: bool = False
+    rule: str = RULE
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "yes": self.yes,
+            "no": self.no,
+            "abstain": self.abstain,
+            "total_membership": self.total_membership,
+            "adopted": self.adopted,
+            "rule": self.rule,
+            "tie_broken_by_chair": self.tie_broken_by_chair,
+        }
+
+
 @dataclass(frozen=True)
 class Policy:
     readiness: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_READINESS))
     quorum_fraction: Fraction = Fraction(2, 3)
     decision_fraction: Fraction = Fraction(1, 2)
     submission_day: int = 25  # papers for a regular session are due by this day of the month before
+
+    speaker_warning_seconds: int = 300  # the console warns when a speaker passes this
+
+    def quorum_required(self, total: int) -> int:
+        """Members present (in the room or remote) needed for quorum out of `total`."""
+        return math.ceil(total * self.quorum_fraction)
+
+    def decide(self, *, yes: int, no: int, abstain: int, total: int, chair_choice: str | None) -> Decision:
+        """The decision rule of DESIGN.md: adopted when yes exceeds the fraction of the total
+        membership. When yes and no are each exactly half of the total membership, the side the
+        chair voted on prevails (a secret vote has no known side, so the tie is not broken)."""
+        tie = total > 0 and yes * 2 == total and no * 2 == total
+        if tie and chair_choice in ("yes", "no"):
+            return Decision(yes, no, abstain, total, adopted=chair_choice == "yes", tie_broken_by_chair=True)
+        return Decision(yes, no, abstain, total, adopted=yes > total * self.decision_fraction)
 
     def required_documents(self, programme_kind: str) -> tuple[str, ...]:
         return self.readiness.get(programme_kind, ("submission",))
@@ -58,7 +99,15 @@ class Policy:
             readiness[kind] = tuple(docs)
         quorum = Fraction(*raw.get("quorum_fraction", (2, 3)))
         decision = Fraction(*raw.get("decision_fraction", (1, 2)))
-        return cls(readiness=readiness, quorum_fraction=quorum, decision_fraction=decision)
+        warning = raw.get("speaker_warning_seconds", 300)
+        if not isinstance(warning, int) or warning < 10:
+            raise PolicyError(f"{path}: speaker_warning_seconds must be a whole number of seconds >= 10")
+        return cls(
+            readiness=readiness,
+            quorum_fraction=quorum,
+            decision_fraction=decision,
+            speaker_warning_seconds=warning,
+        )
 
 
 DEFAULT_POLICY = Policy()

@@ -1,0 +1,473 @@
+"""Votes on an agenda item: open (named) or secret. See docs/live.md and docs/rules.md.
+
+- States: draft -> open -> closed. A vote opens only with quorum; the voting members present
+  at that moment are its electorate (`vote_eligible`), and only they may vote.
+- One ballot per member, enforced by primary keys. A named ballot (`ballot`) can be changed
+  until close. A secret vote keeps who voted (`ballot_receipt`) apart from what was chosen
+  (`secret_tally`, one counter per choice): no row, event or frame links the two, and the
+  event of a secret ballot has no actor.
+- Every ballot is committed before it is acknowledged. Close locks the vote row, as each
+  ballot does, so a ballot racing the close is either counted or refused with 409, never lost.
+- The result is computed in the closing transaction under the policy, stored on the vote,
+  pushed as `vote.closed`, and recounted by `python run.py verify` (`recount_all`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
+from sqlalchemy import Column, Text, func
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from agenda import event_kinds as k
+from agenda import events
+from agenda.agenda_items import AgendaItem, audiences, get_agenda_item
+from agenda.attendance import present_voters, quorum
+from agenda.clock import iso, utcnow
+from agenda.errors import Forbidden, NotFound, RuleBroken, WrongState
+from agenda.meetings import Meeting, get_meeting
+from agenda.members import voting_members
+from agenda.policy import Decision, Policy
+from agenda.text import N_
+from agenda.viewer import Viewer
+
+CHOICES = ("yes", "no", "abstain")
+
+
+class Vote(SQLModel, table=True):
+    __tablename__ = "vote"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    agenda_item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    question: str = Field(max_length=1000)
+    secret: bool = False
+    state: str = Field(default="draft", max_length=16)
+    eligible: int = 0
+    cast: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    # Keys the idempotency fingerprints of a secret vote's ballots; erased at close (see cast()).
+    salt: str | None = Field(default=None, max_length=64)
+    result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+    def result_dict(self) -> dict[str, Any] | None:
+        if self.result is None:
+            return None
+        found: dict[str, Any] = json.loads(self.result)
+        return found
+
+
+class VoteEligible(SQLModel, table=True):
+    __tablename__ = "vote_eligible"
+
+    vote_id: int = Field(foreign_key="vote.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+
+
+class Ballot(SQLModel, table=True):
+    """A named ballot: who chose what. Never used for a secret vote."""
+
+    __tablename__ = "ballot"
+
+    vote_id: int = Field(foreign_key="vote.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+    choice: str = Field(max_length=8)
+    cast_at: datetime = Field(default_factory=utcnow)
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class BallotReceipt(SQLModel, table=True):
+    """That a member voted in a secret vote: no choice and no time."""
+
+    __tablename__ = "ballot_receipt"
+
+    vote_id: int = Field(foreign_key="vote.id", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", primary_key=True)
+
+
+class SecretTally(SQLModel, table=True):
+    """How many chose each option in a secret vote: counters, never rows per ballot."""
+
+    __tablename__ = "secret_tally"
+
+    vote_id: int = Field(foreign_key="vote.id", primary_key=True)
+    choice: str = Field(max_length=8, primary_key=True)
+    count: int = 0
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first answer to a ballot sent with an `Idempotency-Key`, stored with the ballot."""
+
+    __tablename__ = "idempotency_record"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    key: str = Field(max_length=200, primary_key=True)
+    fingerprint: str | None = Field(default=None, max_length=64)
+    status: int
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class VoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+    question: str = PField(min_length=1, max_length=1000)
+    secret: bool = False
+
+
+class BallotCast(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    choice: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a ballot request answers, first time or replayed."""
+
+    status: int
+    body: dict[str, Any]
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def public_vote(vote: Vote) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": vote.id,
+        "agenda_item_id": vote.agenda_item_id,
+        "question": vote.question,
+        "secret": vote.secret,
+        "state": vote.state,
+        "eligible": vote.eligible,
+        "cast": vote.cast,
+        "opened_at": iso(vote.opened_at),
+        "closed_at": iso(vote.closed_at),
+    }
+    result = vote.result_dict()
+    if result is not None:
+        found["result"] = result["result"]
+        if result.get("ballots") is not None:
+            found["ballots"] = result["ballots"]
+    return found
+
+
+def _lock(session: Session, vote_id: int) -> Vote:
+    """The vote row, locked until commit (PostgreSQL); SQLite's BEGIN IMMEDIATE already serializes."""
+    vote = session.exec(select(Vote).where(Vote.id == vote_id).with_for_update()).first()
+    if vote is None:
+        raise NotFound()
+    return vote
+
+
+def get_vote(*, session: Session, vote_id: int, viewer: Viewer | None = None) -> Vote:
+    vote = session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound()
+    if viewer is not None:
+        get_agenda_item(session=session, agenda_item_id=vote.agenda_item_id, viewer=viewer)
+    return vote
+
+
+def my_ballot(session: Session, vote: Vote, member_id: int | None) -> dict[str, Any]:
+    """`my_choice` (named votes) and `has_voted` for a member; a secret choice is never known."""
+    if member_id is None:
+        return {}
+    if vote.secret:
+        voted = session.get(BallotReceipt, (vote.id, member_id)) is not None
+        return {"has_voted": voted, "my_choice": None}
+    ballot = session.get(Ballot, (vote.id, member_id))
+    return {"has_voted": ballot is not None, "my_choice": ballot.choice if ballot else None}
+
+
+def vote_view(session: Session, vote: Vote, viewer: Viewer) -> dict[str, Any]:
+    found = public_vote(vote)
+    if viewer.has("member"):
+        found.update(my_ballot(session, vote, viewer.member_id))
+        found["eligible_me"] = session.get(VoteEligible, (vote.id, viewer.member_id or 0)) is not None
+    return found
+
+
+def open_votes(session: Session, meeting_id: int) -> list[Vote]:
+    return list(session.exec(select(Vote).where(Vote.meeting_id == meeting_id, Vote.state == "open")).all())
+
+
+def meeting_votes(session: Session, meeting_id: int) -> list[Vote]:
+    return list(session.exec(select(Vote).where(Vote.meeting_id == meeting_id).order_by(col(Vote.id))).all())
+
+
+# --- changing -----------------------------------------------------------------------------------
+
+
+def create(*, session: Session, agenda_item_id: int, data: VoteCreate, actor_id: int | None) -> Vote:
+    item = get_agenda_item(session=session, agenda_item_id=agenda_item_id)
+    meeting = get_meeting(session=session, meeting_id=item.meeting_id)
+    if meeting.state not in ("published", "in_progress"):
+        raise WrongState(N_("Phiên họp không ở trạng thái biểu quyết được."), code="not_live")
+    assert item.id is not None
+    vote = Vote(
+        meeting_id=item.meeting_id, agenda_item_id=item.id, question=data.question, secret=data.secret
+    )
+    session.add(vote)
+    session.flush()
+    assert vote.id is not None
+    events.append(
+        session,
+        k.VoteCreated(
+            meeting_id=vote.meeting_id,
+            vote_id=vote.id,
+            agenda_item_id=item.id,
+            question=vote.question,
+            secret=vote.secret,
+        ),
+        actor_id=actor_id,
+    )
+    return vote
+
+
+def _electorate(session: Session, meeting: Meeting, item: AgendaItem) -> list[int]:
+    """The voting members present now; for a restricted item, only those in its audience (and the chair)."""
+    present = present_voters(session, meeting.id or 0)
+    if item.restricted:
+        audience = set(audiences(session, [item.id or 0]).get(item.id or 0, []))
+        present = {m for m in present if m in audience or m == meeting.chair_member_id}
+    return sorted(present)
+
+
+def open_vote(*, session: Session, vote_id: int, actor_id: int | None, policy: Policy) -> Vote:
+    vote = _lock(session, vote_id)
+    meeting = get_meeting(session=session, meeting_id=vote.meeting_id)
+    if meeting.state != "in_progress":
+        raise WrongState(N_("Phiên họp chưa bắt đầu hoặc đã kết thúc."), code="not_in_progress")
+    if vote.state != "draft":
+        raise WrongState(N_("Biểu quyết này đã mở hoặc đã kết thúc."), code="vote_not_draft")
+    if open_votes(session, vote.meeting_id):
+        raise WrongState(N_("Đang có một biểu quyết khác mở."), code="another_vote_open")
+    if not quorum(session, vote.meeting_id, policy).quorate:
+        raise WrongState(N_("Chưa đủ số thành viên tối thiểu để biểu quyết."), code="no_quorum")
+    item = session.get(AgendaItem, vote.agenda_item_id)
+    assert item is not None and vote.id is not None
+    electorate = _electorate(session, meeting, item)
+    session.add_all(VoteEligible(vote_id=vote.id, member_id=m) for m in electorate)
+    vote.state = "open"
+    vote.opened_at = utcnow()
+    vote.eligible = len(electorate)
+    vote.salt = secrets.token_hex(32) if vote.secret else None
+    session.add(vote)
+    events.append(
+        session,
+        k.VoteOpened(
+            meeting_id=vote.meeting_id,
+            vote_id=vote.id,
+            agenda_item_id=vote.agenda_item_id,
+            eligible=vote.eligible,
+            opened_at=iso(vote.opened_at) or "",
+        ),
+        actor_id=actor_id,
+    )
+    return vote
+
+
+def _fingerprint(vote: Vote, choice: str) -> str | None:
+    """What identifies a ballot request's body for its Idempotency-Key. For a secret vote it is
+    keyed by the vote's salt, which close() erases, so no stored row can later be matched to a
+    choice; after close a replay returns the first answer without comparing bodies."""
+    body = f"{vote.id}:{choice}".encode()
+    if not vote.secret:
+        return hashlib.sha256(body).hexdigest()
+    if vote.salt is None:
+        return None
+    return hmac.new(vote.salt.encode(), body, hashlib.sha256).hexdigest()
+
+
+def cast(*, session: Session, vote_id: int, choice: str, key: str, viewer: Viewer) -> Answer:
+    """Cast or change `viewer`'s ballot. The answer is stored with the ballot under `key`; the same
+    key with the same body returns it again, with another body it is refused (422)."""
+    if choice not in CHOICES:
+        raise RuleBroken(N_("Lựa chọn biểu quyết không hợp lệ."), code="bad_choice")
+    vote = get_vote(session=session, vote_id=vote_id, viewer=viewer)
+    stored = session.get(IdempotencyRecord, (viewer.user_id, key))
+    if stored is not None:
+        vote = _lock(session, vote_id)
+        fingerprint = _fingerprint(vote, choice)
+        if stored.fingerprint is not None and fingerprint is not None and stored.fingerprint != fingerprint:
+            raise RuleBroken(
+                N_("Khóa Idempotency-Key này đã dùng cho một yêu cầu khác."), code="idempotency_key_reused"
+            )
+        return Answer(stored.status, json.loads(stored.body))
+    if not viewer.has("member") or viewer.member_id is None:
+        raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
+    vote = _lock(session, vote_id)
+    if vote.state == "draft":
+        raise WrongState(N_("Biểu quyết chưa mở."), code="vote_not_open")
+    if vote.state == "closed":
+        raise WrongState(N_("Biểu quyết đã kết thúc; lá phiếu không được tính."), code="vote_closed")
+    member_id = viewer.member_id
+    if session.get(VoteEligible, (vote.id, member_id)) is None:
+        raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
+    assert vote.id is not None
+    if vote.secret:
+        _cast_secret(session, vote, member_id, choice)
+    else:
+        _cast_named(session, vote, member_id, choice)
+    session.add(vote)
+    events.append(
+        session,
+        k.VoteProgress(meeting_id=vote.meeting_id, vote_id=vote.id, cast=vote.cast, eligible=vote.eligible),
+        actor_id=None if vote.secret else viewer.user_id,
+    )
+    body: dict[str, Any] = {"vote_id": vote.id, "counted": True, "secret": vote.secret}
+    if not vote.secret:
+        body["choice"] = choice
+    session.add(
+        IdempotencyRecord(
+            user_id=viewer.user_id,
+            key=key,
+            fingerprint=_fingerprint(vote, choice),
+            status=200,
+            body=json.dumps(body),
+            created_at=vote.opened_at or utcnow(),  # no time that could order secret ballots
+        )
+    )
+    return Answer(200, body)
+
+
+def _cast_named(session: Session, vote: Vote, member_id: int, choice: str) -> None:
+    ballot = session.get(Ballot, (vote.id, member_id))
+    if ballot is None:
+        session.add(Ballot(vote_id=vote.id or 0, member_id=member_id, choice=choice))
+        vote.cast += 1
+    else:
+        ballot.choice = choice
+        ballot.changed_at = utcnow()
+        session.add(ballot)
+
+
+def _cast_secret(session: Session, vote: Vote, member_id: int, choice: str) -> None:
+    if session.get(BallotReceipt, (vote.id, member_id)) is not None:
+        raise WrongState(N_("Bạn đã bỏ phiếu kín; lá phiếu kín không sửa được."), code="already_voted")
+    session.add(BallotReceipt(vote_id=vote.id or 0, member_id=member_id))
+    counter = session.get(SecretTally, (vote.id, choice))
+    if counter is None:
+        counter = SecretTally(vote_id=vote.id or 0, choice=choice, count=0)
+    counter.count += 1
+    session.add(counter)
+    vote.cast += 1
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Count:
+    yes: int
+    no: int
+    abstain: int
+    ballots: dict[str, str] | None  # member id -> choice, for a named vote
+    receipts: int
+
+
+def count(session: Session, vote: Vote) -> Count:
+    """Count the stored ballots of a vote (the close and the recount use this one function)."""
+    if vote.secret:
+        totals = {
+            row.choice: row.count
+            for row in session.exec(select(SecretTally).where(SecretTally.vote_id == vote.id)).all()
+        }
+        receipts = session.exec(
+            select(func.count()).select_from(BallotReceipt).where(BallotReceipt.vote_id == vote.id)
+        ).one()
+        return Count(totals.get("yes", 0), totals.get("no", 0), totals.get("abstain", 0), None, int(receipts))
+    rows = session.exec(select(Ballot).where(Ballot.vote_id == vote.id).order_by(col(Ballot.member_id))).all()
+    ballots = {str(b.member_id): b.choice for b in rows}
+    choices = list(ballots.values())
+    return Count(choices.count("yes"), choices.count("no"), choices.count("abstain"), ballots, len(rows))
+
+
+def decide(session: Session, vote: Vote, found: Count, policy: Policy, total: int) -> Decision:
+    meeting = session.get(Meeting, vote.meeting_id)
+    chair = meeting.chair_member_id if meeting else None
+    chair_choice = found.ballots.get(str(chair)) if found.ballots is not None and chair else None
+    return policy.decide(
+        yes=found.yes, no=found.no, abstain=found.abstain, total=total, chair_choice=chair_choice
+    )
+
+
+def close(*, session: Session, vote_id: int, actor_id: int | None, policy: Policy) -> Vote:
+    """Close and count in one transaction. Closing a closed vote returns it unchanged."""
+    vote = _lock(session, vote_id)
+    if vote.state == "closed":
+        return vote
+    if vote.state != "open":
+        raise WrongState(N_("Biểu quyết chưa mở."), code="vote_not_open")
+    assert vote.id is not None
+    found = count(session, vote)
+    total = len(voting_members(session=session))
+    decision = decide(session, vote, found, policy, total)
+    result = {**decision.as_dict(), "eligible": vote.eligible, "cast": vote.cast}
+    vote.state = "closed"
+    vote.closed_at = utcnow()
+    vote.salt = None
+    vote.result = json.dumps({"result": result, "ballots": found.ballots}, sort_keys=True)
+    session.add(vote)
+    events.append(
+        session,
+        k.VoteClosed(
+            meeting_id=vote.meeting_id,
+            vote_id=vote.id,
+            agenda_item_id=vote.agenda_item_id,
+            closed_at=iso(vote.closed_at) or "",
+            result=result,
+            ballots=found.ballots,
+        ),
+        actor_id=actor_id,
+    )
+    return vote
+
+
+# --- the recount (python run.py verify) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecountProblem:
+    vote_id: int
+    reason: str
+
+
+def recount_all(session: Session, policy: Policy) -> tuple[int, list[RecountProblem]]:
+    """Recount every closed vote from its stored ballots and compare with the stored result and the
+    `vote.closed` event in the hash-chained log. Returns (votes checked, problems)."""
+    problems: list[RecountProblem] = []
+    closed = session.exec(select(Vote).where(Vote.state == "closed").order_by(col(Vote.id))).all()
+    logged = {
+        int(e.payload()["vote_id"]): e.payload()
+        for e in session.exec(select(events.Event).where(events.Event.kind == "vote.closed")).all()
+    }
+    for vote in closed:
+        assert vote.id is not None
+        stored = vote.result_dict() or {}
+        result = stored.get("result", {})
+        found = count(session, vote)
+        if found.yes + found.no + found.abstain != found.receipts or found.receipts != vote.cast:
+            problems.append(RecountProblem(vote.id, "ballots_do_not_add_up"))
+            continue
+        decision = decide(session, vote, found, policy, int(result.get("total_membership", 0)))
+        recounted = {**decision.as_dict(), "eligible": vote.eligible, "cast": vote.cast}
+        if recounted != result or found.ballots != stored.get("ballots"):
+            problems.append(RecountProblem(vote.id, "tally_differs_from_ballots"))
+        elif (
+            vote.id not in logged
+            or logged[vote.id].get("result") != result
+            or (logged[vote.id].get("ballots") != found.ballots)
+        ):
+            problems.append(RecountProblem(vote.id, "tally_differs_from_log"))
+    return len(closed), problems
+
