@@ -470,4 +470,3 @@ def recount_all(session: Session, policy: Policy) -> tuple[int, list[RecountProb
         ):
             problems.append(RecountProblem(vote.id, "tally_differs_from_log"))
     return len(closed), problems
-

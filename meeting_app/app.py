@@ -23,9 +23,10 @@ from agenda.errors import Conflict, InvalidInput
 from agenda.migrate import upgrade
 from agenda.policy import Policy
 from agenda.text import N_
-from meeting_app import api, pages, vendor
+from meeting_app import api, live_feed, pages, vendor
 from meeting_app.context import AppContext
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
+from meeting_app.hub import Hub
 from meeting_app.security import BodyLimit, Language, SecurityHeaders, TrustedHosts
 from meeting_app.settings import Settings
 from meeting_app.templating import STATIC, make_environment
@@ -58,17 +59,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_threads
         engine = make_engine(settings.database_url)
         await anyio.to_thread.run_sync(upgrade, engine)
+        db = Database(engine)
+        policy = Policy.load(settings.data_dir / "policy.json")
+        hub = Hub(db, policy)
+        db.publish = hub.publish  # committed events reach the sockets (after commit only)
+        hub.start()
         context = AppContext(
             settings=settings,
-            db=Database(engine),
+            db=db,
+            hub=hub,
             templates=make_environment(),
-            policy=Policy.load(settings.data_dir / "policy.json"),
+            policy=policy,
             agenda_cache=AgendaCache(),
             pdf_pool=ProcessPoolExecutor(max_workers=settings.pdf_workers, mp_context=get_context("spawn")),
         )
         try:
             yield {"ctx": context}
         finally:
+            await hub.stop()
             context.pdf_pool.shutdown(wait=False, cancel_futures=True)
             engine.dispose()
 
@@ -86,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         *api.routes,
+        *live_feed.routes,
         *pages.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *vendor.mounts(),  # pdf.js from node_modules (package.json)

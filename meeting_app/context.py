@@ -14,6 +14,7 @@ from agenda.db import Database
 from agenda.policy import Policy
 from meeting_app.books import BookBuilds
 from meeting_app.builds import Builds
+from meeting_app.hub import Hub
 from meeting_app.settings import Settings
 
 
@@ -24,6 +25,7 @@ class AppContext:
     policy: Policy
     templates: Environment
     agenda_cache: AgendaCache
+    hub: Hub  # the live feed's sockets and per-meeting state (meeting_app/hub.py)
     pdf_pool: ProcessPoolExecutor  # CPU-bound PDF work (validation runs in its own sandboxed process)
     # Uploads checked at once; each check is a child process of up to 512 MB (agenda/pdf_check.py).
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))

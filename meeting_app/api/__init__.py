@@ -10,11 +10,13 @@ from meeting_app.api import (
     copies,
     documents,
     files,
+    live,
     meetings,
     notes,
     people,
     programme,
     reading,
+    votes,
 )
 from meeting_app.api.openapi import openapi
 
@@ -29,5 +31,7 @@ routes: list[BaseRoute] = [
     *copies.routes,
     *reading.routes,
     *books.routes,
+    *live.routes,
+    *votes.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

@@ -1,0 +1,103 @@
+"""Votes over HTTP (API.md "Live session"): prepare, open, close, cast, read.
+
+A ballot needs an `Idempotency-Key` header; its answer is stored in the ballot's transaction,
+so a tablet that retries after a lost answer gets the first answer again, never a second vote.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from agenda import votes
+from agenda.errors import InvalidInput
+from agenda.text import N_
+from agenda.votes import BallotCast, VoteCreate
+from meeting_app.api.common import ident, reply
+from meeting_app.api.live import PRESIDING
+from meeting_app.auth import api_user
+from meeting_app.context import ctx
+from meeting_app.inputs import read_json
+
+MAX_KEY = 200
+
+
+def idempotency_key(request: Request) -> str:
+    key = request.headers.get("idempotency-key", "").strip()
+    if not key:
+        raise InvalidInput(N_("Thiếu tiêu đề Idempotency-Key."), code="idempotency_key_required")
+    if len(key) > MAX_KEY or not key.isprintable() or not key.isascii():
+        raise InvalidInput(N_("Tiêu đề Idempotency-Key không hợp lệ."), code="bad_idempotency_key")
+    return key
+
+
+async def _view(request: Request, vote_id: int) -> Response:
+    me = await api_user(request)
+    found = await ctx(request).db.read(
+        lambda s: votes.vote_view(s, votes.get_vote(session=s, vote_id=vote_id, viewer=me.viewer), me.viewer)
+    )
+    return reply(found)
+
+
+async def get_vote(request: Request) -> Response:
+    return await _view(request, ident(request))
+
+
+async def create_vote(request: Request) -> Response:
+    me = await api_user(request, *PRESIDING)
+    agenda_item_id = ident(request)
+    data = await read_json(request, VoteCreate)
+    vote = await ctx(request).db.write(
+        lambda s: votes.create(
+            session=s, agenda_item_id=agenda_item_id, data=data, actor_id=me.viewer.user_id
+        )
+    )
+    return reply(votes.public_vote(vote), 201)
+
+
+async def open_vote(request: Request) -> Response:
+    me = await api_user(request, *PRESIDING)
+    vote_id = ident(request)
+    app = ctx(request)
+    await app.db.write(
+        lambda s: votes.open_vote(session=s, vote_id=vote_id, actor_id=me.viewer.user_id, policy=app.policy)
+    )
+    return await _view(request, vote_id)
+
+
+async def close_vote(request: Request) -> Response:
+    me = await api_user(request, *PRESIDING)
+    vote_id = ident(request)
+    app = ctx(request)
+    await app.db.write(
+        lambda s: votes.close(session=s, vote_id=vote_id, actor_id=me.viewer.user_id, policy=app.policy)
+    )
+    return await _view(request, vote_id)
+
+
+async def cast_ballot(request: Request) -> Response:
+    me = await api_user(request)
+    vote_id = ident(request)
+    key = idempotency_key(request)
+    data = await read_json(request, BallotCast)
+    answer = await ctx(request).db.write(
+        lambda s: votes.cast(session=s, vote_id=vote_id, choice=data.choice, key=key, viewer=me.viewer)
+    )
+    return Response(
+        json.dumps(answer.body),
+        status_code=answer.status,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+routes = [
+    Route("/api/v1/agenda-items/{id:int}/votes", create_vote, methods=["POST"]),
+    Route("/api/v1/votes/{id:int}", get_vote, methods=["GET"]),
+    Route("/api/v1/votes/{id:int}/open", open_vote, methods=["POST"]),
+    Route("/api/v1/votes/{id:int}/close", close_vote, methods=["POST"]),
+    Route("/api/v1/votes/{id:int}/ballots", cast_ballot, methods=["POST"]),
+]

@@ -1,0 +1,437 @@
+"""The live hub: per meeting, the open sockets and the state they follow. See docs/live.md.
+
+- Committed events arrive from the database layer (`publish`, called after commit from a worker
+  thread) and are handed to the event loop. They are delivered strictly in seq order: an event
+  that arrives early waits for the ones before it, and a gap that does not fill within
+  CATCH_UP_AFTER seconds is read from the Event table (events from another process, issue 6).
+- Each meeting's channel keeps the full state (agenda/live_state.py) at the seq it delivered,
+  advanced by `apply()`; kinds it cannot apply reload the state from the database before the
+  event is delivered, so visibility is always judged on a state that includes the event.
+- Frames are serialized once per audience class (agenda/live_view.py) and queued on each
+  connection. A connection's queue is bounded: a tablet that falls FRAME_LIMIT frames behind is
+  closed with 1013 and resumes by itself; it never slows the others. One writer task per
+  connection drains its queue; publishing never awaits a socket.
+- Resume: a client that gives `since` gets the events after it (from memory, else from the
+  table), filtered for its viewer; too far back, ahead of the server, or from another epoch, it
+  gets a snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from agenda import events as ev
+from agenda.clock import iso, utcnow
+from agenda.db import Database
+from agenda.live_state import State, apply, load_state
+from agenda.live_view import AudienceKey, audience_key, event_visible, present_state
+from agenda.policy import Policy
+from agenda.viewer import Viewer
+
+log = logging.getLogger("ecabinet.hub")
+
+FRAME_LIMIT = 256  # frames queued on one connection before it counts as too slow
+RECENT = 2000  # events kept in memory per meeting for resumes
+REPLAY_LIMIT = 1000  # a resume further back than this gets a snapshot instead
+CATCH_UP_AFTER = 0.05  # seconds a seq gap may stay open before it is read from the table
+HEARTBEAT_SECONDS = 15.0
+TOO_SLOW = 1013  # "try again later": the client reconnects and resumes
+RESTARTING = 1012
+
+
+@dataclass(frozen=True)
+class Record:
+    """One committed event of a meeting's stream, as the hub needs it."""
+
+    seq: int
+    kind: str
+    at: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: ev.Event) -> Record:
+        return cls(seq=event.seq, kind=event.kind, at=iso(event.at) or "", data=event.payload())
+
+
+def event_frame(record: Record, visible: bool) -> str:
+    if not visible:
+        return json.dumps({"type": "event", "seq": record.seq, "kind": "hidden", "at": record.at})
+    return json.dumps(
+        {"type": "event", "seq": record.seq, "kind": record.kind, "at": record.at, "data": record.data},
+        ensure_ascii=False,
+    )
+
+
+Sender = Callable[[str], Awaitable[None]]
+Closer = Callable[[int], Awaitable[None]]
+
+
+class Connection:
+    """One socket: its viewer, its bounded queue and the task that drains it."""
+
+    def __init__(self, *, viewer: Viewer, session_id: str, send: Sender, close: Closer) -> None:
+        self.viewer = viewer
+        self.session_id = session_id
+        self.key: AudienceKey = frozenset()
+        self._send = send
+        self._close = close
+        self._queue: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self.closed = False
+        self.close_code: int | None = None
+        self.after = 0  # the last seq this connection has (its snapshot's, or the last replayed)
+
+    def push(self, frame: str) -> bool:
+        if self.closed:
+            return True
+        if len(self._queue) >= FRAME_LIMIT:
+            return False
+        self._queue.append(frame)
+        self._wake.set()
+        return True
+
+    def close(self, code: int) -> None:
+        if not self.closed:
+            self.closed = True
+            self.close_code = code
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Drain the queue until the connection closes; then close the socket with its code."""
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._queue and not self.closed:
+                    await self._send(self._queue.popleft())
+                if self.closed:
+                    break
+        finally:
+            self.closed = True
+            if self.close_code is not None:
+                try:
+                    await self._close(self.close_code)
+                except Exception:
+                    pass
+
+
+@dataclass
+class Channel:
+    meeting_id: int
+    state: State = field(default_factory=dict)
+    state_seq: int = 0  # the seq `state` reflects
+    seq: int = 0  # the last seq delivered to the sockets
+    loaded: bool = False
+    conns: set[Connection] = field(default_factory=set)
+    pending: dict[int, Record] = field(default_factory=dict)
+    recent: deque[Record] = field(default_factory=lambda: deque(maxlen=RECENT))
+    snapshots: dict[tuple[int, AudienceKey], str] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    busy: bool = False  # a reload or a catch-up read is running; delivery waits for it
+    joining: int = 0  # callers loading or joining; the channel must not be dropped meanwhile
+    catch_up: asyncio.TimerHandle | None = None
+
+
+class Hub:
+    def __init__(self, db: Database, policy: Policy) -> None:
+        self.db = db
+        self.policy = policy
+        self.epoch = secrets.token_hex(8)
+        self.channels: dict[int, Channel] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.delivered = 0  # events delivered, for /metrics (issue 6)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._spawn(self._heartbeat())
+
+    async def stop(self) -> None:
+        """Close every socket with 1012 (server restarting): tablets reconnect elsewhere or later."""
+        for channel in self.channels.values():
+            for conn in list(channel.conns):
+                conn.close(RESTARTING)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.sleep(0)
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- events in ----------------------------------------------------------------------------
+
+    def publish(self, events: list[ev.Event]) -> None:
+        """The database layer's after-commit hook; may be called from any thread."""
+        records = [(e.stream, Record.of(e)) for e in events if e.stream > 0]
+        if not records or self.loop is None or self.loop.is_closed():
+            return
+        try:
+            self.loop.call_soon_threadsafe(self.receive, records)
+        except RuntimeError:  # the loop is shutting down
+            pass
+
+    def receive(self, records: Iterable[tuple[int, Record]]) -> None:
+        """On the loop: queue the records of followed meetings and deliver what is contiguous."""
+        touched: set[int] = set()
+        for stream, record in records:
+            channel = self.channels.get(stream)
+            if channel is None:
+                continue
+            if record.seq > channel.seq:
+                channel.pending[record.seq] = record
+                touched.add(stream)
+        for stream in touched:
+            self._drain(self.channels[stream])
+
+    def notify(self, stream: int, seq: int) -> None:
+        """Another process appended `seq` to `stream`: read it (and any before it) from the table."""
+        channel = self.channels.get(stream)
+        if channel is not None and channel.loaded and seq > channel.seq and not channel.busy:
+            channel.busy = True
+            self._spawn(self._catch_up(channel))
+
+    def _drain(self, channel: Channel) -> None:
+        if not channel.loaded or channel.busy:
+            return
+        while channel.seq + 1 in channel.pending:
+            record = channel.pending.pop(channel.seq + 1)
+            if record.seq > channel.state_seq and not apply(channel.state, record.kind, record.data):
+                # A kind the reducer does not know: reload, then deliver this event and the rest.
+                channel.pending[record.seq] = record
+                channel.busy = True
+                self._spawn(self._reload(channel))
+                return
+            self._deliver(channel, record)
+        if channel.pending and channel.catch_up is None and self.loop is not None:
+            channel.catch_up = self.loop.call_later(CATCH_UP_AFTER, self._gap_timeout, channel)
+
+    def _gap_timeout(self, channel: Channel) -> None:
+        channel.catch_up = None
+        if channel.pending and not channel.busy:
+            channel.busy = True
+            self._spawn(self._catch_up(channel))
+
+    async def _catch_up(self, channel: Channel) -> None:
+        try:
+            rows = await self.db.read(
+                lambda s: read_records(s, channel.meeting_id, channel.seq, REPLAY_LIMIT)
+            )
+            for record in rows:
+                channel.pending.setdefault(record.seq, record)
+        except Exception:
+            log.exception("catch-up read failed for meeting %s", channel.meeting_id)
+        finally:
+            channel.busy = False
+        self._drain(channel)
+
+    async def _reload(self, channel: Channel) -> None:
+        try:
+            loaded = await self.db.read(
+                lambda s: load_state(session=s, meeting_id=channel.meeting_id, policy=self.policy)
+            )
+            channel.state, channel.state_seq = loaded.state, loaded.seq
+            for conn in channel.conns:
+                conn.key = audience_key(channel.state, conn.viewer)
+            channel.snapshots.clear()
+            while channel.seq + 1 in channel.pending and channel.seq + 1 <= channel.state_seq:
+                self._deliver(channel, channel.pending.pop(channel.seq + 1))
+        except Exception:
+            log.exception("state reload failed for meeting %s", channel.meeting_id)
+            for conn in list(channel.conns):
+                conn.close(TOO_SLOW)
+        finally:
+            channel.busy = False
+        self._drain(channel)
+
+    def _deliver(self, channel: Channel, record: Record) -> None:
+        """Send one event, in order, to every socket of the meeting: one frame per audience class."""
+        channel.seq = record.seq
+        channel.state_seq = max(channel.state_seq, record.seq)
+        channel.recent.append(record)
+        channel.snapshots.clear()
+        self.delivered += 1
+        frames: dict[AudienceKey, str] = {}
+        for conn in list(channel.conns):
+            if record.seq <= conn.after:
+                continue  # already in this connection's snapshot
+            frame = frames.get(conn.key)
+            if frame is None:
+                visible = event_visible(channel.state, conn.key, record.kind, record.data)
+                frame = frames[conn.key] = event_frame(record, visible)
+            if not conn.push(frame):
+                self._drop(channel, conn, TOO_SLOW)
+
+    def _drop(self, channel: Channel, conn: Connection, code: int) -> None:
+        channel.conns.discard(conn)
+        conn.close(code)
+
+    # --- sockets in ---------------------------------------------------------------------------
+
+    async def _load(self, channel: Channel) -> None:
+        """Load the meeting's state once. The caller holds `joining` meanwhile."""
+        meeting_id = channel.meeting_id
+        async with channel.lock:
+            if not channel.loaded:
+                loaded = await self.db.read(
+                    lambda s: load_state(session=s, meeting_id=meeting_id, policy=self.policy)
+                )
+                channel.state, channel.state_seq, channel.seq = loaded.state, loaded.seq, loaded.seq
+                channel.pending = {n: r for n, r in channel.pending.items() if n > loaded.seq}
+                channel.loaded = True
+                self._drain(channel)
+
+    async def join(
+        self, meeting_id: int, conn: Connection, *, since: int | None, epoch: str | None
+    ) -> Channel:
+        """Queue the first frames (a replay or a snapshot) and follow the meeting from there on."""
+        channel = self.channels.get(meeting_id) or self.channels.setdefault(meeting_id, Channel(meeting_id))
+        channel.joining += 1
+        try:
+            await self._load(channel)
+            await self._join(channel, conn, since=since, epoch=epoch)
+        finally:
+            channel.joining -= 1
+        return channel
+
+    async def snapshot_for(self, meeting_id: int, viewer: Viewer) -> dict[str, Any]:
+        """The filtered state for the HTTP view of the feed (GET /api/v1/meetings/{id}/live)."""
+        channel = self.channels.get(meeting_id) or self.channels.setdefault(meeting_id, Channel(meeting_id))
+        channel.joining += 1
+        try:
+            await self._load(channel)
+            state = present_state(channel.state, viewer)
+            state["viewer"] = viewer_info(viewer)
+            return {
+                "seq": channel.state_seq,
+                "epoch": self.epoch,
+                "server_time": iso(utcnow()),
+                "state": state,
+            }
+        finally:
+            channel.joining -= 1
+
+    async def _join(
+        self, channel: Channel, conn: Connection, *, since: int | None, epoch: str | None
+    ) -> None:
+        replay: list[Record] | None = None
+        if since is not None and epoch in (None, self.epoch) and since <= channel.seq:
+            if channel.seq - since <= REPLAY_LIMIT:
+                replay = await self._records_after(channel, since)
+        extra = await self._viewer_extra(channel, conn.viewer)
+        # From here to the end, no await: the frames queued and the membership agree on one seq.
+        conn.key = audience_key(channel.state, conn.viewer)
+        if replay is not None:
+            last = replay[-1].seq if replay else since or 0
+            for record in [*replay, *(r for r in channel.recent if r.seq > last)]:
+                visible = event_visible(channel.state, conn.key, record.kind, record.data)
+                conn.push(event_frame(record, visible))
+            conn.after = channel.seq
+        else:
+            conn.push(self._snapshot(channel, conn, extra))
+            conn.after = channel.state_seq
+        channel.conns.add(conn)
+
+    def leave(self, channel: Channel, conn: Connection) -> None:
+        channel.conns.discard(conn)
+
+    async def _records_after(self, channel: Channel, since: int) -> list[Record]:
+        if channel.recent and channel.recent[0].seq <= since + 1:
+            return [r for r in channel.recent if r.seq > since]
+        upto = channel.seq
+        rows = await self.db.read(lambda s: read_records(s, channel.meeting_id, since, upto - since))
+        return [r for r in rows if r.seq <= upto]
+
+    async def _viewer_extra(self, channel: Channel, viewer: Viewer) -> dict[int, dict[str, Any]]:
+        """A member's own ballot on each open vote (`my_choice`, `has_voted`, `eligible_me`)."""
+        open_ids = [v["id"] for v in channel.state.get("votes", []) if v["state"] == "open"]
+        if not open_ids or viewer.member_id is None or not viewer.has("member"):
+            return {}
+        from agenda.votes import get_vote, vote_view
+
+        def read(session: Session) -> dict[int, dict[str, Any]]:
+            found: dict[int, dict[str, Any]] = {}
+            for vote_id in open_ids:
+                view = vote_view(session, get_vote(session=session, vote_id=vote_id), viewer)
+                found[vote_id] = {k: view[k] for k in ("my_choice", "has_voted", "eligible_me") if k in view}
+            return found
+
+        return await self.db.read(read)
+
+    def _snapshot(self, channel: Channel, conn: Connection, extra: dict[int, dict[str, Any]]) -> str:
+        cache_key = (conn.viewer.user_id, conn.key)
+        cached = channel.snapshots.get(cache_key) if not extra else None
+        if cached is None:
+            state = present_state(channel.state, conn.viewer)
+            state["viewer"] = viewer_info(conn.viewer)
+            if extra:
+                state["votes"] = [{**v, **extra.get(v["id"], {})} for v in state["votes"]]
+            cached = json.dumps(state, ensure_ascii=False)
+            if not extra:
+                channel.snapshots[cache_key] = cached
+        return (
+            f'{{"type":"snapshot","seq":{channel.state_seq},"epoch":"{self.epoch}",'
+            f'"server_time":"{iso(utcnow())}","state":{cached}}}'
+        )
+
+    # --- keeping sockets honest ----------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await self.beat()
+
+    async def beat(self) -> None:
+        """A heartbeat to every socket, and sockets whose login session ended are closed."""
+        sessions = {c.session_id for ch in self.channels.values() for c in ch.conns}
+        alive = await self.db.read(lambda s: live_sessions(s, sessions)) if sessions else set()
+        for channel in list(self.channels.values()):
+            frame = json.dumps({"type": "heartbeat", "seq": channel.seq})
+            for conn in list(channel.conns):
+                if conn.session_id not in alive:
+                    self._drop(channel, conn, 4401)
+                elif not conn.push(frame):
+                    self._drop(channel, conn, TOO_SLOW)
+            if not channel.conns and not channel.busy and not channel.joining:
+                del self.channels[channel.meeting_id]  # loaded again by the next socket
+
+    def open_sockets(self) -> int:
+        return sum(len(ch.conns) for ch in self.channels.values())
+
+
+def viewer_info(viewer: Viewer) -> dict[str, Any]:
+    return {
+        "user_id": viewer.user_id,
+        "member_id": viewer.member_id,
+        "roles": sorted(viewer.roles),
+        "can_preside": viewer.has("chair", "secretariat"),
+        "can_vote": viewer.has("member") and viewer.member_id is not None,
+    }
+
+
+def read_records(session: Session, meeting_id: int, after: int, limit: int) -> list[Record]:
+    rows = session.exec(
+        select(ev.Event)
+        .where(ev.Event.stream == meeting_id, ev.Event.seq > after)
+        .order_by(col(ev.Event.seq))
+        .limit(limit)
+    ).all()
+    return [Record.of(row) for row in rows]
+
+
+def live_sessions(session: Session, session_ids: set[str]) -> set[str]:
+    from agenda.accounts import AuthSession
+
+    return set(session.exec(select(AuthSession.id).where(col(AuthSession.id).in_(session_ids))).all())
