@@ -8,7 +8,7 @@
   advanced by `apply()`; kinds it cannot apply reload the state from the database before the
   event is delivered, so visibility is always judged on a state that includes the event.
 - Frames are serialized once per audience class (agenda/live_view.py) and queued on each
-  connection. A connection's queue is bounded: a tablet that falls FRAME_LIMIT frames behind is
+  connection. A connection's queue is bounded: a tablet that falls QUEUE_BYTES behind is
   closed with 1013 and resumes by itself; it never slows the others. One writer task per
   connection drains its queue; publishing never awaits a socket.
 - Resume: a client that gives `since` gets the events after it (from memory, else from the
@@ -39,7 +39,7 @@ from agenda.viewer import Viewer
 
 log = logging.getLogger("ecabinet.hub")
 
-FRAME_LIMIT = 256  # frames queued on one connection before it counts as too slow
+QUEUE_BYTES = 1 << 20  # bytes queued on one connection before it counts as too slow
 RECENT = 2000  # events kept in memory per meeting for resumes
 REPLAY_LIMIT = 1000  # a resume further back than this gets a snapshot instead
 CATCH_UP_AFTER = 0.05  # seconds a seq gap may stay open before it is read from the table
@@ -85,6 +85,7 @@ class Connection:
         self._send = send
         self._close = close
         self._queue: deque[str] = deque()
+        self._queued = 0  # bytes (characters) waiting in the queue
         self._wake = asyncio.Event()
         self.closed = False
         self.close_code: int | None = None
@@ -93,9 +94,10 @@ class Connection:
     def push(self, frame: str) -> bool:
         if self.closed:
             return True
-        if len(self._queue) >= FRAME_LIMIT:
+        if self._queued + len(frame) > QUEUE_BYTES:
             return False
         self._queue.append(frame)
+        self._queued += len(frame)
         self._wake.set()
         return True
 
@@ -112,7 +114,9 @@ class Connection:
                 await self._wake.wait()
                 self._wake.clear()
                 while self._queue and not self.closed:
-                    await self._send(self._queue.popleft())
+                    frame = self._queue.popleft()
+                    self._queued -= len(frame)
+                    await self._send(frame)
                 if self.closed:
                     break
         finally:
