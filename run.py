@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             log_level="info",
             access_log=not args.no_access_log,
             ws="websockets-sansio",
+            ws_max_size=64 * 1024,  # the feed is push-only; clients have nothing large to send
+            ws_per_message_deflate=False,  # frames are small; compressing each per socket costs CPU
         )
         return 0
     if args.command == "create-user":

@@ -14,6 +14,7 @@ from agenda.errors import DomainError
 from agenda.events import verify_chain
 from agenda.migrate import upgrade
 from agenda.policy import Policy
+from agenda.votes import recount_all
 from meeting_app.settings import Settings
 
 
@@ -84,15 +85,26 @@ def create_user(
 
 
 def verify(settings: Settings) -> int:
-    """Re-check the hash chain of every stream; exit 1 naming the first bad seq."""
+    """Re-check the hash chain of every stream and recount every closed vote from its ballots;
+    exit 1 naming the first bad seq or the votes whose tally differs."""
     db = _database(settings)
+    policy = Policy.load(settings.data_dir / "policy.json")
     try:
         report = db.read_sync(lambda s: verify_chain(session=s))
+        counted, problems = db.read_sync(lambda s: recount_all(s, policy))
     finally:
         db.engine.dispose()
-    summary: dict[str, Any] = {"intact": report.intact, "events": report.events, "streams": report.streams}
+    summary: dict[str, Any] = {
+        "intact": report.intact,
+        "events": report.events,
+        "streams": report.streams,
+        "votes_recounted": counted,
+        "votes_ok": not problems,
+    }
     if report.first_bad is not None:
         summary["first_bad"] = report.first_bad
         summary["first_bad_seq"] = report.first_bad["seq"]
+    if problems:
+        summary["bad_votes"] = [{"vote_id": p.vote_id, "reason": p.reason} for p in problems]
     print(json.dumps(summary, ensure_ascii=False))
-    return 0 if report.intact else 1
+    return 0 if report.intact and not problems else 1

@@ -116,7 +116,11 @@ class Connection:
                 while self._queue and not self.closed:
                     frame = self._queue.popleft()
                     self._queued -= len(frame)
-                    await self._send(frame)
+                    try:
+                        await self._send(frame)
+                    except Exception:  # the peer went away; the reader notices too
+                        self.closed = True
+                        return
                 if self.closed:
                     break
         finally:

@@ -14,15 +14,18 @@ from starlette.responses import Response
 
 from agenda.accounts import UserCreate, UserUpdate
 from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
+from agenda.attendance import AttendanceSet
 from agenda.meetings import MeetingCreate, MeetingUpdate
 from agenda.members import MemberCreate, MemberUpdate
 from agenda.notes import NoteText
+from agenda.presiding import Advance, OutcomeSet
 from agenda.programme import (
     PostponementCreate,
     PostponementDecision,
     ProgrammeItemCreate,
     ProgrammeItemUpdate,
 )
+from agenda.votes import BallotCast, VoteCreate
 from meeting_app.api.auth import LoginBody, MeUpdate
 from meeting_app.api.common import reply
 
@@ -127,6 +130,40 @@ ENDPOINTS: list[tuple[str, str, str, str, Body]] = [
         "invited users, secretariat, chair",
         "This user's watermarked briefing book (PDF, Range: 206); 202 {status, progress} while it is built",
         None,
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/live",
+        "invited users",
+        "The live feed's snapshot, filtered for the caller",
+        None,
+    ),
+    ("POST", "/api/v1/meetings/{id}/start", "chair, secretariat", "Start the session", None),
+    (
+        "PUT",
+        "/api/v1/meetings/{id}/attendance/{member_id}",
+        "chair, secretariat",
+        "Record a member's attendance, with a substitute",
+        AttendanceSet,
+    ),
+    ("POST", "/api/v1/meetings/{id}/advance", "chair, secretariat", "Move to another agenda item", Advance),
+    ("POST", "/api/v1/meetings/{id}/consent/adopt", "chair, secretariat", "Adopt the consent block", None),
+    ("POST", "/api/v1/meetings/{id}/adjourn", "chair, secretariat", "Adjourn the session", None),
+    ("POST", "/api/v1/agenda-items/{id}/outcome", "chair, secretariat", "Record an outcome", OutcomeSet),
+    ("POST", "/api/v1/agenda-items/{id}/speakers", "member, guest", "Ask to speak", None),
+    ("POST", "/api/v1/speakers/{id}/start", "chair, secretariat", "Give the floor", None),
+    ("POST", "/api/v1/speakers/{id}/stop", "chair, secretariat", "End the speaker's time", None),
+    ("DELETE", "/api/v1/speakers/{id}", "speaker, chair, secretariat", "Withdraw a request to speak", None),
+    ("POST", "/api/v1/agenda-items/{id}/votes", "chair, secretariat", "Prepare a vote", VoteCreate),
+    ("GET", "/api/v1/votes/{id}", "invited users", "A vote; counts of choices only once closed", None),
+    ("POST", "/api/v1/votes/{id}/open", "chair, secretariat", "Open a vote (needs quorum)", None),
+    ("POST", "/api/v1/votes/{id}/close", "chair, secretariat", "Close and count a vote (idempotent)", None),
+    (
+        "POST",
+        "/api/v1/votes/{id}/ballots",
+        "member (self)",
+        "Cast or change a ballot; needs an Idempotency-Key header",
+        BallotCast,
     ),
     (
         "POST",
