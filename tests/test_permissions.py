@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlmodel import Session
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -17,6 +18,8 @@ from agenda.copies import issue_copy
 from agenda.db import Database
 from agenda.documents import versions_of
 from agenda.programme import PostponementCreate
+from agenda.speakers import Speaker
+from agenda.votes import Vote
 from meeting_app.api.openapi import ENDPOINTS
 from tests.conftest import context_of
 from tests.factories import (
@@ -36,6 +39,7 @@ ANYONE = frozenset([*ROLES, "anonymous"])
 USERS = frozenset(ROLES)
 STAFF = frozenset({"secretariat"})
 READERS = frozenset({"secretariat", "chair", "member"})
+PRESIDING = frozenset({"secretariat", "chair"})
 
 # (method, path) -> roles allowed. Everyone else: 401 when anonymous, else 403.
 WRITES: dict[tuple[str, str], frozenset[str]] = {
@@ -62,13 +66,33 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/documents/{id}/versions"): STAFF,
     ("PUT", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair"}),
     ("DELETE", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair"}),
+    # The live session: the presiding side runs it (on the fixture's draft meeting most of these
+    # answer 409 or 400, which the matrix accepts: the role got through).
+    ("POST", "/api/v1/meetings/{id}/start"): PRESIDING,
+    ("POST", "/api/v1/meetings/{id}/adjourn"): PRESIDING,
+    ("PUT", "/api/v1/meetings/{id}/attendance/{member_id}"): PRESIDING,
+    ("POST", "/api/v1/meetings/{id}/advance"): PRESIDING,
+    ("POST", "/api/v1/meetings/{id}/consent/adopt"): PRESIDING,
+    ("POST", "/api/v1/agenda-items/{id}/outcome"): PRESIDING,
+    ("POST", "/api/v1/agenda-items/{id}/votes"): PRESIDING,
+    ("POST", "/api/v1/votes/{id}/open"): PRESIDING,
+    ("POST", "/api/v1/votes/{id}/close"): PRESIDING,
+    ("POST", "/api/v1/speakers/{id}/start"): PRESIDING,
+    ("POST", "/api/v1/speakers/{id}/stop"): PRESIDING,
+    ("DELETE", "/api/v1/speakers/{id}"): PRESIDING,
+    # Members and guests ask to speak for themselves; the draft meeting is not theirs to see.
+    ("POST", "/api/v1/agenda-items/{id}/speakers"): frozenset(),
+    # Only members vote; without an Idempotency-Key a member gets 400 (the role got through).
+    ("POST", "/api/v1/votes/{id}/ballots"): frozenset({"member"}),
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on
 # a draft agenda, so its readers are the secretariat and the chair; everyone else gets 404.
-WRITE_DENIALS: dict[tuple[str, str], int] = {
+WRITE_DENIALS: dict[tuple[str, str], int | dict[str, int]] = {
     ("PUT", "/api/v1/documents/{id}/notes/{page}"): 404,
     ("DELETE", "/api/v1/documents/{id}/notes/{page}"): 404,
+    ("DELETE", "/api/v1/speakers/{id}"): 404,
+    ("POST", "/api/v1/agenda-items/{id}/speakers"): {"member": 404, "guest": 404},
 }
 
 # (method, path) -> (roles allowed, status for the other signed-in roles). The meeting in the
@@ -95,6 +119,8 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/documents/{id}/versions/{n}/file"): (frozenset({"secretariat", "chair"}), 404),
     ("GET", "/api/v1/copies/{code}"): (STAFF, 403),
     ("GET", "/api/v1/meetings/{id}/reading"): (frozenset({"secretariat", "chair"}), 403),
+    ("GET", "/api/v1/meetings/{id}/live"): (PRESIDING, 404),
+    ("GET", "/api/v1/votes/{id}"): (PRESIDING, 404),
 }
 # Reads whose success is not (only) 200.
 READ_OK: dict[tuple[str, str], tuple[int, ...]] = {
@@ -142,6 +168,7 @@ class World:
 
     def url(self, path: str) -> str:
         path = path.replace("{code}", self.code).replace("{n}", "1")
+        path = path.replace("{member_id}", str(self.ids["member"]))
         for prefix, key in (
             ("/api/v1/users/", "user"),
             ("/api/v1/members/", "member"),
@@ -150,6 +177,8 @@ class World:
             ("/api/v1/meetings/", "meeting"),
             ("/api/v1/agenda-items/", "agenda_item"),
             ("/api/v1/documents/", "document"),
+            ("/api/v1/votes/", "vote"),
+            ("/api/v1/speakers/", "speaker"),
         ):
             if path.startswith(prefix) and "{id}" in path:
                 return path.replace("{id}", str(self.ids[key])).replace("{page}", "1")
@@ -186,7 +215,11 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
     code = db.write_sync(
         lambda s: issue_copy(session=s, user_id=user_id or 0, document_version_id=version_id)
     ).code
+    speaker_user = make_user(db, "speaker_elsewhere", ["guest"]).id or 0
+    vote_id, speaker_id = _vote_and_speaker(db, meeting.id, agenda_item.id, speaker_user)
     ids = {
+        "vote": vote_id,
+        "speaker": speaker_id,
         "user": user_id,
         "member": other.id,
         "programme_item": item.id,
@@ -196,6 +229,21 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
         "document": document_id,
     }
     return World(ids=ids, actor=actor, code=code)
+
+
+def _vote_and_speaker(db: Database, meeting_id: int, agenda_item_id: int, user_id: int) -> tuple[int, int]:
+    """A draft vote and a waiting request to speak on the draft meeting (rows only: the domain
+    allows neither before publishing)."""
+
+    def add(s: Session) -> tuple[int, int]:
+        vote = Vote(meeting_id=meeting_id, agenda_item_id=agenda_item_id, question="Thông qua?")
+        speaker = Speaker(meeting_id=meeting_id, agenda_item_id=agenda_item_id, user_id=user_id, name="Ai đó")
+        s.add_all([vote, speaker])
+        s.flush()
+        assert vote.id and speaker.id
+        return vote.id, speaker.id
+
+    return db.write_sync(add)
 
 
 def _rank(endpoint: tuple[str, str]) -> int:
@@ -245,7 +293,8 @@ def test_permission_matrix(client: TestClient, db: Database, role: str) -> None:
         elif role == "anonymous":
             ok = status == 401
         else:
-            ok = status == WRITE_DENIALS.get((method, path), 403)
+            denial = WRITE_DENIALS.get((method, path), 403)
+            ok = status == (denial.get(role, 403) if isinstance(denial, dict) else denial)
         if not ok:
             wrong.append(f"{method} {path}: {status} for {role}")
     assert wrong == []

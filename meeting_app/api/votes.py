@@ -79,7 +79,7 @@ async def close_vote(request: Request) -> Response:
 
 
 async def cast_ballot(request: Request) -> Response:
-    me = await api_user(request)
+    me = await api_user(request, "member")
     vote_id = ident(request)
     key = idempotency_key(request)
     data = await read_json(request, BallotCast)
