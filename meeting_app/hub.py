@@ -9,8 +9,10 @@
   event is delivered, so visibility is always judged on a state that includes the event.
 - Frames are serialized once per audience class (agenda/live_view.py) and queued on each
   connection. A connection's queue is bounded: a tablet that falls QUEUE_BYTES behind is
-  closed with 1013 and resumes by itself; it never slows the others. One writer task per
-  connection drains its queue; publishing never awaits a socket.
+  closed with 1013 and resumes by itself; it never slows the others. Publishing never awaits a
+  socket. Under uvicorn each frame is also framed once (`encode_frame`) and written straight to
+  every socket's transport, whose buffer is the bound; elsewhere (the test client) one writer
+  task per connection drains its queue.
 - Resume: a client that gives `since` gets the events after it (from memory, else from the
   table), filtered for its viewer; too far back, ahead of the server, or from another epoch, it
   gets a snapshot.
@@ -25,7 +27,7 @@ import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -75,11 +77,34 @@ Sender = Callable[[str], Awaitable[None]]
 Closer = Callable[[int], Awaitable[None]]
 
 
+def encode_frame(text: str) -> bytes:
+    """`text` as one unmasked, uncompressed WebSocket text frame (RFC 6455 5.2): what a server
+    sends, identical for every socket, so it is framed once per audience class."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 1 << 16:
+        return bytes((0x81, 126)) + size.to_bytes(2, "big") + payload
+    return bytes((0x81, 127)) + size.to_bytes(8, "big") + payload
+
+
+class RawWriter(Protocol):
+    """Writes ready-made frames straight to a socket's transport (see live_feed.raw_writer)."""
+
+    def write(self, frame: bytes) -> bool:
+        """False when the socket is not open or its buffer is over QUEUE_BYTES."""
+        ...
+
+
 class Connection:
     """One socket: its viewer, its bounded queue and the task that drains it."""
 
-    def __init__(self, *, viewer: Viewer, session_id: str, send: Sender, close: Closer) -> None:
+    def __init__(
+        self, *, viewer: Viewer, session_id: str, send: Sender, close: Closer, raw: RawWriter | None = None
+    ) -> None:
         self.viewer = viewer
+        self.raw = raw  # the fast path: frames go to the transport at once, with no task switch
         self.session_id = session_id
         self.key: AudienceKey = frozenset()
         self._send = send
@@ -91,9 +116,12 @@ class Connection:
         self.close_code: int | None = None
         self.after = 0  # the last seq this connection has (its snapshot's, or the last replayed)
 
-    def push(self, frame: str) -> bool:
+    def push(self, frame: str, framed: bytes | None = None) -> bool:
+        """Queue (or, on the fast path, write) one frame; False when the socket is too far behind."""
         if self.closed:
             return True
+        if self.raw is not None:
+            return self.raw.write(framed if framed is not None else encode_frame(frame))
         if self._queued + len(frame) > QUEUE_BYTES:
             return False
         self._queue.append(frame)
@@ -271,15 +299,16 @@ class Hub:
         channel.recent.append(record)
         channel.snapshots.clear()
         self.delivered += 1
-        frames: dict[AudienceKey, str] = {}
+        frames: dict[AudienceKey, tuple[str, bytes]] = {}
         for conn in list(channel.conns):
             if record.seq <= conn.after:
                 continue  # already in this connection's snapshot
             frame = frames.get(conn.key)
             if frame is None:
                 visible = event_visible(channel.state, conn.key, record.kind, record.data)
-                frame = frames[conn.key] = event_frame(record, visible)
-            if not conn.push(frame):
+                text = event_frame(record, visible)
+                frame = frames[conn.key] = (text, encode_frame(text))
+            if not conn.push(*frame):
                 self._drop(channel, conn, TOO_SLOW)
 
     def _drop(self, channel: Channel, conn: Connection, code: int) -> None:
@@ -407,10 +436,11 @@ class Hub:
         alive = await self.db.read(lambda s: live_sessions(s, sessions)) if sessions else set()
         for channel in list(self.channels.values()):
             frame = json.dumps({"type": "heartbeat", "seq": channel.seq})
+            framed = encode_frame(frame)
             for conn in list(channel.conns):
                 if conn.session_id not in alive:
                     self._drop(channel, conn, 4401)
-                elif not conn.push(frame):
+                elif not conn.push(frame, framed):
                     self._drop(channel, conn, TOO_SLOW)
             if not channel.conns and not channel.busy and not channel.joining:
                 del self.channels[channel.meeting_id]  # loaded again by the next socket

@@ -9,18 +9,56 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.protocol import Protocol, State
 
 from agenda import accounts, meetings
 from agenda.errors import NotFound
+from meeting_app import hub as hub_module
 from meeting_app.auth import current, origin_allowed
 from meeting_app.context import ctx
 from meeting_app.hub import Connection
 
 log = logging.getLogger("ecabinet.feed")
 REFUSED = 4403
+
+
+class _TransportWriter:
+    """The fast path under uvicorn's `websockets-sansio` protocol: a frame already encoded once
+    for its audience class is written to the socket's transport, with no task per socket.
+
+    It is taken only when the protocol object exposes what it needs (its asyncio transport and
+    its sans-I/O `websockets` connection, with no extension such as permessage-deflate
+    negotiated); otherwise the ASGI `send` path is used. A frame is written only while the
+    connection is OPEN, so nothing follows a close frame, and the transport's buffer is the
+    bound on a slow tablet.
+    """
+
+    def __init__(self, transport: asyncio.WriteTransport, protocol_conn: Any) -> None:
+        self.transport = transport
+        self.conn = protocol_conn
+
+    def write(self, frame: bytes) -> bool:
+        if self.conn.state is not State.OPEN or self.transport.is_closing():
+            return True  # closing: the reader sees the disconnect and the socket leaves
+        if self.transport.get_write_buffer_size() > hub_module.QUEUE_BYTES:
+            return False
+        self.transport.write(frame)
+        return True
+
+
+def raw_writer(websocket: WebSocket) -> _TransportWriter | None:
+    protocol = getattr(getattr(websocket, "_send", None), "__self__", None)
+    transport = getattr(protocol, "transport", None)
+    conn = getattr(protocol, "conn", None)
+    if not isinstance(transport, asyncio.WriteTransport) or not isinstance(conn, Protocol):
+        return None
+    if conn.extensions:  # a negotiated extension (compression) changes the frames
+        return None
+    return _TransportWriter(transport, conn)
 
 
 def _since(value: str | None) -> int | None:
@@ -54,6 +92,7 @@ async def meeting_feed(websocket: WebSocket) -> None:
         session_id=accounts.session_id(found.token, app.settings.secret_key),
         send=websocket.send_text,
         close=lambda code: websocket.close(code=code),
+        raw=raw_writer(websocket),
     )
     channel = await hub.join(
         meeting_id,

@@ -235,7 +235,7 @@ def test_a_slow_socket_is_closed_and_never_slows_the_others(monkeypatch: pytest.
         viewer = Viewer(user_id=1, roles=frozenset({"observer"}))
         slow = Connection(viewer=viewer, session_id="a", send=never, close=record_close)
         fast = Connection(viewer=viewer, session_id="b", send=collect, close=record_close)
-        state = {"agenda": [], "votes": [], "speakers": [], "meeting": {}}
+        state: dict[str, Any] = {"agenda": [], "votes": [], "speakers": [], "meeting": {}}
         channel = Channel(meeting_id=1, state=state, loaded=True, conns={slow, fast})
         hub.channels[1] = channel
         tasks = [asyncio.ensure_future(c.run()) for c in (slow, fast)]
@@ -251,3 +251,20 @@ def test_a_slow_socket_is_closed_and_never_slows_the_others(monkeypatch: pytest.
     fast_frames, code, still_there = asyncio.run(scenario())
     assert [json.loads(f)["seq"] for f in fast_frames] == list(range(1, 101))
     assert code == 1013 and not still_there
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 200_000])
+def test_frames_encoded_once_parse_as_websocket_text_frames(size: int) -> None:
+    from websockets.frames import Frame, Opcode
+    from websockets.streams import StreamReader
+
+    text = ("á" * size)[:size]
+    reader = StreamReader()
+    reader.feed_data(hub_module.encode_frame(text))
+    parser = Frame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        frame = done.value
+    assert frame.opcode is Opcode.TEXT and frame.fin
+    assert frame.data.decode() == text

@@ -61,6 +61,18 @@ def _ok(response: Any, status: int = 200) -> Any:
     return response.json() if response.content else None
 
 
+def posting(actor: Any, url: str, status: int = 200, body: Any = None) -> Action:
+    return lambda lv: _ok(actor.post(url, json=body), status)
+
+
+def putting(actor: Any, url: str, body: Any) -> Action:
+    return lambda lv: _ok(actor.put(url, json=body))
+
+
+def balloting(who: str, vote_id: int, choice: str) -> Action:
+    return lambda lv: _ok(lv.ballot(who, vote_id, choice))
+
+
 def test_every_live_action_applies_like_a_fresh_load(client: TestClient, db: Database) -> None:
     live = make_live(client, db)
     sec, chair = live.actors["sec"], live.actors["chair"]
@@ -72,7 +84,7 @@ def test_every_live_action_applies_like_a_fresh_load(client: TestClient, db: Dat
     for member_id in ids[1:6]:
         check(
             live,
-            lambda lv, m=member_id: _ok(sec.put(lv.url(f"/attendance/{m}"), json={"status": "remote"})),
+            putting(sec, live.url(f"/attendance/{member_id}"), {"status": "remote"}),
             "attendance.changed",
             "quorum.changed",
         )
@@ -128,27 +140,21 @@ def test_every_live_action_applies_like_a_fresh_load(client: TestClient, db: Dat
     )
 
     for secret in (False, True):
-        created: dict[str, Any] = {}
-
-        def create(lv: Live, secret: bool = secret) -> None:
-            body = {"question": "Thông qua báo cáo?", "secret": secret}
-            created.update(_ok(chair.post(f"/api/v1/agenda-items/{item_a}/votes", json=body), 201))
-
-        check(live, create, "vote.created")
-        vote_id = created["id"]
-        check(live, lambda lv, v=vote_id: _ok(chair.post(f"/api/v1/votes/{v}/open")), "vote.opened")
+        body = {"question": "Thông qua báo cáo?", "secret": secret}
+        after_create = check(
+            live, posting(chair, f"/api/v1/agenda-items/{item_a}/votes", 201, body), "vote.created"
+        )
+        vote_id = after_create["votes"][-1]["id"]
+        check(live, posting(chair, f"/api/v1/votes/{vote_id}/open"), "vote.opened")
         for who, choice in (("chair", "yes"), ("m1", "no"), ("m2", "yes")):
-            check(live, lambda lv, w=who, c=choice, v=vote_id: _ok(lv.ballot(w, v, c)), "vote.progress")
-        after = check(live, lambda lv, v=vote_id: _ok(chair.post(f"/api/v1/votes/{v}/close")), "vote.closed")
+            check(live, balloting(who, vote_id, choice), "vote.progress")
+        after = check(live, posting(chair, f"/api/v1/votes/{vote_id}/close"), "vote.closed")
         vote = next(v for v in after["votes"] if v["id"] == vote_id)
         assert vote["result"]["yes"] == 2 and vote["result"]["no"] == 1
         assert ("ballots" in vote) is not secret
 
-    check(
-        live,
-        lambda lv: _ok(chair.post(f"/api/v1/agenda-items/{item_a}/outcome", json={"outcome": "noted", "conclusion": "Chính phủ ghi nhận."})),
-        "item.outcome",
-    )  # fmt: skip
+    noted = {"outcome": "noted", "conclusion": "Chính phủ ghi nhận."}
+    check(live, posting(chair, f"/api/v1/agenda-items/{item_a}/outcome", 200, noted), "item.outcome")
     check(live, lambda lv: _ok(m1.post(f"/api/v1/agenda-items/{item_a}/speakers"), 201), "speaker.requested")
     fourth = _loaded(live.db, live.meeting_id)[1]["speakers"][-1]["id"]
     check(live, lambda lv: _ok(chair.post(f"/api/v1/speakers/{fourth}/start")), "speaker.started")
