@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from agenda import attendance, meetings, presiding, speakers
 from agenda.attendance import AttendanceSet
+from agenda.clock import iso
 from agenda.live_state import public_speaker
 from agenda.presiding import Advance, OutcomeSet
 from meeting_app.api.common import ident, reply
@@ -39,19 +40,19 @@ async def live(request: Request) -> Response:
 async def start(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id = ident(request)
-    await ctx(request).db.write(
+    meeting = await ctx(request).db.write(
         lambda s: presiding.start(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
     )
-    return reply(await _live(request, meeting_id))
+    return reply(meetings.public_meeting(meeting))
 
 
 async def adjourn(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id = ident(request)
-    await ctx(request).db.write(
+    meeting = await ctx(request).db.write(
         lambda s: presiding.adjourn(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
     )
-    return reply(await _live(request, meeting_id))
+    return reply(meetings.public_meeting(meeting))
 
 
 async def set_attendance(request: Request) -> Response:
@@ -87,9 +88,18 @@ async def advance(request: Request) -> Response:
     item = await ctx(request).db.write(
         lambda s: presiding.advance(session=s, meeting_id=meeting_id, to=data.to, actor_id=me.viewer.user_id)
     )
-    snapshot = await _live(request, meeting_id)
-    current = next((i for i in snapshot["state"]["agenda"] if i["id"] == item.id), None)
-    return reply({"current_item": current, "seq": snapshot["seq"]})
+    current = {
+        "id": item.id,
+        "position": item.position,
+        "title": item.title,
+        "minutes": item.minutes,
+        "presenter": item.presenter,
+        "restricted": item.restricted,
+        "state": item.state,
+        "spent_seconds": item.spent_seconds,
+        "current_since": iso(item.current_since),
+    }
+    return reply({"current_item": current})
 
 
 async def adopt_consent(request: Request) -> Response:
