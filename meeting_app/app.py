@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await anyio.to_thread.run_sync(upgrade, engine)
         db = Database(engine)
         policy = Policy.load(settings.data_dir / "policy.json")
-        hub = Hub(db, policy)
+        hub = Hub(db, policy, session_limit=settings.session_policy.absolute)
         db.publish = hub.publish  # committed events reach the sockets (after commit only)
         hub.start()
         context = AppContext(

@@ -27,6 +27,7 @@ import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
@@ -178,9 +179,10 @@ class Channel:
 
 
 class Hub:
-    def __init__(self, db: Database, policy: Policy) -> None:
+    def __init__(self, db: Database, policy: Policy, session_limit: timedelta = timedelta(hours=14)) -> None:
         self.db = db
         self.policy = policy
+        self.session_limit = session_limit  # a login session's absolute lifetime
         self.epoch = secrets.token_hex(8)
         self.channels: dict[int, Channel] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -433,7 +435,8 @@ class Hub:
     async def beat(self) -> None:
         """A heartbeat to every socket, and sockets whose login session ended are closed."""
         sessions = {c.session_id for ch in self.channels.values() for c in ch.conns}
-        alive = await self.db.read(lambda s: live_sessions(s, sessions)) if sessions else set()
+        absolute = self.session_limit
+        alive = await self.db.read(lambda s: live_sessions(s, sessions, absolute)) if sessions else set()
         for channel in list(self.channels.values()):
             frame = json.dumps({"type": "heartbeat", "seq": channel.seq})
             framed = encode_frame(frame)
@@ -469,7 +472,15 @@ def read_records(session: Session, meeting_id: int, after: int, limit: int) -> l
     return [Record.of(row) for row in rows]
 
 
-def live_sessions(session: Session, session_ids: set[str]) -> set[str]:
-    from agenda.accounts import AuthSession
+def live_sessions(session: Session, session_ids: set[str], absolute: timedelta) -> set[str]:
+    """The login sessions that still exist, are younger than the absolute limit, and belong to an
+    active user. (An open feed is activity: the idle limit applies to HTTP requests.)"""
+    from agenda.accounts import AuthSession, User
 
-    return set(session.exec(select(AuthSession.id).where(col(AuthSession.id).in_(session_ids))).all())
+    oldest = utcnow() - absolute
+    rows = session.exec(
+        select(AuthSession.id)
+        .join(User, col(User.id) == col(AuthSession.user_id))
+        .where(col(AuthSession.id).in_(session_ids), col(AuthSession.created_at) > oldest, col(User.active))
+    ).all()
+    return set(rows)
