@@ -1,0 +1,522 @@
+"""A live session in a real browser: Chromium (Debian's package) driven by Playwright.
+
+A real server (uvicorn in a subprocess, with its live hub and WebSocket feed) runs over a temp
+DATA_DIR holding a published meeting. Three voting members make up the whole Government here
+(quorum 2, a decision needs 2 yes). The chair's console, two members' tablets (portrait and
+landscape) and the room display are open at once: the chair takes the roll call, starts the
+session and moves through the agenda, and both tablets follow; a member asks to speak and the
+display shows the speaker; the chair opens a vote, each tablet votes through its confirm step,
+the console's count moves, and on close the display draws the result bars. No CSP violations,
+no script errors, no sideways scrolling and 44px touch targets on the tablets. Screenshots go to
+test-output/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, check_layout, free_port
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "test-output"
+PASSWORD = "live-browser-pass-1"
+CONSOLE = {"width": 1366, "height": 1000}
+PORTRAIT = {"width": 768, "height": 1024}
+LANDSCAPE = {"width": 1024, "height": 768}
+PRO = {"width": 834, "height": 1194}
+DISPLAY = {"width": 1280, "height": 720}
+TITLES = [
+    "Khai mạc phiên họp",
+    "Dự thảo Nghị định về chuyển đổi số",
+    "Bế mạc",
+    "Nghị quyết về phí (thông qua chung)",
+]
+QUESTION = "Thông qua dự thảo Nghị định về chuyển đổi số?"
+LIVE = "() => document.documentElement.dataset.live === 'live'"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    meeting_id: int
+    items: list[int]
+    members: dict[str, int]  # username -> member id
+    document_id: int
+
+
+def seed(data_dir: Path) -> Seeded:
+    from agenda import agenda_items, documents, meetings, members, programme
+    from agenda.accounts import UserCreate, create_user
+    from agenda.agenda_items import AgendaItemCreate
+    from agenda.clock import utcnow
+    from agenda.db import Database, make_engine, sqlite_url
+    from agenda.meetings import MeetingCreate
+    from agenda.members import MemberCreate
+    from agenda.migrate import upgrade
+    from agenda.policy import Policy
+    from agenda.programme import ProgrammeItemCreate
+
+    engine = make_engine(sqlite_url(data_dir), pool_size=0)
+    upgrade(engine)
+    db = Database(engine)
+    policy = Policy()
+
+    def run(s: Any) -> Seeded:
+        people = {
+            "lv-chair": ("Thủ tướng Trực tiếp", "Thủ tướng", 0, ["chair", "member"]),
+            "lv-m1": ("Bộ trưởng Một", "Bộ trưởng Bộ Tư pháp", 1, ["member"]),
+            "lv-m2": ("Bộ trưởng Hai", "Bộ trưởng Bộ Tài chính", 2, ["member"]),
+        }
+        ids: dict[str, int] = {}
+        for username, (name, title, precedence, roles) in people.items():
+            member = members.create_member(
+                session=s,
+                data=MemberCreate(full_name=name, title=title, precedence=precedence),
+                actor_id=None,
+            )
+            assert member.id is not None
+            ids[username] = member.id
+            create_user(
+                session=s,
+                data=UserCreate(
+                    username=username, full_name=name, password=PASSWORD, roles=roles, member_id=member.id
+                ),
+                actor_id=None,
+            )
+        create_user(
+            session=s,
+            data=UserCreate(
+                username="lv-display", full_name="Màn hình phòng họp", password=PASSWORD, roles=["observer"]
+            ),
+            actor_id=None,
+        )
+        source = programme.create_item(
+            session=s,
+            data=ProgrammeItemCreate(
+                code="LV-1",
+                title=TITLES[1],
+                kind="other",
+                lead_agency="Bộ Thông tin và Truyền thông",
+                planned_month=utcnow().strftime("%Y-%m"),
+            ),
+            actor_id=None,
+        )
+        assert source.id is not None
+        document, _version = documents.add_document(
+            session=s,
+            programme_item_id=source.id,
+            kind="submission",
+            title="Tờ trình dự thảo Nghị định",
+            sha256="b" * 64,
+            pages=4,
+            size=4000,
+            note="",
+            actor_id=None,
+        )
+        meeting = meetings.create_meeting(
+            session=s,
+            data=MeetingCreate(
+                title="Phiên họp Chính phủ thường kỳ (thử trực tiếp)",
+                kind="regular",
+                starts_at=utcnow() + timedelta(minutes=5),
+                duration_minutes=90,
+                place="Phòng họp Chính phủ",
+                chair_member_id=ids["lv-chair"],
+                invitee_member_ids=list(ids.values()),
+            ),
+            actor_id=None,
+        )
+        assert meeting.id is not None and document.id is not None
+        items = [
+            agenda_items.add_item(
+                session=s,
+                meeting_id=meeting.id,
+                data=AgendaItemCreate(title=TITLES[0], minutes=5),
+                actor_id=None,
+                policy=policy,
+            ),
+            agenda_items.add_item(
+                session=s,
+                meeting_id=meeting.id,
+                data=AgendaItemCreate(programme_item_id=source.id, minutes=45, presenter="Bộ trưởng Một"),
+                actor_id=None,
+                policy=policy,
+            ),
+            agenda_items.add_item(
+                session=s,
+                meeting_id=meeting.id,
+                data=AgendaItemCreate(title=TITLES[2], minutes=5),
+                actor_id=None,
+                policy=policy,
+            ),
+            agenda_items.add_item(
+                session=s,
+                meeting_id=meeting.id,
+                data=AgendaItemCreate(title=TITLES[3], minutes=5, consent=True),
+                actor_id=None,
+                policy=policy,
+            ),
+        ]
+        meetings.publish(session=s, meeting_id=meeting.id, actor_id=None)
+        return Seeded(
+            meeting_id=meeting.id,
+            items=[i.id for i in items if i.id is not None],
+            members=ids,
+            document_id=document.id,
+        )
+
+    try:
+        return db.write_sync(run)
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    seeded: Seeded
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    data_dir = tmp_path_factory.mktemp("live-data")
+    seeded = seed(data_dir)
+    port = free_port()
+    code = (
+        "import uvicorn; from meeting_app.app import create_app; "
+        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data_dir / "server.log").read_text()) from None
+                time.sleep(0.1)
+        yield Server(url=url, seeded=seeded)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        found = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield found
+        finally:
+            found.close()
+
+
+class Screen:
+    """One browser context (a console, a tablet or the room display) that records errors."""
+
+    def __init__(
+        self, browser: Any, server: Server, viewport: dict[str, int], *, touch: bool = False
+    ) -> None:
+        self.server = server
+        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=touch)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def login(self, username: str) -> None:
+        self.page.goto(self.server.url + "/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.click("form.form button[type=submit]")
+        assert "/login" not in self.page.url, self.page.inner_text("main")
+
+    def open(self, screen: str) -> None:
+        response = self.page.goto(f"{self.server.url}/meetings/{self.server.seeded.meeting_id}/{screen}")
+        assert response is not None and response.status == 200, screen
+        self.page.wait_for_function(LIVE)
+
+    def shot(self, name: str) -> None:
+        OUTPUT.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(OUTPUT / f"live-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def screens(browser: Any, server: Server) -> Iterator[Any]:
+    opened: list[Screen] = []
+
+    def open_screen(viewport: dict[str, int], *, touch: bool = False) -> Screen:
+        found = Screen(browser, server, viewport, touch=touch)
+        opened.append(found)
+        return found
+
+    yield open_screen
+    for found in opened:
+        assert not [e for e in found.errors if "Content Security Policy" in e], found.errors
+        # A socket refused or cut is the only error a live screen may log (none is expected).
+        assert [e for e in found.errors if "WebSocket" not in e] == [], found.errors
+        found.context.close()
+
+
+def test_a_live_session_across_console_tablets_and_display(screens: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    seeded = server.seeded
+    chair = screens(CONSOLE)
+    one = screens(PORTRAIT, touch=True)
+    two = screens(LANDSCAPE, touch=True)
+    room = screens(DISPLAY)
+    for screen, username, page in (
+        (chair, "lv-chair", "console"),
+        (one, "lv-m1", "tablet"),
+        (two, "lv-m2", "tablet"),
+        (room, "lv-display", "display"),
+    ):
+        screen.login(username)
+        screen.open(page)
+    console = chair.page
+
+    # The roll call: everyone present gives quorum (2 of 3 needed).
+    expect(console.locator("#quorum")).to_have_attribute("data-quorate", "false")
+    for member_id in seeded.members.values():
+        console.click(f"li[data-member='{member_id}'] button[data-status='present']")
+        expect(
+            console.locator(f"li[data-member='{member_id}'] button[data-status='present']")
+        ).to_have_attribute("aria-pressed", "true")
+    expect(console.locator("#quorum")).to_have_attribute("data-quorate", "true")
+    expect(console.locator("#quorum")).to_contain_text("3 / 3")
+
+    # Start, then the first item by button and the second by the keyboard.
+    console.click("#start-session")
+    expect(console.locator("#meeting-state")).to_have_text("Đang họp")
+    for tablet in (one, two):
+        expect(tablet.page.locator("#meeting-state")).to_have_text("Đang họp")
+    # The consent block is adopted in one step, without debate.
+    expect(console.locator("#adopt-consent")).to_have_text("Thông qua nhóm không thảo luận (1)")
+    console.click("#adopt-consent")
+    expect(console.locator("#adopt-consent")).to_be_hidden()
+    for tablet in (one, two):
+        expect(tablet.page.locator(f"#item-{seeded.items[3]}")).to_contain_text("Thông qua")
+        expect(tablet.page.locator(f"#item-{seeded.items[3]}")).to_contain_text("Đã thảo luận")
+    console.click("#next-item")
+    expect(console.locator("#current-title")).to_have_text(TITLES[0])
+    console.locator("body").press("n")
+    expect(console.locator("#current-title")).to_have_text(TITLES[1])
+    for tablet in (one, two):
+        expect(tablet.page.locator("#now-title")).to_have_text(TITLES[1])
+        expect(tablet.page.locator(f"#item-{seeded.items[1]}")).to_have_class(re.compile(r"\bis-current\b"))
+        expect(tablet.page.locator(f"#item-{seeded.items[0]}")).not_to_have_class(
+            re.compile(r"\bis-current\b")
+        )
+    expect(room.page.locator("#display-title")).to_have_text(TITLES[1])
+    # The current item's paper opens in the reader in one tap.
+    expect(one.page.locator(f"#now a.doc-read[href='/documents/{seeded.document_id}/read']")).to_be_visible()
+    expect(console.locator("#projected")).to_contain_text("Dự kiến kết thúc")
+
+    # A member asks to speak; the chair gives the floor; the display shows the speaker's timer.
+    one.page.tap("#ask-to-speak")
+    expect(one.page.locator("#withdraw")).to_be_visible()
+    console.locator("#speakers button", has_text="Mời phát biểu").click()
+    expect(room.page.locator("#speaker-name")).to_have_text("Bộ trưởng Một")
+    expect(room.page.locator("#speaker-timer")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    expect(one.page.locator(".speak-now")).to_be_visible()
+    console.locator("#speakers button", has_text="Dừng").click()
+    expect(room.page.locator("#display-speaker")).to_be_hidden()
+    # Another asks, then thinks better of it.
+    two.page.tap("#ask-to-speak")
+    expect(console.locator("#speakers li", has_text="Bộ trưởng Hai")).to_contain_text("Chờ phát biểu")
+    two.page.tap("#withdraw")
+    expect(console.locator("#speakers li", has_text="Bộ trưởng Hai")).to_have_count(0)
+    expect(two.page.locator("#ask-to-speak")).to_be_visible()
+
+    # The chair prepares a vote and opens it with the keyboard ("O").
+    console.fill("#vote-question", QUESTION)
+    console.click("#create-vote")
+    card = console.locator(".vote-card[data-state='draft']")
+    expect(card).to_contain_text(QUESTION)
+    console.locator("body").press("o")
+    expect(console.locator(".vote-card[data-state='open'] .vote-cast")).to_have_text("Đã bỏ phiếu 0 / 3")
+    expect(room.page.locator("#display-count")).to_have_text("Đã bỏ phiếu 0 / 3")
+
+    # Each tablet votes through its confirm step; the console's count follows.
+    for count, tablet in enumerate((one, two), start=1):
+        page = tablet.page
+        expect(page.locator("#vote-panel")).to_be_visible()
+        expect(page.locator("#vote-question")).to_have_text(QUESTION)
+        if count == 1:
+            check_layout(page, "tablet vote panel, portrait")
+            tablet.shot("tablet-vote-choose")
+        page.tap(".vote-choice.vote-yes")
+        expect(page.locator(".vote-chosen")).to_contain_text("Tán thành")
+        with page.expect_response(lambda r: r.url.endswith("/ballots") and r.status == 200) as answer:
+            page.tap("#vote-confirm")
+        assert answer.value.request.headers.get("idempotency-key")
+        expect(page.locator("#vote-done")).to_have_text("Bạn đã biểu quyết: Tán thành")
+        expect(console.locator(".vote-card[data-state='open'] .vote-cast")).to_have_text(
+            f"Đã bỏ phiếu {count} / 3"
+        )
+        expect(room.page.locator("#display-count")).to_have_text(f"Đã bỏ phiếu {count} / 3")
+    one.shot("tablet-voted-portrait")
+
+    # The chair closes the vote ("C"); the display draws the result.
+    console.locator("body").press("c")
+    expect(console.locator(".vote-card[data-state='closed']")).to_contain_text("Được thông qua")
+    expect(room.page.locator("#bars")).to_be_visible()
+    expect(room.page.locator("#bar-value-yes")).to_have_text("2")
+    expect(room.page.locator("#bar-value-no")).to_have_text("0")
+    expect(room.page.locator("#display-verdict")).to_have_text("Được thông qua")
+    # The yes bar is 2/3 of its track: 2 yes of a total membership of 3 (set through element.style).
+    room.page.wait_for_function(
+        "() => { const b = document.getElementById('bar-yes').getBoundingClientRect().width;"
+        " const t = document.querySelector('.bar-yes .bar-track').getBoundingClientRect().width;"
+        " return t > 0 && Math.abs(b / t - 2 / 3) < 0.02; }"
+    )
+    for tablet in (one, two):
+        expect(tablet.page.locator("#vote-panel")).to_be_hidden()
+        expect(tablet.page.locator(".tablet-result")).to_contain_text("Được thông qua")
+    room.shot("display-result")
+    chair.shot("console")
+    two.shot("tablet-landscape")
+
+    # The outcome reaches every tablet's agenda.
+    console.select_option("#outcome", "adopted_with_changes")
+    console.fill("#conclusion", "Giao Bộ Tư pháp hoàn thiện dự thảo.")
+    console.click("#save-outcome")
+    expect(console.locator("#outcome-status")).to_have_text("Đã ghi kết quả.")
+    for tablet in (one, two):
+        expect(tablet.page.locator(f"#item-{seeded.items[1]}")).to_contain_text("Thông qua có chỉnh sửa")
+
+    # Every screen built its state from one snapshot and the events after it, by live.js's mirror
+    # of agenda/live_state.py; it equals the server's fresh view for that viewer, at the same seq.
+    for screen in (chair, one, two, room):
+        assert_state_matches_the_server(screen.page, seeded.meeting_id)
+
+    # Tablet layouts: no sideways scrolling and 44px targets, in every iPad orientation.
+    for tablet, label in ((one, "portrait"), (two, "landscape")):
+        check_layout(tablet.page, f"live tablet, {label}")
+    one.page.set_viewport_size(PRO)
+    check_layout(one.page, "live tablet, 834x1194")
+    one.shot("tablet-834")
+
+
+COMPARE = """async (id) => {
+  const response = await fetch(`/api/v1/meetings/${id}/live`, { credentials: "same-origin" });
+  const client = window.ecabinetLive;
+  return { fresh: await response.json(), seq: client.seq, state: client.state, snapshots: client.snapshots };
+}"""
+
+
+def assert_state_matches_the_server(page: Any, meeting_id: int) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        found = page.evaluate(COMPARE, meeting_id)
+        if found["seq"] == found["fresh"]["seq"] or time.monotonic() > deadline:
+            break
+    assert found["seq"] == found["fresh"]["seq"]
+    assert found["snapshots"] == 1, "the screen reloaded its state instead of applying the events"
+    assert found["state"] == found["fresh"]["state"]
+
+
+def running(console: Any, seeded: Seeded) -> None:
+    """Take the roll call and start the session, unless that is done already."""
+    from playwright.sync_api import expect
+
+    if console.locator("#start-session").is_visible():
+        for member_id in seeded.members.values():
+            console.click(f"li[data-member='{member_id}'] button[data-status='present']")
+        expect(console.locator("#quorum")).to_have_attribute("data-quorate", "true")
+        console.click("#start-session")
+    expect(console.locator("#meeting-state")).to_have_text("Đang họp")
+
+
+def test_the_tablet_resumes_after_a_restart(screens: Any, server: Server) -> None:
+    """The socket closes with 1012: the tablet says the server is restarting, retries with backoff,
+    resumes from its last seq and applies what it missed meanwhile."""
+    from playwright.sync_api import expect
+
+    seeded = server.seeded
+    chair = screens(CONSOLE)
+    chair.login("lv-chair")
+    chair.open("console")
+    console = chair.page
+    running(console, seeded)
+
+    tablet = screens(PORTRAIT, touch=True)
+    sockets: list[Any] = []
+    urls: list[str] = []
+    down = {"now": False}
+
+    def route(ws: Any) -> None:
+        urls.append(ws.url)
+        if down["now"]:
+            ws.close(code=1012, reason="restarting")
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    tablet.page.route_web_socket(re.compile(r"/ws/meetings/"), route)
+    tablet.login("lv-m2")
+    tablet.open("tablet")
+    page = tablet.page
+    assert "since=" not in urls[0]
+
+    down["now"] = True
+    for ws in sockets:
+        ws.close(code=1012, reason="restarting")
+    expect(page.locator("#live-status")).to_have_text("Máy chủ đang khởi động lại…")
+    shown = page.inner_text("#now-title") if page.locator("#now-title").count() else ""
+    target = next(i for i, title in zip(seeded.items, TITLES, strict=True) if title != shown)
+    console.click(f"#agenda-{target} .agenda-jump")
+    title = TITLES[seeded.items.index(target)]
+    expect(console.locator("#current-title")).to_have_text(title)
+    # Still down: the tablet keeps trying (each try is refused) and still shows the old item.
+    tries = len(urls)
+    deadline = time.monotonic() + 20
+    while len(urls) <= tries:  # evaluate() lets Playwright run the route handler meanwhile
+        assert time.monotonic() < deadline, urls
+        page.evaluate("() => document.documentElement.dataset.live")
+    expect(page.locator("#live-status")).to_have_text("Máy chủ đang khởi động lại…")
+    expect(page.locator("#now-title")).not_to_have_text(title)
+
+    down["now"] = False
+    page.wait_for_function(LIVE, timeout=30_000)
+    expect(page.locator("#now-title")).to_have_text(title)
+    expect(page.locator("#live-status")).to_be_hidden()
+    assert len(urls) >= 2 and "since=" in urls[-1], urls
+
+    # The chair adjourns, after confirming; the tablet and the console agree with the server.
+    console.click("#adjourn")
+    expect(console.locator("#adjourn-dialog")).to_be_visible()
+    console.click("#adjourn-confirm")
+    expect(console.locator("#meeting-state")).to_have_text("Đã bế mạc")
+    expect(page.locator("#meeting-state")).to_have_text("Đã bế mạc")
+    expect(page.locator("#now")).to_contain_text("Phiên họp đã bế mạc.")
+    assert_state_matches_the_server(console, seeded.meeting_id)
+    # The tablet resumed by replay: still its first snapshot, and the same state as the server.
+    assert_state_matches_the_server(page, seeded.meeting_id)
