@@ -18,5 +18,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Upgrade to every head: features developed side by side may add branches, which a merge
+    revision later joins; "heads" applies them all either way."""
     command.upgrade(alembic_config(engine), revision)
