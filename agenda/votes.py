@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
-from sqlalchemy import Column, Text, func
+from sqlalchemy import Column, Text, func, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
@@ -164,7 +164,10 @@ def public_vote(vote: Vote) -> dict[str, Any]:
 
 def _lock(session: Session, vote_id: int) -> Vote:
     """The vote row, locked until commit (PostgreSQL); SQLite's BEGIN IMMEDIATE already serializes."""
-    vote = session.exec(select(Vote).where(Vote.id == vote_id).with_for_update()).first()
+    query = select(Vote).where(Vote.id == vote_id).with_for_update()
+    # populate_existing: a Vote already read in this session (cast() reads it first) must take
+    # the locked row's values, not keep the stale ones from before the lock was granted.
+    vote = session.exec(query.execution_options(populate_existing=True)).first()
     if vote is None:
         raise NotFound()
     return vote
@@ -263,6 +266,8 @@ def open_vote(*, session: Session, vote_id: int, actor_id: int | None, policy: P
     vote.opened_at = utcnow()
     vote.eligible = len(electorate)
     vote.salt = secrets.token_hex(32) if vote.secret else None
+    if vote.secret:  # every counter exists from the start: their order says nothing
+        session.add_all(SecretTally(vote_id=vote.id, choice=c, count=0) for c in CHOICES)
     session.add(vote)
     events.append(
         session,
@@ -278,28 +283,35 @@ def open_vote(*, session: Session, vote_id: int, actor_id: int | None, policy: P
     return vote
 
 
-def _fingerprint(vote: Vote, choice: str) -> str | None:
+def _fingerprint(vote: Vote, choice: str, pepper: str) -> str | None:
     """What identifies a ballot request's body for its Idempotency-Key. For a secret vote it is
-    keyed by the vote's salt, which close() erases, so no stored row can later be matched to a
-    choice; after close a replay returns the first answer without comparing bodies."""
+    keyed by the vote's salt, which close() erases, and by the server's secret key (`pepper`),
+    which is not in the database: while the vote is open the database alone cannot tell which
+    choice a fingerprint stands for, and after close nobody can. A replay after close returns
+    the first answer without comparing bodies."""
     body = f"{vote.id}:{choice}".encode()
     if not vote.secret:
         return hashlib.sha256(body).hexdigest()
     if vote.salt is None:
         return None
-    return hmac.new(vote.salt.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.new((pepper + vote.salt).encode(), body, hashlib.sha256).hexdigest()
 
 
-def cast(*, session: Session, vote_id: int, choice: str, key: str, viewer: Viewer) -> Answer:
+def cast(
+    *, session: Session, vote_id: int, choice: str, key: str, viewer: Viewer, pepper: str = ""
+) -> Answer:
     """Cast or change `viewer`'s ballot. The answer is stored with the ballot under `key`; the same
-    key with the same body returns it again, with another body it is refused (422)."""
+    key with the same body returns it again, with another body it is refused (422). `pepper` is
+    the server's secret key (see _fingerprint)."""
     if choice not in CHOICES:
         raise RuleBroken(N_("Lựa chọn biểu quyết không hợp lệ."), code="bad_choice")
-    vote = get_vote(session=session, vote_id=vote_id, viewer=viewer)
+    get_vote(session=session, vote_id=vote_id, viewer=viewer)  # 404 when not visible
+    # Lock first, then look the key up: retries of one key racing each other queue on the lock
+    # and all get the first answer.
+    vote = _lock(session, vote_id)
     stored = session.get(IdempotencyRecord, (viewer.user_id, key))
     if stored is not None:
-        vote = _lock(session, vote_id)
-        fingerprint = _fingerprint(vote, choice)
+        fingerprint = _fingerprint(vote, choice, pepper)
         if stored.fingerprint is not None and fingerprint is not None and stored.fingerprint != fingerprint:
             raise RuleBroken(
                 N_("Khóa Idempotency-Key này đã dùng cho một yêu cầu khác."), code="idempotency_key_reused"
@@ -307,7 +319,6 @@ def cast(*, session: Session, vote_id: int, choice: str, key: str, viewer: Viewe
         return Answer(stored.status, json.loads(stored.body))
     if not viewer.has("member") or viewer.member_id is None:
         raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
-    vote = _lock(session, vote_id)
     if vote.state == "draft":
         raise WrongState(N_("Biểu quyết chưa mở."), code="vote_not_open")
     if vote.state == "closed":
@@ -333,7 +344,7 @@ def cast(*, session: Session, vote_id: int, choice: str, key: str, viewer: Viewe
         IdempotencyRecord(
             user_id=viewer.user_id,
             key=key,
-            fingerprint=_fingerprint(vote, choice),
+            fingerprint=_fingerprint(vote, choice, pepper),
             status=200,
             body=json.dumps(body),
             created_at=vote.opened_at or utcnow(),  # no time that could order secret ballots
@@ -354,14 +365,19 @@ def _cast_named(session: Session, vote: Vote, member_id: int, choice: str) -> No
 
 
 def _cast_secret(session: Session, vote: Vote, member_id: int, choice: str) -> None:
+    """Add one to the chosen counter. Every counter of the vote is rewritten, not just the chosen
+    one, so that no storage detail (PostgreSQL's row transaction ids, SQLite's row order: the
+    counters exist from the opening) tells which counter this ballot's transaction changed."""
     if session.get(BallotReceipt, (vote.id, member_id)) is not None:
         raise WrongState(N_("Bạn đã bỏ phiếu kín; lá phiếu kín không sửa được."), code="already_voted")
     session.add(BallotReceipt(vote_id=vote.id or 0, member_id=member_id))
-    counter = session.get(SecretTally, (vote.id, choice))
-    if counter is None:
-        counter = SecretTally(vote_id=vote.id or 0, choice=choice, count=0)
-    counter.count += 1
-    session.add(counter)
+    session.execute(
+        text(
+            "UPDATE secret_tally SET count = count + CASE WHEN choice = :c THEN 1 ELSE 0 END"
+            " WHERE vote_id = :v"
+        ),
+        {"c": choice, "v": vote.id},
+    )
     vote.cast += 1
     session.flush()
 

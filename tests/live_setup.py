@@ -90,7 +90,9 @@ def make_live(client: TestClient, db: Database) -> Live:
     guest = make_user(db, "guest", ["guest"], full_name="Khách mời")
     make_user(db, "sub", ["guest"], full_name="Thứ trưởng dự thay")
     make_user(db, "observer", ["observer"], full_name="Màn hình phòng họp")
-    meeting = make_meeting(db, chair_member_id=chair_id, invitee_member_ids=ids, guest_user_ids=[guest.id or 0])
+    meeting = make_meeting(
+        db, chair_member_id=chair_id, invitee_member_ids=ids, guest_user_ids=[guest.id or 0]
+    )
     assert meeting.id is not None
     items = {
         "A": add_agenda_item(db, meeting.id, title="Báo cáo tình hình kinh tế - xã hội").id,
@@ -106,6 +108,20 @@ def make_live(client: TestClient, db: Database) -> Live:
         member_ids=ids,
         items={k: v for k, v in items.items() if v is not None},
     )
-    for who in ("sec", "chair", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "outsider", "guest", "sub", "observer"):
+    for who in (
+        "sec",
+        "chair",
+        "m1",
+        "m2",
+        "m3",
+        "m4",
+        "m5",
+        "m6",
+        "m7",
+        "outsider",
+        "guest",
+        "sub",
+        "observer",
+    ):
         live.actors[who] = login_as(client, who)
     return live

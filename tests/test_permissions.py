@@ -293,8 +293,8 @@ def test_permission_matrix(client: TestClient, db: Database, role: str) -> None:
         elif role == "anonymous":
             ok = status == 401
         else:
-            denial = WRITE_DENIALS.get((method, path), 403)
-            ok = status == (denial.get(role, 403) if isinstance(denial, dict) else denial)
+            refusal = WRITE_DENIALS.get((method, path), 403)
+            ok = status == (refusal.get(role, 403) if isinstance(refusal, dict) else refusal)
         if not ok:
             wrong.append(f"{method} {path}: {status} for {role}")
     assert wrong == []

@@ -83,8 +83,12 @@ async def cast_ballot(request: Request) -> Response:
     vote_id = ident(request)
     key = idempotency_key(request)
     data = await read_json(request, BallotCast)
-    answer = await ctx(request).db.write(
-        lambda s: votes.cast(session=s, vote_id=vote_id, choice=data.choice, key=key, viewer=me.viewer)
+    app = ctx(request)
+    pepper = app.settings.secret_key
+    answer = await app.db.write(
+        lambda s: votes.cast(
+            session=s, vote_id=vote_id, choice=data.choice, key=key, viewer=me.viewer, pepper=pepper
+        )
     )
     return Response(
         json.dumps(answer.body),
