@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             engine.dispose()
 
     middleware = [
+        Middleware(live_feed.KeepServerSend),  # the live feed's fast path needs the server's own send
         Middleware(SecurityHeaders),  # outermost: a refused Host still gets the headers
         Middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts),
         Middleware(Language),

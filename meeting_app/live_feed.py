@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.protocol import Protocol, State
 
@@ -26,18 +27,34 @@ log = logging.getLogger("ecabinet.feed")
 REFUSED = 4403
 
 
+SERVER_SEND = "ecabinet.server_send"
+
+
+class KeepServerSend:
+    """ASGI middleware, outermost: keeps the server's own `send` of each WebSocket scope, which the
+    fast path below needs (Starlette hands the endpoint a wrapped one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SERVER_SEND] = send
+        await self.app(scope, receive, send)
+
+
 class _TransportWriter:
     """The fast path under uvicorn's `websockets-sansio` protocol: a frame already encoded once
     for its audience class is written to the socket's transport, with no task per socket.
 
-    It is taken only when the protocol object exposes what it needs (its asyncio transport and
-    its sans-I/O `websockets` connection, with no extension such as permessage-deflate
-    negotiated); otherwise the ASGI `send` path is used. A frame is written only while the
-    connection is OPEN, so nothing follows a close frame, and the transport's buffer is the
-    bound on a slow tablet.
+    It is taken only when the protocol object exposes what it needs (its transport and its
+    sans-I/O `websockets` connection, with no extension such as permessage-deflate negotiated:
+    run.py turns compression off); otherwise the ASGI `send` path is used. A frame is written
+    only while the connection is OPEN, so nothing follows a close frame, and the transport's
+    buffer is the bound on a slow tablet.
     """
 
-    def __init__(self, transport: asyncio.WriteTransport, protocol_conn: Any) -> None:
+    def __init__(self, transport: Any, protocol_conn: Protocol) -> None:
         self.transport = transport
         self.conn = protocol_conn
 
@@ -51,12 +68,13 @@ class _TransportWriter:
 
 
 def raw_writer(websocket: WebSocket) -> _TransportWriter | None:
-    protocol = getattr(getattr(websocket, "_send", None), "__self__", None)
+    protocol = getattr(websocket.scope.get(SERVER_SEND), "__self__", None)
     transport = getattr(protocol, "transport", None)
     conn = getattr(protocol, "conn", None)
-    if not isinstance(transport, asyncio.WriteTransport) or not isinstance(conn, Protocol):
+    # Duck-typed: uvloop's transports are not asyncio.WriteTransport subclasses.
+    if not all(hasattr(transport, m) for m in ("write", "is_closing", "get_write_buffer_size")):
         return None
-    if conn.extensions:  # a negotiated extension (compression) changes the frames
+    if not isinstance(conn, Protocol) or conn.extensions:  # compression changes the frames
         return None
     return _TransportWriter(transport, conn)
 
@@ -100,14 +118,19 @@ async def meeting_feed(websocket: WebSocket) -> None:
         since=_since(websocket.query_params.get("since")),
         epoch=websocket.query_params.get("epoch"),
     )
-    writer = asyncio.create_task(conn.run())
-    reader = asyncio.create_task(_drain_client(websocket))
     try:
-        await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if conn.raw is not None:
+            await _drain_client(websocket)  # frames go straight to the transport: one task per socket
+        else:
+            writer = asyncio.create_task(conn.run())
+            reader = asyncio.create_task(_drain_client(websocket))
+            try:
+                await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                reader.cancel()
+                writer.cancel()
     finally:
         hub.leave(channel, conn)
-        reader.cancel()
-        writer.cancel()
 
 
 async def _drain_client(websocket: WebSocket) -> None:
