@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             ws="websockets-sansio",
             ws_max_size=64 * 1024,  # the feed is push-only; clients have nothing large to send
             ws_per_message_deflate=False,  # frames are small; compressing each per socket costs CPU
+            timeout_keep_alive=30,  # tablets keep their connection between taps
         )
         return 0
     if args.command == "create-user":

@@ -32,7 +32,7 @@ from agenda import events
 from agenda.agenda_items import AgendaItem, audiences, get_agenda_item
 from agenda.attendance import present_voters, quorum
 from agenda.clock import iso, utcnow
-from agenda.errors import Forbidden, NotFound, RuleBroken, WrongState
+from agenda.errors import DomainError, Forbidden, NotFound, RuleBroken, WrongState
 from agenda.meetings import Meeting, get_meeting
 from agenda.members import voting_members
 from agenda.policy import Decision, Policy
@@ -297,18 +297,63 @@ def _fingerprint(vote: Vote, choice: str, pepper: str) -> str | None:
     return hmac.new((pepper + vote.salt).encode(), body, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class BallotRequest:
+    """One ballot as a voter sent it: the vote, the choice, the Idempotency-Key, who."""
+
+    vote_id: int
+    choice: str
+    key: str
+    viewer: Viewer
+
+
+def cast_many(
+    *, session: Session, requests: list[BallotRequest], pepper: str = ""
+) -> list[Answer | DomainError]:
+    """Cast ballots that arrived together, in ONE transaction (group commit): each in its own
+    savepoint, so a refused ballot changes nothing and does not disturb the others. Returns, in
+    order, each ballot's answer or the error that refused it. `pepper` is the server's secret
+    key (see _fingerprint)."""
+    locked: dict[int, Vote] = {}
+    found: list[Answer | DomainError] = []
+    for request in requests:
+        try:
+            with session.begin_nested():
+                found.append(_cast(session, request, pepper, locked))
+        except DomainError as refused:
+            found.append(refused)
+    return found
+
+
 def cast(
     *, session: Session, vote_id: int, choice: str, key: str, viewer: Viewer, pepper: str = ""
 ) -> Answer:
-    """Cast or change `viewer`'s ballot. The answer is stored with the ballot under `key`; the same
-    key with the same body returns it again, with another body it is refused (422). `pepper` is
-    the server's secret key (see _fingerprint)."""
+    """Cast or change one ballot; raises the error that refuses it."""
+    answer = cast_many(
+        session=session, requests=[BallotRequest(vote_id, choice, key, viewer)], pepper=pepper
+    )[0]
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer
+
+
+def _cast(session: Session, request: BallotRequest, pepper: str, locked: dict[int, Vote]) -> Answer:
+    """One ballot. The answer is stored with the ballot under its key; the same key with the same
+    body returns it again, with another body it is refused (422)."""
+    viewer, choice, key = request.viewer, request.choice, request.key
     if choice not in CHOICES:
         raise RuleBroken(N_("Lựa chọn biểu quyết không hợp lệ."), code="bad_choice")
-    get_vote(session=session, vote_id=vote_id, viewer=viewer)  # 404 when not visible
     # Lock first, then look the key up: retries of one key racing each other queue on the lock
-    # and all get the first answer.
-    vote = _lock(session, vote_id)
+    # and all get the first answer. The row stays locked until the batch commits.
+    vote = locked.get(request.vote_id)
+    if vote is None:
+        vote = locked[request.vote_id] = _lock(session, request.vote_id)
+    member_id = viewer.member_id if viewer.has("member") else None
+    # A member of the electorate may see the vote (it was made from the invitees present, within
+    # the item's audience); anyone else goes through the full visibility rule: 404 if not visible.
+    eligible = member_id is not None and session.get(VoteEligible, (vote.id, member_id)) is not None
+    if not eligible:
+        get_vote(session=session, vote_id=request.vote_id, viewer=viewer)
     stored = session.get(IdempotencyRecord, (viewer.user_id, key))
     if stored is not None:
         fingerprint = _fingerprint(vote, choice, pepper)
@@ -317,14 +362,13 @@ def cast(
                 N_("Khóa Idempotency-Key này đã dùng cho một yêu cầu khác."), code="idempotency_key_reused"
             )
         return Answer(stored.status, json.loads(stored.body))
-    if not viewer.has("member") or viewer.member_id is None:
+    if member_id is None:
         raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
     if vote.state == "draft":
         raise WrongState(N_("Biểu quyết chưa mở."), code="vote_not_open")
     if vote.state == "closed":
         raise WrongState(N_("Biểu quyết đã kết thúc; lá phiếu không được tính."), code="vote_closed")
-    member_id = viewer.member_id
-    if session.get(VoteEligible, (vote.id, member_id)) is None:
+    if not eligible:
         raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
     assert vote.id is not None
     if vote.secret:
@@ -350,6 +394,7 @@ def cast(
             created_at=vote.opened_at or utcnow(),  # no time that could order secret ballots
         )
     )
+    session.flush()
     return Answer(200, body)
 
 

@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from agenda.agenda_cache import AgendaCache
 from agenda.db import Database
 from agenda.policy import Policy
+from meeting_app.ballot_box import BallotBox
 from meeting_app.books import BookBuilds
 from meeting_app.builds import Builds
 from meeting_app.hub import Hub
@@ -33,6 +34,8 @@ class AppContext:
     builds: Builds = field(default_factory=Builds)
     # Briefing books being built in the background, with their progress (meeting_app/books.py).
     book_builds: BookBuilds = field(default_factory=BookBuilds)
+    # Ballots written together in one transaction each, acknowledged after it (meeting_app/ballot_box.py).
+    ballots: BallotBox = field(default_factory=BallotBox)
 
 
 def ctx(conn: HTTPConnection) -> AppContext:

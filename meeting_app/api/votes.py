@@ -15,7 +15,7 @@ from starlette.routing import Route
 from agenda import votes
 from agenda.errors import InvalidInput
 from agenda.text import N_
-from agenda.votes import BallotCast, VoteCreate
+from agenda.votes import BallotCast, BallotRequest, VoteCreate
 from meeting_app.api.common import ident, reply
 from meeting_app.api.live import PRESIDING
 from meeting_app.auth import api_user
@@ -84,12 +84,8 @@ async def cast_ballot(request: Request) -> Response:
     key = idempotency_key(request)
     data = await read_json(request, BallotCast)
     app = ctx(request)
-    pepper = app.settings.secret_key
-    answer = await app.db.write(
-        lambda s: votes.cast(
-            session=s, vote_id=vote_id, choice=data.choice, key=key, viewer=me.viewer, pepper=pepper
-        )
-    )
+    ballot = BallotRequest(vote_id=vote_id, choice=data.choice, key=key, viewer=me.viewer)
+    answer = await app.ballots.cast(app.db, ballot, app.settings.secret_key)
     return Response(
         json.dumps(answer.body),
         status_code=answer.status,
