@@ -1,4 +1,4 @@
-"""eCabinet's command line: `python run.py serve|create-user|verify` (API.md "Command line")."""
+"""eCabinet's command line: `python run.py serve|create-user|verify|migrate|reindex` (see API.md)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("verify", help="re-check the event hash chain; exit 1 on the first bad seq")
     sub.add_parser("migrate", help="apply migrations and exit")
+    sub.add_parser("reindex", help="extract missing document text, then rebuild the search index")
     return top
 
 
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         commands.migrate(settings)
         return 0
+    if args.command == "reindex":
+        return commands.reindex(settings)
     return 2
 
 

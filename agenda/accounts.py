@@ -29,6 +29,9 @@ from agenda.text import N_
 
 ROLES = ("admin", "secretariat", "chair", "member", "assistant", "guest", "observer")
 LOCALES = ("vi", "en")
+# One address, no spaces or angle brackets, a dot in the domain: enough to reach a mailbox and
+# never enough to smuggle a second header into a reminder email.
+EMAIL_PATTERN = r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the username is unknown, so both paths cost the same time.
@@ -47,6 +50,7 @@ class User(SQLModel, table=True):
     locale: str = Field(default="vi", max_length=8)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    email: str | None = Field(default=None, max_length=254)  # for reminders by email (optional)
 
     def has(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -79,6 +83,7 @@ class UserCreate(BaseModel):
     password: str = PField(min_length=10, max_length=256)
     roles: list[str] = PField(min_length=1, max_length=len(ROLES))
     member_id: int | None = None
+    email: str | None = PField(default=None, max_length=254, pattern=EMAIL_PATTERN)
 
     @field_validator("roles")
     @classmethod
@@ -97,6 +102,7 @@ class UserUpdate(BaseModel):
     member_id: int | None = None
     active: bool | None = None
     password: str | None = PField(default=None, min_length=10, max_length=256)
+    email: str | None = PField(default=None, max_length=254, pattern=EMAIL_PATTERN)
 
     @field_validator("roles")
     @classmethod
@@ -113,6 +119,7 @@ def public_user(user: User) -> dict[str, Any]:
         "member_id": user.member_id,
         "locale": user.locale,
         "active": user.active,
+        "email": user.email,
     }
 
 
@@ -129,6 +136,7 @@ def create_user(*, session: Session, data: UserCreate, actor_id: int | None) -> 
         password_hash=_hasher.hash(data.password),
         roles=data.roles,
         member_id=data.member_id,
+        email=data.email,
     )
     session.add(user)
     session.flush()
@@ -150,7 +158,7 @@ def update_user(*, session: Session, user_id: int, data: UserUpdate, actor_id: i
     roles = fields.get("roles", user.roles)
     if "member_id" in fields or "roles" in fields:
         _check_member_link(session, fields.get("member_id", user.member_id), roles, user_id)
-    for name in ("full_name", "roles", "member_id", "active"):
+    for name in ("full_name", "roles", "member_id", "active", "email"):
         if name in fields and fields[name] != getattr(user, name):
             changes[name] = fields[name]
             setattr(user, name, fields[name])

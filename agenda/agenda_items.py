@@ -19,7 +19,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
-from agenda import events
+from agenda import events, search
 from agenda.clock import iso
 from agenda.documents import latest_versions, present_kinds
 from agenda.errors import Conflict, NotFound, RuleBroken, WrongState
@@ -349,6 +349,7 @@ def add_item(
     session.flush()
     assert item.id is not None
     _set_audience(session, item, audience)
+    search.index_agenda_item(session, item)
     if source is not None:
         change_status(
             session=session, item=source, new="scheduled", actor_id=actor_id, policy=policy, automatic=True
@@ -397,6 +398,8 @@ def update_item(
             setattr(item, name, value)
     if audience is not None:
         _set_audience(session, item, audience)
+    if "title" in changes or "presenter" in changes:
+        search.index_agenda_item(session, item)
     events.append(
         session,
         k.AgendaChanged(
@@ -421,6 +424,9 @@ def remove_item(
     reason = bump_version(meeting, reason)
     meeting_id = item.meeting_id
     session.execute(delete(AgendaAudience).where(col(AgendaAudience.agenda_item_id) == agenda_item_id))
+    from agenda.positions import forget_item  # positions build on this module
+
+    forget_item(session, agenda_item_id)  # the members' positions on it (the log keeps them)
     if item.programme_item_id is not None:
         source = get_item(session=session, item_id=item.programme_item_id)
         if source.status == "scheduled":
@@ -434,6 +440,7 @@ def remove_item(
             )
     session.delete(item)
     session.flush()
+    search.remove_agenda_item(session, agenda_item_id)
     order = _renumber(session, meeting_id)
     events.append(
         session,

@@ -11,23 +11,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from agenda import agenda_items, meetings, programme, programme_import
+from agenda import agenda_items, meetings, opinion_polls, programme, programme_import
 from agenda.accounts import User, UserCreate, create_user
 from agenda.agenda_items import AgendaItemCreate
-from agenda.clock import LOCAL_TZ
+from agenda.clock import LOCAL_TZ, to_local, utcnow
 from agenda.demo_papers import Paper, month_label, render_papers
 from agenda.documents import add_document
 from agenda.fonts import find_font
 from agenda.meetings import Meeting, MeetingCreate
 from agenda.members import Member, MemberCreate, create_member
+from agenda.opinion_polls import PollAnswer, PollCreate
 from agenda.policy import Policy
+from agenda.positions import PositionSet, set_position
 from agenda.programme import ProgrammeItem
 from agenda.storage import store_original
+from agenda.viewer import Viewer
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_CSV = DEMO_DATA / "work-programme.csv"
@@ -228,6 +231,37 @@ THEMATIC_AGENDA = (
         "trước phiên họp.",
     ),
 )
+# Pre-session positions on the regular meeting: (member's username, item code, position, comment).
+# The objection takes K-2026-01 out of the consent block; BC-2026-21 stays in it.
+DEMO_POSITIONS = (
+    ("bt.khdt", "BC-2026-21", "no_objection", ""),
+    ("bt.noivu", "BC-2026-21", "no_objection", ""),
+    (
+        "bt.tuphap",
+        "K-2026-01",
+        "object",
+        "Đề nghị thảo luận tại phiên họp: lùi thời hạn trình ảnh hưởng tiến độ Chương trình xây dựng "
+        "luật, pháp lệnh năm 2027.",
+    ),
+    ("bt.congthuong", "BC-2026-11", "wish_to_speak", "Về xuất khẩu và chuỗi cung ứng cuối năm."),
+    ("bt.taichinh", "NQ-2026-01", "wish_to_speak", "Về dự toán thu, chi ngân sách nhà nước năm 2027."),
+)
+# The opinion ballot between sessions: on a decree that is on no agenda, answered by three members.
+DEMO_BALLOT_ITEM = "ND-2026-02"
+DEMO_BALLOT_DAYS = 3
+DEMO_BALLOT_QUESTION = (
+    "Thành viên Chính phủ có đồng ý thông qua dự thảo Nghị định về bảo vệ dữ liệu cá nhân "
+    "theo hồ sơ Bộ Công an trình không?"
+)
+DEMO_BALLOT_ANSWERS = (
+    ("bt.congan", "agree", ""),
+    ("bt.tuphap", "agree", "Đồng ý; đề nghị tiếp thu ý kiến thẩm định về điều khoản chuyển tiếp."),
+    (
+        "bt.taichinh",
+        "other",
+        "Đề nghị làm rõ nguồn kinh phí bảo đảm thực hiện và lộ trình áp dụng đối với doanh nghiệp nhỏ.",
+    ),
+)
 # The audience of the restricted (security) item: the PM, the Deputy PMs and three ministers.
 SECURITY_AUDIENCE = (
     "chutoa",
@@ -261,6 +295,7 @@ def seed_demo(*, session: Session, data_dir: Path, policy: Policy) -> list[tuple
         seats = seed.people()
         items = seed.programme(raw, papers.result(), data_dir)
     seed.meetings(seats, items)
+    seed.ballot(items)
     return list(DEMO_LOGINS)
 
 
@@ -279,6 +314,7 @@ class _Seed:
             password=spec.password,
             roles=list(spec.roles),
             member_id=member.id if member else None,
+            email=f"{spec.username}@chinhphu.example",  # reminders by email, when SMTP is set
         )
         return create_user(session=self.session, data=data, actor_id=self.admin_id)
 
@@ -316,6 +352,7 @@ class _Seed:
                 size=len(paper.pdf),
                 note="Bản gửi kèm hồ sơ trình Chính phủ (dữ liệu minh họa).",
                 actor_id=self.actor_id,
+                text=paper.text,  # extracted in-process: the demo drew these PDFs itself
             )
         for code in DOSSIERS:
             self.move(by_code[code], "submitted")
@@ -342,10 +379,48 @@ class _Seed:
         audience = [_id(seats[name]) for name in SECURITY_AUDIENCE]
         self.agenda(regular, REGULAR_AGENDA, items, seats["chutoa"], audience)
         meetings.publish(session=self.session, meeting_id=_id(regular), actor_id=self.actor_id)
+        self.positions(regular)
         following = _next_month(first)
         title = f"Phiên họp Chính phủ chuyên đề xây dựng pháp luật tháng {month_label(following)}"
         thematic = self.meeting(seats["chutoa"], "thematic", following, title)
         self.agenda(thematic, THEMATIC_AGENDA, items, seats["chutoa"], [])
+
+    def positions(self, meeting: Meeting) -> None:
+        """Pre-session positions on the published meeting: an objection takes one item out of
+        the consent block, and two wishes to speak wait for the start (docs/positions.md)."""
+        items = {
+            source.code: item
+            for item in agenda_items.list_items(self.session, _id(meeting))
+            if item.programme_item_id is not None
+            and (source := self.session.get(ProgrammeItem, item.programme_item_id)) is not None
+        }
+        for username, code, position, comment in DEMO_POSITIONS:
+            user = self.session.exec(select(User).where(User.username == username)).one()
+            viewer = Viewer(user_id=_id(user), roles=frozenset(user.roles), member_id=user.member_id)
+            set_position(
+                session=self.session,
+                meeting_id=_id(meeting),
+                agenda_item_id=items[code].id or 0,
+                viewer=viewer,
+                data=PositionSet(position=position, comment=comment),
+            )
+
+    def ballot(self, items: dict[str, ProgrammeItem]) -> None:
+        """An opinion ballot sent today on a decree, due in three days at 17:00, with a few answers
+        (docs/opinion-polls.md); the other members find it in their inbox and under the bell."""
+        deadline = datetime.combine(
+            to_local(utcnow()).date() + timedelta(days=DEMO_BALLOT_DAYS), time(17, 0), tzinfo=LOCAL_TZ
+        )
+        data = PollCreate(
+            programme_item_id=_id(items[DEMO_BALLOT_ITEM]), question=DEMO_BALLOT_QUESTION, deadline=deadline
+        )
+        poll = opinion_polls.create(session=self.session, data=data, actor_id=self.actor_id)
+        opinion_polls.send(session=self.session, poll_id=poll.id or 0, actor_id=self.actor_id)
+        for username, position, comment in DEMO_BALLOT_ANSWERS:
+            user = self.session.exec(select(User).where(User.username == username)).one()
+            viewer = Viewer(user_id=_id(user), roles=frozenset(user.roles), member_id=user.member_id)
+            answer = PollAnswer(position=position, comment=comment)
+            opinion_polls.respond(session=self.session, poll_id=poll.id or 0, data=answer, viewer=viewer)
 
     def meeting(
         self, chair: Member, kind: str, month: str, title: str, guests: list[int] | None = None

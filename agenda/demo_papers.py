@@ -18,6 +18,7 @@ from fpdf.enums import XPos, YPos
 from agenda import programme
 from agenda.clock import LOCAL_TZ
 from agenda.fonts import subset_fonts
+from agenda.pdf_check import trusted_text
 from agenda.programme import ProgrammeItemCreate
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class Paper:
     rng: random.Random
     pdf: bytes = b""
     pages: int = 0
+    text: str = ""  # the text of its pages, for search
 
     @property
     def instrument(self) -> str:
@@ -177,6 +179,7 @@ class Paper:
         if self.kind not in ("draft", "annex"):
             self._signature(pdf)
         self.pdf, self.pages = bytes(pdf.output()), pdf.pages_count
+        self.text = trusted_text(self.pdf)
 
     def _title_page(self, pdf: FPDF) -> None:
         pdf.add_page()

@@ -16,7 +16,7 @@ from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
-from agenda import events
+from agenda import events, search
 from agenda.clock import iso, utcnow
 from agenda.errors import InvalidInput, NotFound, RuleBroken
 from agenda.policy import DOCUMENT_KINDS
@@ -137,6 +137,14 @@ def _live_agenda_items(session: Session, programme_item_id: int) -> list[tuple[i
     return [(int(meeting_id), int(item_id)) for meeting_id, item_id in rows if meeting_id and item_id]
 
 
+def _keep_text(session: Session, document: Document, version: DocumentVersion, text: str | None) -> None:
+    """Store the version's extracted text (when the caller has it) and index the document."""
+    assert version.id is not None
+    if text is not None:
+        search.store_text(session, version.id, text)
+    search.index_document_version(session, document, text)
+
+
 def _tell_meetings(
     session: Session, document: Document, version: DocumentVersion, actor_id: int | None
 ) -> None:
@@ -171,12 +179,14 @@ def add_document(
     size: int,
     note: str,
     actor_id: int | None,
+    text: str | None = None,
 ) -> tuple[Document, DocumentVersion]:
     """Add a document with its first version to an item's dossier and log `document.added`,
     and `document.updated` on each published or running meeting that has the item on its agenda.
 
-    The caller has already stored the original under its sha256 and counted its pages. The
-    item's status does not move: the secretariat moves it (`ready` needs a full dossier).
+    The caller has already stored the original under its sha256 and counted its pages, and
+    passes the `text` extracted from it (kept, and indexed for search). The item's status does
+    not move: the secretariat moves it (`ready` needs a full dossier).
     """
     from agenda.programme import ProgrammeItem  # programme imports this module
 
@@ -201,6 +211,7 @@ def add_document(
     )
     session.add(version)
     session.flush()
+    _keep_text(session, document, version, text)
     events.append(
         session,
         k.DocumentAdded(
@@ -228,6 +239,7 @@ def add_version(
     note: str,
     actor_id: int | None,
     title: str | None = None,
+    text: str | None = None,
 ) -> DocumentVersion:
     """Add the next version of a document, with its change note, and log `document.version_added`,
     and `document.updated` on each published or running meeting that has the item on its agenda.
@@ -258,6 +270,7 @@ def add_version(
     )
     session.add(version)
     session.flush()
+    _keep_text(session, document, version, text)
     events.append(
         session,
         k.DocumentVersionAdded(
@@ -331,12 +344,18 @@ def visible_dossier(*, session: Session, programme_item_id: int, viewer: Viewer)
 
 def can_view_programme_papers(*, session: Session, viewer: Viewer, programme_item_id: int) -> bool:
     """Papers follow the agenda: staff see every dossier; others see an item's papers only while
-    it is on a published agenda of a meeting they may see, and not restricted from them."""
+    it is on a published agenda of a meeting they may see, and not restricted from them, or once
+    an opinion ballot on it was sent to their member (members and assistants)."""
     from agenda.agenda_items import AgendaItem, audiences, can_see_item
     from agenda.meetings import Meeting, can_see, guest_ids, invitee_ids
 
     if viewer.is_staff:
         return True
+    if viewer.member_id is not None and viewer.has("member", "assistant"):
+        from agenda.opinion_polls import polled_member  # an opinion ballot carries its item's papers
+
+        if polled_member(session, programme_item_id, viewer.member_id):
+            return True
     rows = session.exec(
         select(AgendaItem, Meeting)
         .join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)

@@ -518,3 +518,165 @@ class VoteClosed(EventData):
     closed_at: str
     result: dict[str, Any]
     ballots: dict[str, str] | None = None
+
+
+# --- minutes (issue 5, part 3: agenda/minutes.py) -----------------------------------------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class MinutesDrafted(EventData):
+    """The minutes' draft was generated from the record at adjournment. `content_sha256` is the
+    SHA-256 of the generated record (canonical JSON); the record itself stays in the minutes row."""
+
+    kind = "minutes.drafted"
+    meeting_id: int
+    content_sha256: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class MinutesEdited(EventData):
+    """The secretariat changed the narrative parts of the draft minutes. `fields` names the parts
+    changed (`opening`, `items`, `closing`); `narrative_sha256` fingerprints the whole narrative
+    after the change. Never the text, which may concern a restricted item."""
+
+    kind = "minutes.edited"
+    meeting_id: int
+    fields: list[str]
+    narrative_sha256: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class MinutesFinalized(EventData):
+    """The minutes were finalized and locked; the meeting moved from adjourned to closed.
+    `last_event_seq` and `last_event_hash` name the last event of the meeting's stream before
+    this one (an event cannot hold its own hash); `content_sha256` fingerprints the finalized
+    record and narrative."""
+
+    kind = "minutes.finalized"
+    meeting_id: int
+    finalized_at: str
+    last_event_seq: int
+    last_event_hash: str
+    content_sha256: str
+
+
+# --- opinion ballots and notifications (issue 5, part 1: agenda/opinion_polls.py) ---------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class PollCreated(EventData):
+    """The secretariat prepared an opinion ballot (state draft) on a programme item; its papers
+    are the item's dossier."""
+
+    kind = "poll.created"
+    poll_id: int
+    programme_item_id: int
+    question: str
+    deadline: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class PollSent(EventData):
+    """An opinion ballot went to every active voting member; `recipients` (member ids) is fixed
+    from now on and `total` is its size, the total membership the tally counts against."""
+
+    kind = "poll.sent"
+    poll_id: int
+    programme_item_id: int
+    deadline: str
+    recipients: list[int]
+    total: int
+
+
+@event_kind
+@dataclass(frozen=True)
+class PollAnswered(EventData):
+    """A member answered an opinion ballot or revised the answer. A written opinion is not
+    secret: the event names the member, the position and the comment. `responded` and `total`
+    are the ballot's counts after it."""
+
+    kind = "poll.answered"
+    poll_id: int
+    member_id: int
+    position: str
+    comment: str
+    revised: bool
+    responded: int
+    total: int
+
+
+@event_kind
+@dataclass(frozen=True)
+class PollClosed(EventData):
+    """An opinion ballot closed (`reason`: `early` by the secretariat, or `deadline`) and was
+    tallied in the same transaction: `result` and every recipient's `positions` (member id ->
+    position, null for no answer). `python run.py verify` recounts it from the responses."""
+
+    kind = "poll.closed"
+    poll_id: int
+    programme_item_id: int
+    closed_at: str
+    reason: str
+    result: dict[str, Any]
+    positions: dict[str, str | None]
+
+
+@event_kind
+@dataclass(frozen=True)
+class NotificationCreated(EventData):
+    """An in-app notification for one user (a new opinion ballot, a reminder before its
+    deadline, or an overdue notice). Personal activity: kept apart from stream 0."""
+
+    kind = "notification.created"
+    activity = True
+    notification_id: int
+    user_id: int
+    notification_kind: str
+    key: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class NotificationsRead(EventData):
+    """A user marked notifications read: the ids, or every unread one (`all`)."""
+
+    kind = "notification.read"
+    activity = True
+    user_id: int
+    notification_ids: list[int]
+    all: bool
+
+
+# --- pre-session positions (issue 5, part 2: agenda/positions.py) --------------------------------
+
+
+@event_kind
+@dataclass(frozen=True)
+class PositionStated(EventData):
+    """A member stated or changed their pre-session position on an agenda item: `position` is
+    `no_objection`, `object` or `wish_to_speak`, with an optional `comment`. On the live feed it
+    reaches the secretariat and the chair only."""
+
+    kind = "position.stated"
+    meeting_id: int
+    agenda_item_id: int
+    member_id: int
+    position: str
+    comment: str
+
+
+@event_kind
+@dataclass(frozen=True)
+class ConsentLeft(EventData):
+    """An objection took an item out of the consent block (its `consent` is now false); it
+    follows the `position.stated` of that objection in the same transaction."""
+
+    kind = "consent.left"
+    meeting_id: int
+    agenda_item_id: int
+    member_id: int

@@ -238,6 +238,24 @@ def _vote_closed(state: State, data: dict[str, Any]) -> None:
         vote["ballots"] = data["ballots"]
 
 
+def _minutes_finalized(state: State, data: dict[str, Any]) -> None:
+    state["meeting"]["state"] = "closed"
+
+
+def _unchanged(state: State, data: dict[str, Any]) -> None:
+    """Events that leave the live state as it is (the minutes' draft and its edits)."""
+
+
+def _position_stated(state: State, data: dict[str, Any]) -> None:
+    """Pre-session positions are not part of the live state (docs/positions.md)."""
+
+
+def _consent_left(state: State, data: dict[str, Any]) -> None:
+    item = _item(state, data["agenda_item_id"])
+    if item is not None:
+        item["consent"] = False
+
+
 APPLY: dict[str, Callable[[State, dict[str, Any]], None]] = {
     "meeting.started": _started,
     "meeting.adjourned": _adjourned,
@@ -253,6 +271,11 @@ APPLY: dict[str, Callable[[State, dict[str, Any]], None]] = {
     "vote.opened": _vote_opened,
     "vote.progress": _vote_progress,
     "vote.closed": _vote_closed,
+    "position.stated": _position_stated,
+    "consent.left": _consent_left,
+    "minutes.drafted": _unchanged,
+    "minutes.edited": _unchanged,
+    "minutes.finalized": _minutes_finalized,
 }
 
 

@@ -2,9 +2,10 @@
 
 The rule is the agenda's (agenda_items.can_see_item): a restricted item, and everything about
 it (its title, papers, speakers, votes and outcome), is seen only by its audience, the chair
-and the secretariat. Viewers who see the same restricted items form one audience class; the
-hub serializes each frame once per class (`audience_key`). An item the state does not know
-yet is treated as restricted until the state catches up.
+and the secretariat; members' pre-session positions (STAFF_ONLY_KINDS) reach only the last two.
+Viewers who see the same restricted items form one audience class; the hub serializes each
+frame once per class (`audience_key`). An item the state does not know yet is treated as
+restricted until the state catches up.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from agenda.viewer import Viewer
 
 EVERYTHING = "everything"
 STAFF_ONLY_KEYS = ("restricted_member_ids", "missing_documents", "readiness_overridden")
+# Kinds only the secretariat and the chair receive: a member's pre-session position and its
+# comment are for the table of positions, not for every tablet (docs/positions.md).
+STAFF_ONLY_KINDS = frozenset({"position.stated"})
 AudienceKey = str | frozenset[int]
 
 
@@ -61,6 +65,8 @@ def event_item(state: State, kind: str, data: dict[str, Any]) -> int | None:
 
 
 def event_visible(state: State, key: AudienceKey, kind: str, data: dict[str, Any]) -> bool:
+    if kind in STAFF_ONLY_KINDS and key != EVERYTHING:
+        return False
     item_id = event_item(state, kind, data)
     return item_id is None or item_visible(state, key, item_id)
 

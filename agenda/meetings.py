@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
-from agenda import events
+from agenda import events, search
 from agenda.accounts import User
 from agenda.clock import iso, to_utc, utcnow
 from agenda.errors import NotFound, RuleBroken, WrongState
@@ -233,6 +233,7 @@ def create_meeting(*, session: Session, data: MeetingCreate, actor_id: int | Non
     session.flush()
     assert meeting.id is not None
     _set_people(session, meeting.id, invitees, data.guest_user_ids or [])
+    search.index_meeting(session, meeting)
     events.append(
         session,
         k.MeetingCreated(
@@ -291,6 +292,8 @@ def update_meeting(
         if hasattr(meeting, name):
             setattr(meeting, name, value)
     _set_people(session, meeting_id, invitees, changes.get("guest_user_ids"))
+    if "title" in changes or "place" in changes:
+        search.index_meeting(session, meeting)
     loggable = {n: (iso(v) if isinstance(v, datetime) else v) for n, v in changes.items()}
     events.append(
         session,

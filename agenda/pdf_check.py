@@ -4,21 +4,26 @@
 CPU seconds, no file writes, a handful of file descriptors, no core dumps, and a wall-clock
 timeout, in a minimal environment. The child parses the file with pypdf, walks every object
 for JavaScript and launch actions, decodes every page's content (a decompression bomb runs into
-pypdf's limits or the memory limit), and prints one JSON line. Whatever else happens in the
-child (a crash, a limit, a timeout, garbage on stdout) is a clean rejection, never an error
-of the server.
+pypdf's limits or the memory limit), then extracts the text page by page for search (at most
+MAX_TEXT_CHARS, within a share of the time limit: a text bomb is skipped or cut short, not
+waited for), and prints one JSON line. Whatever else happens in the child (a crash, a limit, a timeout,
+garbage on stdout) is a clean rejection, never an error of the server.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
+import re
 import resource
 import signal
 import subprocess
 import sys
+import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +50,9 @@ REJECTIONS: dict[str, str] = {
 EOF_WINDOW = 1024  # %%EOF must appear within the last 1024 bytes, as PDF readers require
 MAX_PAGES = 100_000
 MAX_TITLE = 500
+MAX_TEXT_CHARS = 2 * 1024 * 1024  # of extracted text kept per version (docs/search.md)
+TEXT_SHARE = 0.6  # of the time limit, counted from the child's start, after which extraction stops
+MAX_PAGE_CONTENT = 1024 * 1024  # bytes of decoded content; a page with more is not read for text
 OPEN_FILES = 32  # the interpreter, pypdf's modules and the one PDF
 ROOT = Path(__file__).resolve().parent.parent  # where `agenda` is importable from
 # Filters pypdf decodes itself; streams with image codecs (DCT, JPX, JBIG2, CCITT) are left alone.
@@ -72,6 +80,7 @@ class PdfFacts:
     sha256: str
     size: int
     title: str | None  # from the document's metadata, cleaned; None when it has none
+    text: str = ""  # the text of its pages, for search; empty when it has none
 
 
 def reject(code: str) -> BadPdf:
@@ -81,15 +90,19 @@ def reject(code: str) -> BadPdf:
 # --- the parent side ----------------------------------------------------------------------------
 
 
-def check_pdf(path: Path, *, timeout: float = 20, memory_mb: int = 512) -> PdfFacts:
+def check_pdf(
+    path: Path, *, timeout: float = 20, memory_mb: int = 512, text_seconds: float | None = None
+) -> PdfFacts:
     """Check the file at `path` in a sandboxed child; its facts, or BadPdf with the reason.
 
-    Blocking: the web layer runs it in a worker thread.
+    The child reads the text until `text_seconds` after it starts (default: TEXT_SHARE of
+    `timeout`). Blocking: the web layer runs it in a worker thread.
     """
     problem = sniff(path)  # cheap, and spares a process for the obvious cases
     if problem is not None:
         raise reject(problem)
-    command = [sys.executable, "-s", "-B", "-m", "agenda.pdf_check", str(path.resolve())]
+    budget = f"{timeout * TEXT_SHARE if text_seconds is None else text_seconds:.3f}"
+    command = [sys.executable, "-s", "-B", "-m", "agenda.pdf_check", str(path.resolve()), budget]
     try:
         done = subprocess.run(
             command,
@@ -117,6 +130,7 @@ def check_pdf(path: Path, *, timeout: float = 20, memory_mb: int = 512) -> PdfFa
         sha256=digest.hexdigest(),
         size=path.stat().st_size,
         title=clean_title(verdict.get("title")),
+        text=clean_text(verdict.get("text")),
     )
 
 
@@ -183,6 +197,19 @@ def clean_title(value: object) -> str | None:
     return one_line(value)[:MAX_TITLE].strip() or None
 
 
+# Control characters but tab and newline; lone surrogates are dropped by clean_text's encoding.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]+")
+
+
+def clean_text(value: object) -> str:
+    """Extracted text fit to store: a string, NFC, no control characters or lone surrogates,
+    at most MAX_TEXT_CHARS. The child's output is not trusted to be any of these."""
+    if not isinstance(value, str):
+        return ""
+    value = value[:MAX_TEXT_CHARS].encode("utf-8", "ignore").decode("utf-8")
+    return unicodedata.normalize("NFC", _CONTROLS.sub(" ", value))[:MAX_TEXT_CHARS]
+
+
 def sniff(path: Path) -> str | None:
     """The checks that need only the first and last bytes: empty, not a PDF, cut short."""
     size = path.stat().st_size
@@ -201,8 +228,9 @@ def sniff(path: Path) -> str | None:
 # --- the child side -----------------------------------------------------------------------------
 
 
-def inspect(path: Path) -> dict[str, Any]:
-    """Everything the child checks, as a verdict: {"ok": true, "pages", "title"} or {"ok": false, "code"}."""
+def inspect(path: Path, *, text_until: float | None = None) -> dict[str, Any]:
+    """Everything the child checks, as a verdict: {"ok": true, "pages", "title", "text"} or
+    {"ok": false, "code"}. The text is extracted until `text_until` (time.monotonic())."""
     problem = sniff(path)
     if problem is not None:
         return {"ok": False, "code": problem}
@@ -226,7 +254,9 @@ def inspect(path: Path) -> dict[str, Any]:
         pages = decode_pages(reader)
         if pages == 0:
             return {"ok": False, "code": "no_pages"}
-        return {"ok": True, "pages": pages, "title": metadata_title(reader)}
+        title = metadata_title(reader)
+        text = extract_text(reader, until=time.monotonic() + 10 if text_until is None else text_until)
+        return {"ok": True, "pages": pages, "title": title, "text": text}
     except (FileNotDecryptedError, DependencyError):  # AES without a crypto library: still encrypted
         return {"ok": False, "code": "encrypted"}
     except (LimitReachedError, MemoryError, RecursionError):
@@ -364,11 +394,66 @@ def metadata_title(reader: Any) -> str | None:
     return str(title)[: MAX_TITLE * 4] if title else None
 
 
+class OutOfTime(BaseException):
+    """Raised between two operators once extraction's time is up. Not an Exception: pypdf
+    catches those."""
+
+
+def extract_text(reader: Any, *, until: float) -> str:
+    """The text of the pages in order, at most MAX_TEXT_CHARS, as much as is read by `until`.
+
+    The clock is checked before each page and before each operator of a page's content, so a
+    slow page is cut short where it stands; a page whose decoded content passes
+    MAX_PAGE_CONTENT (a detailed drawing, a text bomb) is skipped unread, and a page that
+    exhausts the memory limit ends the extraction. The text gathered so far is kept. This is
+    for search only: the file has passed its checks already, and none of this refuses it.
+    """
+    parts: list[str] = []
+    size = 0
+
+    def in_time(*_ignored: Any) -> None:
+        if time.monotonic() > until:
+            raise OutOfTime
+
+    try:
+        for page in reader.pages:
+            in_time()
+            try:
+                contents = page.get_contents()
+                if contents is None or len(contents.get_data()) > MAX_PAGE_CONTENT:
+                    continue
+                found = page.extract_text(visitor_operand_before=in_time) or ""
+            except (MemoryError, RecursionError):
+                raise
+            except Exception:  # a page whose text cannot be read is skipped
+                continue
+            parts.append(found[: MAX_TEXT_CHARS - size])
+            size += len(parts[-1]) + 1
+            if size >= MAX_TEXT_CHARS:
+                break
+    except (OutOfTime, MemoryError, RecursionError):
+        pass  # keep what was gathered
+    return clean_text("\n".join(parts))
+
+
+def trusted_text(data: bytes) -> str:
+    """The text of a PDF this program drew itself (the demo's papers), extracted in-process.
+
+    Never for an upload: those are read only in the sandboxed child.
+    """
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return clean_text("\n".join(page.extract_text() or "" for page in reader.pages))
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
+    started = time.monotonic()
+    if len(argv) not in (2, 3):
         return 2
     try:
-        verdict = inspect(Path(argv[1]))
+        text_seconds = float(argv[2]) if len(argv) == 3 else 10.0
+        verdict = inspect(Path(argv[1]), text_until=started + text_seconds)
         line = json.dumps(verdict, ensure_ascii=True)
     except (MemoryError, RecursionError):
         line = '{"ok": false, "code": "pdf_too_complex"}'

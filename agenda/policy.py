@@ -64,6 +64,8 @@ class Policy:
     submission_day: int = 25  # papers for a regular session are due by this day of the month before
 
     speaker_warning_seconds: int = 300  # the console warns when a speaker passes this
+    # Opinion ballots: reminders this many hours before the deadline (docs/opinion-polls.md).
+    poll_reminder_hours: tuple[int, ...] = (24, 2)
 
     def quorum_required(self, total: int) -> int:
         """Members present (in the room or remote) needed for quorum out of `total`."""
@@ -77,6 +79,12 @@ class Policy:
         if tie and chair_choice in ("yes", "no"):
             return Decision(yes, no, abstain, total, adopted=chair_choice == "yes", tie_broken_by_chair=True)
         return Decision(yes, no, abstain, total, adopted=yes > total * self.decision_fraction)
+
+    def adopted_by_opinion(self, agree: int, total: int) -> bool:
+        """The opinion-ballot rule: adopted when those who agree exceed the decision fraction of
+        the total membership (the ballot's recipients). Non-responders count against; there is
+        no tie rule, since no chair takes a side in writing."""
+        return total > 0 and agree > total * self.decision_fraction
 
     def required_documents(self, programme_kind: str) -> tuple[str, ...]:
         return self.readiness.get(programme_kind, ("submission",))
@@ -102,11 +110,21 @@ class Policy:
         warning = raw.get("speaker_warning_seconds", 300)
         if not isinstance(warning, int) or warning < 10:
             raise PolicyError(f"{path}: speaker_warning_seconds must be a whole number of seconds >= 10")
+        reminders = raw.get("poll_reminder_hours", [24, 2])
+        if (
+            not isinstance(reminders, list)
+            or len(reminders) > 10
+            or not all(
+                isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 24 * 30 for h in reminders
+            )
+        ):
+            raise PolicyError(f"{path}: poll_reminder_hours must be a list of whole hours from 1 to 720")
         return cls(
             readiness=readiness,
             quorum_fraction=quorum,
             decision_fraction=decision,
             speaker_warning_seconds=warning,
+            poll_reminder_hours=tuple(sorted(set(reminders), reverse=True)),
         )
 
 

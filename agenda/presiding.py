@@ -14,7 +14,7 @@ from pydantic import Field as PField
 from sqlmodel import Session
 
 from agenda import event_kinds as k
-from agenda import events
+from agenda import events, search
 from agenda.agenda_items import AgendaItem, get_agenda_item, list_items
 from agenda.clock import iso, utcnow
 from agenda.errors import NotFound, RuleBroken, WrongState
@@ -80,6 +80,10 @@ def start(*, session: Session, meeting_id: int, actor_id: int | None) -> Meeting
         k.MeetingStarted(meeting_id=meeting_id, started_at=iso(meeting.started_at) or ""),
         actor_id=actor_id,
     )
+    # The wishes to speak stated before the session join the speakers lists (docs/positions.md).
+    from agenda.positions import queue_wishes
+
+    queue_wishes(session=session, meeting=meeting, actor_id=actor_id)
     return meeting
 
 
@@ -150,6 +154,7 @@ def _record_outcome(
     if consent:
         item.state = "done"
     session.add(item)
+    search.index_agenda_item(session, item)
     events.append(
         session,
         k.ItemOutcome(
@@ -200,6 +205,7 @@ def adopt_consent(
 
 
 def adjourn(*, session: Session, meeting_id: int, actor_id: int | None) -> Meeting:
+    from agenda.minutes import generate_draft
     from agenda.speakers import stop_speaking
     from agenda.votes import open_votes
 
@@ -225,4 +231,5 @@ def adjourn(*, session: Session, meeting_id: int, actor_id: int | None) -> Meeti
         ),
         actor_id=actor_id,
     )
+    generate_draft(session, meeting_id, actor_id=actor_id)  # the minutes' draft, from the record
     return meeting

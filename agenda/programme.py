@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
-from agenda import events
+from agenda import events, search
 from agenda.clock import iso, utcnow
 from agenda.documents import present_kinds
 from agenda.errors import Conflict, NotFound, RuleBroken, WrongState
@@ -223,6 +223,7 @@ def create_item(*, session: Session, data: ProgrammeItemCreate, actor_id: int | 
     session.add(item)
     session.flush()
     assert item.id is not None
+    search.index_programme_item(session, item)
     events.append(
         session,
         k.ProgrammeItemCreated(programme_item_id=item.id, code=item.code, title=item.title),
@@ -243,6 +244,7 @@ def update_item(
         setattr(item, name, value)
     if changes:
         item.updated_at = utcnow()
+        search.index_programme_item(session, item)
         events.append(
             session, k.ProgrammeItemUpdated(programme_item_id=item_id, changes=changes), actor_id=actor_id
         )

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from agenda import event_kinds as k
-from agenda import events
+from agenda import events, search
 from agenda.errors import ImportFailed, InvalidInput
 from agenda.programme import ProgrammeItem, ProgrammeItemCreate
 from agenda.text import N_
@@ -102,6 +102,8 @@ def import_csv(*, session: Session, raw: bytes, actor_id: int | None) -> list[Pr
     items = [ProgrammeItem(**data.model_dump()) for _, data in rows]
     session.add_all(items)
     session.flush()
+    for item in items:
+        search.index_programme_item(session, item)
     ids = [item.id for item in items if item.id is not None]
     events.append(session, k.ProgrammeImported(count=len(items), programme_item_ids=ids), actor_id=actor_id)
     return items

@@ -58,23 +58,45 @@ def request(*, session: Session, agenda_item_id: int, viewer: Viewer) -> Speaker
         raise WrongState(N_("Phiên họp không nhận đăng ký phát biểu."), code="not_live")
     if item.state == "done":
         raise WrongState(N_("Nội dung này đã kết thúc."), code="item_done")
-    waiting = session.exec(
-        select(Speaker).where(
-            Speaker.agenda_item_id == agenda_item_id,
-            Speaker.user_id == viewer.user_id,
-            col(Speaker.state).in_(ACTIVE),
-        )
-    ).first()
-    if waiting is not None:
+    if waiting(session, agenda_item_id=agenda_item_id, user_id=viewer.user_id) is not None:
         raise Conflict(N_("Bạn đã đăng ký phát biểu ở nội dung này."), code="already_requested")
     user = session.get(User, viewer.user_id)
     assert user is not None
-    speaker = Speaker(
-        meeting_id=item.meeting_id,
-        agenda_item_id=agenda_item_id,
+    return enqueue(
+        session,
+        item=item,
         user_id=viewer.user_id,
         member_id=viewer.member_id if viewer.has("member") else None,
         name=user.full_name,
+        actor_id=viewer.user_id,
+    )
+
+
+def waiting(session: Session, *, agenda_item_id: int, user_id: int) -> Speaker | None:
+    """The user's request on the item that is still waiting or speaking, if any."""
+    return session.exec(
+        select(Speaker).where(
+            Speaker.agenda_item_id == agenda_item_id,
+            Speaker.user_id == user_id,
+            col(Speaker.state).in_(ACTIVE),
+        )
+    ).first()
+
+
+def enqueue(
+    session: Session,
+    *,
+    item: AgendaItem,
+    user_id: int,
+    member_id: int | None,
+    name: str,
+    actor_id: int | None,
+) -> Speaker:
+    """Add a request to the item's queue and append `speaker.requested`; the callers check who
+    may (`request`, and the wishes to speak stated before the session, agenda/positions.py)."""
+    assert item.id is not None
+    speaker = Speaker(
+        meeting_id=item.meeting_id, agenda_item_id=item.id, user_id=user_id, member_id=member_id, name=name
     )
     session.add(speaker)
     session.flush()
@@ -84,13 +106,13 @@ def request(*, session: Session, agenda_item_id: int, viewer: Viewer) -> Speaker
         k.SpeakerRequested(
             meeting_id=item.meeting_id,
             speaker_id=speaker.id,
-            agenda_item_id=agenda_item_id,
+            agenda_item_id=item.id,
             user_id=speaker.user_id,
             member_id=speaker.member_id,
             name=speaker.name,
             requested_at=iso(speaker.requested_at) or "",
         ),
-        actor_id=viewer.user_id,
+        actor_id=actor_id,
     )
     return speaker
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
@@ -23,7 +24,7 @@ from agenda.errors import Conflict, InvalidInput
 from agenda.migrate import upgrade
 from agenda.policy import Policy
 from agenda.text import N_
-from meeting_app import api, live_feed, pages, vendor
+from meeting_app import api, live_feed, pages, reminders, user_feed, vendor
 from meeting_app.context import AppContext
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
 from meeting_app.hub import Hub
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         db = Database(engine)
         policy = Policy.load(settings.data_dir / "policy.json")
         hub = Hub(db, policy, session_limit=settings.session_policy.absolute)
-        db.publish = hub.publish  # committed events reach the sockets (after commit only)
+        feed = user_feed.UserFeed(db, settings)  # each user's /ws/me: the bell, ballot boards, email
+        db.publish = user_feed.fan_out(hub.publish, feed.publish)  # committed events reach the sockets
         hub.start()
         context = AppContext(
             settings=settings,
@@ -72,10 +74,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             policy=policy,
             agenda_cache=AgendaCache(),
             pdf_pool=ProcessPoolExecutor(max_workers=settings.pdf_workers, mp_context=get_context("spawn")),
+            user_feed=feed,
         )
+        feed.start()
+        reminding = asyncio.create_task(reminders.run_reminders(context))  # ballots: close, remind
         try:
             yield {"ctx": context}
         finally:
+            reminding.cancel()
+            await feed.stop()
             await hub.stop()
             context.pdf_pool.shutdown(wait=False, cancel_futures=True)
             engine.dispose()
@@ -96,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         *api.routes,
         *live_feed.routes,
+        *user_feed.routes,
         *pages.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *vendor.mounts(),  # pdf.js from node_modules (package.json)

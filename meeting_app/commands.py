@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
 
-from agenda import accounts, demo
+from agenda import accounts, demo, opinion_polls, search
 from agenda.db import Database, make_engine
-from agenda.errors import DomainError
+from agenda.errors import BadPdf, DomainError
 from agenda.events import verify_chain
 from agenda.migrate import upgrade
+from agenda.pdf_check import check_pdf
 from agenda.policy import Policy
+from agenda.storage import original_path
 from agenda.votes import recount_all
 from meeting_app.settings import Settings
 
@@ -40,6 +43,29 @@ def seed_demo(settings: Settings) -> list[tuple[str, str, str]]:
         return list(demo.DEMO_LOGINS)
     finally:
         db.engine.dispose()
+
+
+def reindex(settings: Settings) -> int:
+    """Extract the text of every stored version that has none yet (in the PDF sandbox), then
+    rebuild the whole search index; print what was done as JSON."""
+    db = _database(settings)
+    extracted = 0
+    try:
+        for version_id, sha256 in db.read_sync(search.versions_without_text):
+            path = original_path(settings.data_dir, sha256)
+            if not path.exists():
+                continue  # a missing original: tried again next time
+            try:
+                text = check_pdf(path).text
+            except BadPdf:
+                text = ""  # refused now: kept empty, so it is not tried again
+            db.write_sync(partial(search.store_text, document_version_id=version_id, text=text))
+            extracted += 1
+        entries = db.write_sync(search.rebuild)
+    finally:
+        db.engine.dispose()
+    print(json.dumps({"extracted": extracted, "entries": entries}))
+    return 0
 
 
 def print_logins(logins: list[tuple[str, str, str]], url: str) -> None:
@@ -85,13 +111,15 @@ def create_user(
 
 
 def verify(settings: Settings) -> int:
-    """Re-check the hash chain of every stream and recount every closed vote from its ballots;
-    exit 1 naming the first bad seq or the votes whose tally differs."""
+    """Re-check the hash chain of every stream, recount every closed vote from its ballots and
+    every closed opinion ballot from its responses; exit 1 naming the first bad seq, or the
+    votes and ballots whose tally differs."""
     db = _database(settings)
     policy = Policy.load(settings.data_dir / "policy.json")
     try:
         report = db.read_sync(lambda s: verify_chain(session=s))
         counted, problems = db.read_sync(lambda s: recount_all(s, policy))
+        polls, poll_problems = db.read_sync(lambda s: opinion_polls.recount_all(s, policy))
     finally:
         db.engine.dispose()
     summary: dict[str, Any] = {
@@ -100,11 +128,15 @@ def verify(settings: Settings) -> int:
         "streams": report.streams,
         "votes_recounted": counted,
         "votes_ok": not problems,
+        "polls_recounted": polls,
+        "polls_ok": not poll_problems,
     }
     if report.first_bad is not None:
         summary["first_bad"] = report.first_bad
         summary["first_bad_seq"] = report.first_bad["seq"]
     if problems:
         summary["bad_votes"] = [{"vote_id": p.vote_id, "reason": p.reason} for p in problems]
+    if poll_problems:
+        summary["bad_polls"] = [{"poll_id": p.poll_id, "reason": p.reason} for p in poll_problems]
     print(json.dumps(summary, ensure_ascii=False))
-    return 0 if report.intact and not problems else 1
+    return 0 if report.intact and not problems and not poll_problems else 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from anyio import CapacityLimiter
 from jinja2 import Environment
@@ -18,6 +19,9 @@ from meeting_app.builds import Builds
 from meeting_app.hub import Hub
 from meeting_app.settings import Settings
 
+if TYPE_CHECKING:  # user_feed imports this module
+    from meeting_app.user_feed import UserFeed
+
 
 @dataclass(frozen=True)
 class AppContext:
@@ -28,6 +32,7 @@ class AppContext:
     agenda_cache: AgendaCache
     hub: Hub  # the live feed's sockets and per-meeting state (meeting_app/hub.py)
     pdf_pool: ProcessPoolExecutor  # CPU-bound PDF work (validation runs in its own sandboxed process)
+    user_feed: UserFeed  # each user's /ws/me sockets: the bell and ballot boards (user_feed.py)
     # Uploads checked at once; each check is a child process of up to 512 MB (agenda/pdf_check.py).
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
     # Copies and books being built, one job per file (meeting_app/builds.py).

@@ -31,6 +31,14 @@ class Settings:
     pdf_workers: int = 2  # processes stamping copies and building books
     db_threads: int = 8  # worker threads for database calls (anyio's default is 40)
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
+    # Reminders by email (docs/opinion-polls.md): off unless SMTP_HOST is set.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "ecabinet@localhost"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    public_url: str = ""  # e.g. https://ecabinet.example.gov.vn, for the links in emails
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -45,6 +53,13 @@ class Settings:
             "allowed_origins": _split(env.get("ALLOWED_ORIGINS")),
             "max_upload_mb": int(env.get("MAX_UPLOAD_MB") or 50),
             "secure_cookies": env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+            "smtp_host": env.get("SMTP_HOST", "").strip(),
+            "smtp_port": int(env.get("SMTP_PORT") or 25),
+            "smtp_from": env.get("SMTP_FROM") or "ecabinet@localhost",
+            "smtp_user": env.get("SMTP_USER", ""),
+            "smtp_password": env.get("SMTP_PASSWORD", ""),
+            "smtp_starttls": env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+            "public_url": env.get("PUBLIC_URL", "").strip().rstrip("/"),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

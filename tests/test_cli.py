@@ -136,6 +136,8 @@ def test_verify_on_an_empty_and_a_used_database(
         "streams": 0,
         "votes_recounted": 0,
         "votes_ok": True,
+        "polls_recounted": 0,
+        "polls_ok": True,
     }
     make_member(db)
     make_member(db)

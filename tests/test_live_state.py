@@ -159,7 +159,11 @@ def test_every_live_action_applies_like_a_fresh_load(client: TestClient, db: Dat
     fourth = _loaded(live.db, live.meeting_id)[1]["speakers"][-1]["id"]
     check(live, lambda lv: _ok(chair.post(f"/api/v1/speakers/{fourth}/start")), "speaker.started")
     final = check(
-        live, lambda lv: _ok(chair.post(lv.url("/adjourn"))), "speaker.stopped", "meeting.adjourned"
+        live,
+        lambda lv: _ok(chair.post(lv.url("/adjourn"))),
+        "speaker.stopped",
+        "meeting.adjourned",
+        "minutes.drafted",
     )
     assert final["meeting"]["state"] == "adjourned"
     assert all(i["state"] != "current" for i in final["agenda"])

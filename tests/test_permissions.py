@@ -7,16 +7,19 @@ contract (API.md "who" columns); a route added without a row here fails the test
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from agenda import programme
+from agenda import notifications, opinion_polls, programme
+from agenda.clock import utcnow
 from agenda.copies import issue_copy
 from agenda.db import Database
 from agenda.documents import versions_of
+from agenda.opinion_polls import PollCreate
 from agenda.programme import PostponementCreate
 from agenda.speakers import Speaker
 from agenda.votes import Vote
@@ -40,6 +43,7 @@ USERS = frozenset(ROLES)
 STAFF = frozenset({"secretariat"})
 READERS = frozenset({"secretariat", "chair", "member"})
 PRESIDING = frozenset({"secretariat", "chair"})
+POLL_READERS = frozenset({"secretariat", "chair", "member", "assistant"})
 
 # (method, path) -> roles allowed. Everyone else: 401 when anonymous, else 403.
 WRITES: dict[tuple[str, str], frozenset[str]] = {
@@ -84,6 +88,20 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/agenda-items/{id}/speakers"): frozenset(),
     # Only members vote; without an Idempotency-Key a member gets 400 (the role got through).
     ("POST", "/api/v1/votes/{id}/ballots"): frozenset({"member"}),
+    # The minutes (issue 5): the secretariat writes them; on the draft meeting it gets 409.
+    ("PUT", "/api/v1/meetings/{id}/minutes"): STAFF,
+    ("POST", "/api/v1/meetings/{id}/minutes/finalize"): STAFF,
+    # Members state their own pre-session positions; the empty body gets 400 (the role got through).
+    ("PUT", "/api/v1/meetings/{id}/positions/{agenda_item_id}"): frozenset({"member"}),
+    # Opinion ballots (issue 5): the secretariat runs them; a member answers for themself (the
+    # empty body gets 400: the role got through); an assistant never answers.
+    ("POST", "/api/v1/opinion-polls"): STAFF,
+    ("POST", "/api/v1/opinion-polls/{id}/send"): STAFF,
+    ("POST", "/api/v1/opinion-polls/{id}/close"): STAFF,
+    ("PUT", "/api/v1/opinion-polls/{id}/response"): frozenset({"member"}),
+    # The bell: everyone's own notifications (the fixture gives each actor one).
+    ("POST", "/api/v1/notifications/{id}/read"): USERS,
+    ("POST", "/api/v1/notifications/read-all"): USERS,
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on
@@ -121,10 +139,29 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/meetings/{id}/reading"): (frozenset({"secretariat", "chair"}), 403),
     ("GET", "/api/v1/meetings/{id}/live"): (PRESIDING, 404),
     ("GET", "/api/v1/votes/{id}"): (PRESIDING, 404),
+    # Search: every signed-in user, each seeing only what they may see (tests/test_search.py).
+    ("GET", "/api/v1/search"): (USERS, 403),
+    # The minutes (issue 5): readers get 409 `not_adjourned` on the fixture's draft meeting,
+    # which nobody else may see (404); the raw event log is the secretariat's alone.
+    ("GET", "/api/v1/meetings/{id}/minutes"): (PRESIDING, 404),
+    ("GET", "/api/v1/meetings/{id}/minutes.pdf"): (PRESIDING, 404),
+    ("GET", "/api/v1/meetings/{id}/resolution.pdf"): (PRESIDING, 404),
+    ("GET", "/api/v1/meetings/{id}/events"): (STAFF, 403),
+    # The table of positions: staff; a member gets their own, but the draft is not theirs to see.
+    ("GET", "/api/v1/meetings/{id}/positions"): (PRESIDING, 404),
+    # Opinion ballots: the fixture's ballot was sent to every voting member, the member's and the
+    # assistant's own members included; the synthesis report is for the secretariat and the chair.
+    ("GET", "/api/v1/opinion-polls"): (POLL_READERS, 403),
+    ("GET", "/api/v1/opinion-polls/{id}"): (POLL_READERS, 403),
+    ("GET", "/api/v1/opinion-polls/{id}/report.pdf"): (PRESIDING, 403),
+    ("GET", "/api/v1/notifications"): (USERS, 403),
 }
 # Reads whose success is not (only) 200.
 READ_OK: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/v1/meetings/{id}/book.pdf"): (200, 202),
+    ("GET", "/api/v1/meetings/{id}/minutes"): (409,),
+    ("GET", "/api/v1/meetings/{id}/minutes.pdf"): (409,),
+    ("GET", "/api/v1/meetings/{id}/resolution.pdf"): (409,),
 }
 
 PUBLIC = {("GET", "/api/v1/openapi.json"), ("POST", "/api/v1/auth/login")}
@@ -167,8 +204,11 @@ class World:
     code: str = ""  # a copy code, for /api/v1/copies/{code}
 
     def url(self, path: str) -> str:
+        if path == "/api/v1/search":
+            return f"{path}?q=nghi+dinh"
         path = path.replace("{code}", self.code).replace("{n}", "1")
         path = path.replace("{member_id}", str(self.ids["member"]))
+        path = path.replace("{agenda_item_id}", str(self.ids["agenda_item"]))
         for prefix, key in (
             ("/api/v1/users/", "user"),
             ("/api/v1/members/", "member"),
@@ -179,6 +219,8 @@ class World:
             ("/api/v1/documents/", "document"),
             ("/api/v1/votes/", "vote"),
             ("/api/v1/speakers/", "speaker"),
+            ("/api/v1/opinion-polls/", "opinion_poll"),
+            ("/api/v1/notifications/", "notification"),
         ):
             if path.startswith(prefix) and "{id}" in path:
                 return path.replace("{id}", str(self.ids[key])).replace("{page}", "1")
@@ -217,7 +259,10 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
     ).code
     speaker_user = make_user(db, "speaker_elsewhere", ["guest"]).id or 0
     vote_id, speaker_id = _vote_and_speaker(db, meeting.id, agenda_item.id, speaker_user)
+    poll_id, notification_id = _poll_and_notification(db, user_id)
     ids = {
+        "opinion_poll": poll_id,
+        "notification": notification_id,
         "vote": vote_id,
         "speaker": speaker_id,
         "user": user_id,
@@ -229,6 +274,28 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
         "document": document_id,
     }
     return World(ids=ids, actor=actor, code=code)
+
+
+def _poll_and_notification(db: Database, user_id: int) -> tuple[int, int]:
+    """An opinion ballot sent to every voting member, on an item of its own (so that its papers
+    open to no one else's rows), and a notification of the actor's own."""
+    polled = make_programme_item(db).id or 0
+    deadline = utcnow() + timedelta(days=2)
+
+    def add(s: Session) -> tuple[int, int]:
+        poll = opinion_polls.create(
+            session=s,
+            data=PollCreate(programme_item_id=polled, question="Đồng ý?", deadline=deadline),
+            actor_id=None,
+        )
+        opinion_polls.send(session=s, poll_id=poll.id or 0, actor_id=None)
+        found = notifications.notify(
+            s, user_id=user_id, kind="poll_sent", key="permissions", params={}, url="/opinion-polls"
+        )
+        assert poll.id and found and found.id
+        return poll.id, found.id
+
+    return db.write_sync(add)
 
 
 def _vote_and_speaker(db: Database, meeting_id: int, agenda_item_id: int, user_id: int) -> tuple[int, int]:

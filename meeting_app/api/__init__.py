@@ -12,10 +12,14 @@ from meeting_app.api import (
     files,
     live,
     meetings,
+    minutes,
     notes,
+    opinion_polls,
     people,
+    positions,
     programme,
     reading,
+    search,
     votes,
 )
 from meeting_app.api.openapi import openapi
@@ -33,5 +37,9 @@ routes: list[BaseRoute] = [
     *books.routes,
     *live.routes,
     *votes.routes,
+    *search.routes,
+    *minutes.routes,
+    *positions.routes,
+    *opinion_polls.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

@@ -61,6 +61,7 @@ async def add_document(request: Request) -> Response:
             size=facts.size,
             note=note,
             actor_id=me.viewer.user_id,
+            text=facts.text,
         )
 
     document, version = await app.db.write(add)
@@ -87,6 +88,7 @@ async def add_version(request: Request) -> Response:
             size=facts.size,
             note=note,
             actor_id=me.viewer.user_id,
+            text=facts.text,
         )
         return documents.get_document(session=s, document_id=document_id), version
 

@@ -17,7 +17,10 @@ from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from agenda.attendance import AttendanceSet
 from agenda.meetings import MeetingCreate, MeetingUpdate
 from agenda.members import MemberCreate, MemberUpdate
+from agenda.minutes import MinutesEdit
 from agenda.notes import NoteText
+from agenda.opinion_polls import PollAnswer, PollCreate
+from agenda.positions import PositionSet
 from agenda.presiding import Advance, OutcomeSet
 from agenda.programme import (
     PostponementCreate,
@@ -166,6 +169,47 @@ ENDPOINTS: list[tuple[str, str, str, str, Body]] = [
         BallotCast,
     ),
     (
+        "GET",
+        "/api/v1/opinion-polls",
+        "secretariat, chair, member, assistant",
+        "Opinion ballots: all (staff), or those sent to the caller's member (members, assistants)",
+        None,
+    ),
+    (
+        "POST",
+        "/api/v1/opinion-polls",
+        "secretariat",
+        "Create an opinion ballot on a programme item (draft); its papers are the item's dossier",
+        PollCreate,
+    ),
+    (
+        "GET",
+        "/api/v1/opinion-polls/{id}",
+        "secretariat, chair, members and assistants it was sent to",
+        "A ballot with responded/total; result after the deadline or close; the caller's own answer; "
+        "the board (staff)",
+        None,
+    ),
+    ("POST", "/api/v1/opinion-polls/{id}/send", "secretariat", "Send to every active voting member", None),
+    ("POST", "/api/v1/opinion-polls/{id}/close", "secretariat", "Close early and tally (idempotent)", None),
+    (
+        "PUT",
+        "/api/v1/opinion-polls/{id}/response",
+        "member (self)",
+        "Answer or revise until the deadline; 409 deadline_passed after it",
+        PollAnswer,
+    ),
+    (
+        "GET",
+        "/api/v1/opinion-polls/{id}/report.pdf",
+        "secretariat, chair",
+        "The synthesis report (application/pdf): tally, each member's position and comment, non-responders",
+        None,
+    ),
+    ("GET", "/api/v1/notifications", "user", "The bell: {items, unread}, newest first", None),
+    ("POST", "/api/v1/notifications/{id}/read", "user (own)", "Mark one notification read", None),
+    ("POST", "/api/v1/notifications/read-all", "user", "Mark every notification read", None),
+    (
         "POST",
         "/api/v1/meetings/{id}/agenda-items",
         "secretariat",
@@ -265,6 +309,75 @@ ENDPOINTS: list[tuple[str, str, str, str, Body]] = [
         "secretariat, chair",
         "Reading status: per programme item the dossier's completeness, per invited member and "
         "document whether the latest version (or only an older one) was opened",
+        None,
+    ),
+    (
+        "PUT",
+        "/api/v1/meetings/{id}/positions/{agenda_item_id}",
+        "member (self)",
+        "State a pre-session position on an item (before the session starts); an objection takes "
+        "the item out of the consent block",
+        PositionSet,
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/positions",
+        "secretariat, chair; member (own)",
+        "The table of pre-session positions (staff), or the caller's own positions (member)",
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/minutes",
+        "secretariat, chair, invited members",
+        "The minutes once adjourned: {state, record, narrative, resolution, last_event: {seq, hash}}; "
+        "restricted items outside the caller's audience are placeholders",
+        None,
+    ),
+    (
+        "PUT",
+        "/api/v1/meetings/{id}/minutes",
+        "secretariat",
+        "Edit the narrative of draft minutes (opening, items: {agenda_item_id: summary}, closing); "
+        "409 minutes_final once finalized",
+        MinutesEdit,
+    ),
+    (
+        "POST",
+        "/api/v1/meetings/{id}/minutes/finalize",
+        "secretariat",
+        "Finalize and lock the minutes; the meeting is closed; records the last event's seq and hash",
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/minutes.pdf",
+        "secretariat, chair, invited members",
+        "The minutes as a PDF (application/pdf) with the last event's hash on every page",
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/resolution.pdf",
+        "secretariat, chair, invited members",
+        "The draft session resolution as a PDF: the adopted items and their conclusions",
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/meetings/{id}/events",
+        "secretariat",
+        "The meeting's raw event log with hashes: ?since=N&limit=1..500 -> {items: [{seq, kind, at, "
+        "actor_id, data, prev_hash, hash}], next_since}",
+        None,
+    ),
+    (
+        "GET",
+        "/api/v1/search",
+        "user (each sees only what they may see)",
+        "Search programme items, meetings, agenda items, conclusions and document text, with or "
+        "without Vietnamese diacritics: `q` (1-200 characters), `limit` (1-50, default 20) → "
+        "`{results: [{type, id, title, snippet, url, highlights, title_highlights}]}`",
         None,
     ),
     ("GET", "/api/v1/openapi.json", "anyone", "This document", None),

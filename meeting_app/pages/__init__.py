@@ -14,9 +14,13 @@ from meeting_app.pages import (
     home,
     live,
     meetings,
+    minutes,
+    opinion_polls,
+    positions,
     postponements,
     programme,
     reader,
+    search,
 )
 
 routes: list[BaseRoute] = [
@@ -28,9 +32,13 @@ routes: list[BaseRoute] = [
     *postponements.routes,
     *meetings.routes,
     *live.routes,
+    *minutes.routes,
+    *positions.routes,
+    *opinion_polls.routes,
     *books.routes,
     *agenda.routes,
     *reader.routes,
+    *search.routes,
     *copies.routes,
     *admin.routes,
 ]

@@ -25,6 +25,7 @@ MEMBER_WRITERS = ("secretariat", "admin")
 FIELDS = {
     "username": N_("Tên đăng nhập"),
     "full_name": N_("Họ và tên"),
+    "email": N_("Thư điện tử"),
     "password": N_("Mật khẩu (tối thiểu 10 ký tự)"),
     "roles": N_("Vai trò"),
     "member_id": N_("Thành viên Chính phủ liên kết"),
@@ -66,7 +67,7 @@ async def new_user_page(request: Request) -> Response:
 
 async def create_user(request: Request) -> Response:
     me, form = await form_user(request, "admin")
-    data: dict[str, Any] = form_fields(form, ("username", "full_name"))
+    data: dict[str, Any] = form_fields(form, ("username", "full_name", "email"))
     data["password"] = form.get("password") if isinstance(form.get("password"), str) else ""
     data["roles"] = roles_of(form)
     data["member_id"] = ident_field(form, "member_id")
@@ -87,6 +88,7 @@ async def user_page(request: Request) -> Response:
     user = context["user"]
     values = {
         "full_name": user.full_name,
+        "email": user.email or "",
         "roles": list(user.roles),
         "member_id": str(user.member_id or ""),
         "active": "1" if user.active else "",
@@ -98,6 +100,8 @@ async def update_user(request: Request) -> Response:
     me, form = await form_user(request, "admin")
     user_id = ident(request)
     data: dict[str, Any] = present(form, ("full_name",))
+    if isinstance(form.get("email"), str):  # an emptied field clears the address
+        data["email"] = form_fields(form, ("email",)).get("email")
     data["roles"] = roles_of(form)
     data["member_id"] = ident_field(form, "member_id")
     data["active"] = checked(form, "active")

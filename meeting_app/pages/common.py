@@ -36,6 +36,11 @@ FLASH: dict[str, str] = {
     "language": N_("Đã đổi ngôn ngữ."),
     "uploaded": N_("Đã tải lên tài liệu."),
     "version_added": N_("Đã tải lên phiên bản mới của tài liệu."),
+    "finalized": N_("Đã chốt biên bản; phiên họp đã kết thúc."),
+    "poll_sent": N_("Đã gửi phiếu lấy ý kiến đến các thành viên Chính phủ."),
+    "poll_closed": N_("Đã kết thúc phiếu lấy ý kiến và tổng hợp kết quả."),
+    "answered": N_("Đã ghi nhận ý kiến của bạn."),
+    "all_read": N_("Đã đánh dấu tất cả thông báo là đã đọc."),
 }
 
 INVALID_FIELDS = N_("Vui lòng kiểm tra lại: {names}.")

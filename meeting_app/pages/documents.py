@@ -73,6 +73,7 @@ async def upload_document(request: Request) -> Response:
                 size=facts.size,
                 note=note,
                 actor_id=me.viewer.user_id,
+                text=facts.text,
             )
 
         await app.db.write(add)
@@ -113,6 +114,7 @@ async def upload_version(request: Request) -> Response:
                 size=facts.size,
                 note=note,
                 actor_id=me.viewer.user_id,
+                text=facts.text,
             )
         )
     except CsrfFailed:

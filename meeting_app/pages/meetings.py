@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, meetings, members, programme
+from agenda import documents, meetings, members, positions, programme
 from agenda.accounts import User
 from agenda.errors import DomainError
 from agenda.meetings import EDITABLE_STATES, MEETING_KINDS, MeetingCreate, MeetingUpdate
@@ -107,6 +107,9 @@ async def detail_context(request: Request, me: Current, meeting_id: int) -> dict
         else:  # readers need only the chair's name
             chair = s.get(members.Member, chair_id) if chair_id else None
             data = {"meeting": detail, "members": [chair] if chair else [], "guests": []}
+            if viewer.has("member") and viewer.member_id is not None:  # pre-session positions
+                mine = positions.own_positions(session=s, meeting_id=meeting_id, viewer=viewer)
+                data["my_positions"] = {p["agenda_item_id"]: p for p in mine}
         shown = [d["id"] for i in detail["agenda"] for d in i.get("documents", [])]
         data["version_news"] = documents.version_news(session=s, user_id=viewer.user_id, document_ids=shown)
         if viewer.is_staff:
@@ -126,6 +129,7 @@ async def detail_context(request: Request, me: Current, meeting_id: int) -> dict
     data["chair"] = by_id.get(detail["chair_member_id"])
     data["editable"] = viewer.has(*STAFF) and detail["state"] in EDITABLE_STATES
     data["published"] = detail["state"] != "draft"
+    data["positions_open"] = "my_positions" in data and detail["state"] == "published"
     data["kinds"] = MEETING_KINDS
     data["forms"] = {}
     if viewer.is_staff:

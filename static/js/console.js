@@ -43,6 +43,8 @@ function start(root) {
   const errorBox = $("console-error");
   let formItemId;
   let errorTimer = null;
+  let positions = null; // GET /meetings/{id}/positions: the objections per item (docs/positions.md)
+  let positionsTimer = null;
 
   const label = (group, code) => (labels[group] && labels[group][code]) || code || "";
   const state = () => client.state;
@@ -360,6 +362,50 @@ function start(root) {
     );
   }
 
+  // The pre-session positions' table, fetched again when a position changes (the staff's feed
+  // carries position.stated); positions are not part of the live state.
+  function loadPositions() {
+    clearTimeout(positionsTimer);
+    positionsTimer = setTimeout(async () => {
+      try {
+        positions = await api("GET", `/meetings/${meetingId}/positions`);
+      } catch {
+        positions = null;
+      }
+      if (state()) renderConsent(state());
+    }, 250);
+  }
+
+  function objections(itemId) {
+    if (!positions) return null;
+    const found = positions.items.find((i) => i.agenda_item_id === itemId);
+    return found ? found.counts.object : null;
+  }
+
+  // The consent block as it stands: the items still in it (adopted together at the start), and
+  // those an objection took out, each with its count of objections.
+  function renderConsent(s) {
+    const box = $("consent-block");
+    const block = s.agenda.filter((i) => i.consent && i.state === "pending" && !i.outcome);
+    const left = positions ? positions.items.filter((i) => i.left_consent) : [];
+    box.hidden = !LIVE.includes(s.meeting.state) || (!block.length && !left.length);
+    const row = (id, position, title, extra) => {
+      const count = objections(id);
+      return el(
+        "li",
+        { class: "consent-row", dataset: { item: String(id) } },
+        el("span", { class: "pos", text: String(position) }),
+        el("span", { class: "consent-title", text: title === undefined ? msg("Restricted") : title }),
+        extra,
+        count === null ? null : el("span", { class: `badge consent-objections${count ? " badge-refused" : ""}`, dataset: { count: String(count) }, text: msg("Objections", { count }) }),
+      );
+    };
+    replace($("consent-list"), [
+      ...block.map((i) => row(i.id, i.position, i.title, null)),
+      ...left.map((i) => row(i.agenda_item_id, i.number, i.title, el("span", { class: "badge badge-warn consent-left", text: msg("LeftConsent") }))),
+    ]);
+  }
+
   function renderAgenda(s) {
     const currentId = s.meeting.current_item_id;
     replace(
@@ -407,6 +453,7 @@ function start(root) {
     renderVotes(s);
     renderAttendance(s);
     renderAgenda(s);
+    renderConsent(s);
     if (document.activeElement !== limitInput) limitInput.value = String(speakerLimit());
     tick();
   }
@@ -551,7 +598,10 @@ function start(root) {
 
   const client = connect({
     meetingId,
-    onChange: () => render(),
+    onChange: (_client, change) => {
+      if (change.type === "snapshot" || change.kind === "position.stated" || change.kind === "consent.left") loadPositions();
+      render();
+    },
     onNotice: (kind, data) => kind === "document.updated" && showDocumentNotice(data),
   });
   setInterval(tick, TICK);

@@ -188,6 +188,20 @@ export const APPLY = {
     Object.assign(found, { state: "closed", closed_at: data.closed_at, result: data.result });
     if (data.ballots !== undefined && data.ballots !== null) found.ballots = data.ballots;
   },
+  // Pre-session positions (docs/positions.md): not part of the state; an objection takes an
+  // item out of the consent block.
+  "position.stated"() {},
+  "consent.left"(state, data) {
+    const found = item(state, data.agenda_item_id);
+    if (found) found.consent = false;
+  },
+  // The minutes (after adjournment): the draft and its edits change nothing live; finalizing
+  // closes the meeting.
+  "minutes.drafted"() {},
+  "minutes.edited"() {},
+  "minutes.finalized"(state) {
+    state.meeting.state = "closed";
+  },
 };
 
 // Advance `state` in place by one event; false when this kind needs a fresh snapshot instead.

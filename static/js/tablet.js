@@ -421,6 +421,8 @@ function start(root) {
     const badge = $("meeting-state");
     badge.textContent = label("meeting_state", s.meeting.state);
     badge.className = `badge badge-state badge-${s.meeting.state}`;
+    const positions = $("positions-notice"); // pre-session positions: only until the start
+    if (positions) positions.hidden = s.meeting.state !== "published";
     renderVote();
     renderNow(s);
     renderAgenda(s);

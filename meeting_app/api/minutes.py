@@ -1,0 +1,160 @@
+"""The minutes, the draft session resolution and the meeting's raw event log (API.md "Opinion
+ballots and record"). See docs/minutes.md.
+
+- GET /minutes (JSON), /minutes.pdf and /resolution.pdf: the secretariat, the chair and the
+  invited members, once the meeting is adjourned (404 when the meeting is not visible, 403 for
+  other roles, 409 `not_adjourned` before). A restricted item outside the reader's audience is
+  a placeholder in all three.
+- PUT /minutes (the narrative) and POST /minutes/finalize: the secretariat; 409 `minutes_final`
+  once finalized.
+- GET /events?since=N: the secretariat; the meeting's stream with hashes, 500 per page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from agenda import audit, minutes, minutes_pdf
+from agenda.errors import InvalidInput, Unavailable
+from agenda.events import canonical
+from agenda.meetings import get_meeting
+from agenda.minutes import MinutesEdit
+from agenda.text import N_
+from agenda.viewer import Viewer
+from meeting_app.api.common import ident, reply
+from meeting_app.auth import api_user
+from meeting_app.context import AppContext, ctx
+from meeting_app.downloads import content_disposition
+from meeting_app.inputs import read_json
+
+RENDER_TIMEOUT = 60.0  # seconds a request waits for its PDF
+MAX_SINCE = 2**62
+
+
+def _view(s: Session, meeting_id: int, viewer: Viewer) -> dict[str, Any] | None:
+    minutes.readable_meeting(session=s, meeting_id=meeting_id, viewer=viewer)
+    found = minutes.get_minutes(s, meeting_id)
+    return None if found is None else minutes.view(s, found, viewer)
+
+
+async def minutes_view(app: AppContext, meeting_id: int, viewer: Viewer) -> dict[str, Any]:
+    """The minutes as `viewer` reads them. A meeting adjourned before minutes existed gets its
+    draft on first read."""
+    found = await app.db.read(lambda s: _view(s, meeting_id, viewer))
+    if found is None:
+        await app.db.write(lambda s: minutes.generate_draft(s, meeting_id))
+        found = await app.db.read(lambda s: _view(s, meeting_id, viewer))
+    assert found is not None
+    return found
+
+
+async def get_minutes(request: Request) -> Response:
+    me = await api_user(request)
+    return reply(await minutes_view(ctx(request), ident(request), me.viewer))
+
+
+async def edit_minutes(request: Request) -> Response:
+    me = await api_user(request, *minutes.WRITERS)
+    meeting_id = ident(request)
+    data = await read_json(request, MinutesEdit)
+    app = ctx(request)
+    await app.db.write(
+        lambda s: minutes.edit(session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id)
+    )
+    return reply(await minutes_view(app, meeting_id, me.viewer))
+
+
+async def finalize_minutes(request: Request) -> Response:
+    me = await api_user(request, *minutes.WRITERS)
+    meeting_id = ident(request)
+    app = ctx(request)
+    await app.db.write(
+        lambda s: minutes.finalize(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
+    )
+    return reply(await minutes_view(app, meeting_id, me.viewer))
+
+
+async def render(app: AppContext, draw: Callable[[dict[str, Any]], bytes], doc: dict[str, Any]) -> bytes:
+    """Draw a PDF in the process pool; the same document asked for at once is drawn once."""
+    key = f"{draw.__name__}:{hashlib.sha256(canonical(doc)).hexdigest()}"
+    try:
+        return await app.builds.run(key, app.pdf_pool, draw, doc, timeout=RENDER_TIMEOUT)
+    except (TimeoutError, BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: pool shut down
+        raise Unavailable() from exc
+
+
+def pdf_response(data: bytes, name: str, default: str) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": content_disposition(name, default=default),
+        },
+    )
+
+
+async def minutes_pdf_file(request: Request) -> Response:
+    me = await api_user(request)
+    app = ctx(request)
+    doc = await minutes_view(app, ident(request), me.viewer)
+    data = await render(app, minutes_pdf.render_minutes, doc)
+    title = doc["record"]["meeting"].get("title", "")
+    return pdf_response(data, f"Biên bản – {title}", "bien-ban")
+
+
+async def resolution_pdf_file(request: Request) -> Response:
+    me = await api_user(request)
+    app = ctx(request)
+    doc = await minutes_view(app, ident(request), me.viewer)
+    data = await render(app, minutes_pdf.render_resolution, doc)
+    title = doc["record"]["meeting"].get("title", "")
+    return pdf_response(data, f"Dự thảo nghị quyết – {title}", "du-thao-nghi-quyet")
+
+
+def _count(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or not low <= int(raw) <= high:
+        raise InvalidInput(
+            N_("Tham số {name} phải là số nguyên từ {low} đến {high}."),
+            code="bad_query",
+            name=name,
+            low=low,
+            high=high,
+        )
+    return int(raw)
+
+
+async def event_log(request: Request) -> Response:
+    me = await api_user(request, "secretariat")
+    meeting_id = ident(request)
+    since = _count(request, "since", 0, 0, MAX_SINCE)
+    limit = _count(request, "limit", audit.PAGE_LIMIT, 1, audit.PAGE_LIMIT)
+
+    def load(s: Session) -> dict[str, Any]:
+        get_meeting(session=s, meeting_id=meeting_id, viewer=me.viewer)
+        rows, next_since = audit.events_since(s, meeting_id, since, limit)
+        return {"items": [audit.raw_event(e) for e in rows], "next_since": next_since}
+
+    return reply(await ctx(request).db.read(load))
+
+
+routes = [
+    Route("/api/v1/meetings/{id:int}/minutes", get_minutes, methods=["GET"]),
+    Route("/api/v1/meetings/{id:int}/minutes", edit_minutes, methods=["PUT"]),
+    Route("/api/v1/meetings/{id:int}/minutes/finalize", finalize_minutes, methods=["POST"]),
+    Route("/api/v1/meetings/{id:int}/minutes.pdf", minutes_pdf_file, methods=["GET"]),
+    Route("/api/v1/meetings/{id:int}/resolution.pdf", resolution_pdf_file, methods=["GET"]),
+    Route("/api/v1/meetings/{id:int}/events", event_log, methods=["GET"]),
+]

@@ -1,0 +1,187 @@
+"""Opinion ballots over HTTP (API.md "Opinion ballots and record"), and the bell's notifications.
+See docs/opinion-polls.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from agenda import notifications, opinion_polls, poll_report, poll_views
+from agenda.clock import iso
+from agenda.errors import Unavailable
+from agenda.opinion_polls import PollAnswer, PollCreate
+from agenda.viewer import Viewer
+from meeting_app.api.common import ident, reply
+from meeting_app.auth import api_user
+from meeting_app.context import AppContext, ctx
+from meeting_app.downloads import content_disposition
+from meeting_app.i18n import translate
+from meeting_app.inputs import read_json
+
+STAFF = ("secretariat",)
+REPORT_ROLES = ("secretariat", "chair")
+READERS = ("secretariat", "chair", "member", "assistant")
+REPORT_TIMEOUT = 60.0
+PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+async def _view(app: AppContext, poll_id: int, viewer: Viewer, status: int = 200) -> Response:
+    def load(s: Session) -> dict[str, Any]:
+        poll = opinion_polls.get_poll(session=s, poll_id=poll_id, viewer=viewer)
+        return poll_views.poll_view(s, poll, viewer, app.policy)
+
+    return reply(await app.db.read(load), status)
+
+
+def inbox(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
+    """The viewer's ballots with what a list needs: the item, the counts, their own answer."""
+    from agenda.programme import ProgrammeItem
+
+    found = []
+    for poll in opinion_polls.list_polls(session=session, viewer=viewer):
+        row = poll_views.public_poll(poll, session.get(ProgrammeItem, poll.programme_item_id))
+        if viewer.member_id is not None and viewer.has("member", "assistant"):
+            mine = opinion_polls.response_of(session, poll.id or 0, viewer.member_id)
+            row["my_position"] = mine.position if mine else None
+        found.append(row)
+    return found
+
+
+async def list_polls(request: Request) -> Response:
+    me = await api_user(request, *READERS)
+    items = await ctx(request).db.read(lambda s: inbox(s, me.viewer))
+    return reply({"items": items})
+
+
+async def get_poll(request: Request) -> Response:
+    me = await api_user(request, *READERS)
+    return await _view(ctx(request), ident(request), me.viewer)
+
+
+async def create_poll(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    data = await read_json(request, PollCreate)
+    app = ctx(request)
+    poll = await app.db.write(
+        lambda s: opinion_polls.create(session=s, data=data, actor_id=me.viewer.user_id)
+    )
+    return await _view(app, poll.id or 0, me.viewer, 201)
+
+
+async def send_poll(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    poll_id = ident(request)
+    app = ctx(request)
+    await app.db.write(lambda s: opinion_polls.send(session=s, poll_id=poll_id, actor_id=me.viewer.user_id))
+    return await _view(app, poll_id, me.viewer)
+
+
+async def close_poll(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    poll_id = ident(request)
+    app = ctx(request)
+    actor_id = me.viewer.user_id
+    await app.db.write(
+        lambda s: opinion_polls.close(session=s, poll_id=poll_id, actor_id=actor_id, policy=app.policy)
+    )
+    return await _view(app, poll_id, me.viewer)
+
+
+async def answer_poll(request: Request) -> Response:
+    me = await api_user(request, "member")
+    poll_id = ident(request)
+    data = await read_json(request, PollAnswer)
+    app = ctx(request)
+    viewer = me.viewer
+    await app.db.write(lambda s: opinion_polls.respond(session=s, poll_id=poll_id, data=data, viewer=viewer))
+    return await _view(app, poll_id, me.viewer)
+
+
+async def report_pdf(request: Request) -> Response:
+    me = await api_user(request, *REPORT_ROLES)
+    poll_id = ident(request)
+    app = ctx(request)
+
+    def load(s: Session) -> poll_report.ReportPlan:
+        poll = opinion_polls.get_poll(session=s, poll_id=poll_id, viewer=me.viewer)
+        return poll_report.plan(s, poll, app.policy)
+
+    plan = await app.db.read(load)
+    try:
+        job = asyncio.wrap_future(app.pdf_pool.submit(poll_report.render, plan))
+        pdf = await asyncio.wait_for(job, REPORT_TIMEOUT)
+    except (BrokenProcessPool, RuntimeError, TimeoutError) as exc:
+        raise Unavailable() from exc
+    name = f"Báo cáo tổng hợp ý kiến – {plan.code} – phiếu {plan.poll_id}"
+    headers = {**PRIVATE, "Content-Disposition": content_disposition(name, default="bao-cao-tong-hop-y-kien")}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+# --- notifications (the bell) -------------------------------------------------------------------
+
+
+def public_notification(found: notifications.Notification) -> dict[str, Any]:
+    params = found.param_dict()
+    return {
+        "id": found.id,
+        "kind": found.kind,
+        "title": translate(found.title, params),
+        "body": translate(found.body, params),
+        "url": found.url,
+        "created_at": iso(found.created_at),
+        "read_at": iso(found.read_at),
+    }
+
+
+def bell(session: Session, user_id: int) -> dict[str, Any]:
+    items = notifications.list_for(session=session, user_id=user_id)
+    return {
+        "items": [public_notification(n) for n in items],
+        "unread": notifications.unread_count(session, user_id),
+    }
+
+
+async def list_notifications(request: Request) -> Response:
+    me = await api_user(request)
+    user_id = me.viewer.user_id
+    return reply(await ctx(request).db.read(lambda s: bell(s, user_id)))
+
+
+async def read_notification(request: Request) -> Response:
+    me = await api_user(request)
+    notification_id = ident(request)
+    user_id = me.viewer.user_id
+    app = ctx(request)
+    await app.db.write(
+        lambda s: notifications.mark_read(session=s, notification_id=notification_id, user_id=user_id)
+    )
+    return reply(await app.db.read(lambda s: bell(s, user_id)))
+
+
+async def read_all_notifications(request: Request) -> Response:
+    me = await api_user(request)
+    user_id = me.viewer.user_id
+    app = ctx(request)
+    await app.db.write(lambda s: notifications.mark_all_read(session=s, user_id=user_id))
+    return reply(await app.db.read(lambda s: bell(s, user_id)))
+
+
+routes = [
+    Route("/api/v1/opinion-polls", list_polls, methods=["GET"]),
+    Route("/api/v1/opinion-polls", create_poll, methods=["POST"]),
+    Route("/api/v1/opinion-polls/{id:int}", get_poll, methods=["GET"]),
+    Route("/api/v1/opinion-polls/{id:int}/send", send_poll, methods=["POST"]),
+    Route("/api/v1/opinion-polls/{id:int}/close", close_poll, methods=["POST"]),
+    Route("/api/v1/opinion-polls/{id:int}/response", answer_poll, methods=["PUT"]),
+    Route("/api/v1/opinion-polls/{id:int}/report.pdf", report_pdf, methods=["GET"]),
+    Route("/api/v1/notifications", list_notifications, methods=["GET"]),
+    Route("/api/v1/notifications/{id:int}/read", read_notification, methods=["POST"]),
+    Route("/api/v1/notifications/read-all", read_all_notifications, methods=["POST"]),
+]

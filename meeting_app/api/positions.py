@@ -1,0 +1,56 @@
+"""Pre-session positions over HTTP (API.md "Opinion ballots and record"; docs/positions.md).
+
+A member states their own position on an item; the secretariat and the chair read the table.
+An objection that takes an item out of the consent block reaches the screens as `consent.left`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from agenda import positions
+from agenda.agenda_items import AgendaItem
+from agenda.errors import Forbidden
+from agenda.positions import PositionSet
+from meeting_app.api.common import ident, reply
+from meeting_app.auth import api_user
+from meeting_app.context import ctx
+from meeting_app.inputs import read_json
+
+
+async def set_position(request: Request) -> Response:
+    me = await api_user(request)
+    meeting_id, agenda_item_id = ident(request), ident(request, "agenda_item_id")
+    if not me.viewer.has("member"):
+        # Before reading the body: a wrong role learns nothing from validation errors.
+        raise Forbidden()
+    data = await read_json(request, PositionSet)
+
+    def write(s: Session) -> dict[str, Any]:
+        row = positions.set_position(
+            session=s, meeting_id=meeting_id, agenda_item_id=agenda_item_id, viewer=me.viewer, data=data
+        )
+        item = s.get(AgendaItem, agenda_item_id)
+        return {**positions.public_position(row), "consent": bool(item and item.consent)}
+
+    return reply(await ctx(request).db.write(write))
+
+
+async def read_positions(request: Request) -> Response:
+    me = await api_user(request)
+    meeting_id = ident(request)
+    found = await ctx(request).db.read(
+        lambda s: positions.read_positions(session=s, meeting_id=meeting_id, viewer=me.viewer)
+    )
+    return reply(found)
+
+
+routes = [
+    Route("/api/v1/meetings/{id:int}/positions", read_positions, methods=["GET"]),
+    Route("/api/v1/meetings/{id:int}/positions/{agenda_item_id:int}", set_position, methods=["PUT"]),
+]

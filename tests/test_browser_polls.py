@@ -1,0 +1,335 @@
+"""An opinion ballot in a real browser: Chromium (Debian's package) driven by Playwright.
+
+A real server (uvicorn in a subprocess, with /ws/me) runs over a temp DATA_DIR holding a ballot
+sent to a Government of three (a decision needs 2 agree), with a real paper in its dossier. The
+secretariat's board is open on a desktop page; a member, on a tablet in portrait (768x1024, touch),
+finds the ballot under the bell and in the inbox, opens its paper in the reader, answers, then
+revises; the board's rows and count move live, without a reload. The member's assistant sees the
+ballot read-only. No CSP violations, no script errors, no sideways scrolling and 44px touch
+targets on the tablet. Screenshots go to test-output/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, check_layout, free_port
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "test-output"
+PASSWORD = "polls-browser-pass-1"
+DESKTOP = {"width": 1280, "height": 900}
+PORTRAIT = {"width": 768, "height": 1024}
+QUESTION = "Thành viên Chính phủ có đồng ý thông qua dự thảo Nghị định về bảo vệ dữ liệu cá nhân không?"
+ME_LIVE = "() => document.documentElement.dataset.me === 'live'"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    poll_id: int
+    document_id: int
+    members: dict[str, int]  # username -> member id
+
+
+def seed(data_dir: Path) -> Seeded:
+    from agenda import documents, members, opinion_polls, programme
+    from agenda.accounts import UserCreate, create_user
+    from agenda.clock import utcnow
+    from agenda.db import Database, make_engine, sqlite_url
+    from agenda.members import MemberCreate
+    from agenda.migrate import upgrade
+    from agenda.opinion_polls import PollCreate
+    from agenda.programme import ProgrammeItemCreate
+    from agenda.storage import store_original
+    from tests.factories import make_pdf
+
+    engine = make_engine(sqlite_url(data_dir), pool_size=0)
+    upgrade(engine)
+    db = Database(engine)
+    paper = make_pdf(3, heading="Dự thảo Nghị định về bảo vệ dữ liệu cá nhân")
+    sha256 = store_original(data_dir, paper)
+
+    def run(s: Any) -> Seeded:
+        people = {
+            "pb-m1": ("Bộ trưởng Một", "Bộ trưởng Bộ Công an", 1),
+            "pb-m2": ("Bộ trưởng Hai", "Bộ trưởng Bộ Tư pháp", 2),
+            "pb-m3": ("Bộ trưởng Ba", "Bộ trưởng Bộ Tài chính", 3),
+        }
+        ids: dict[str, int] = {}
+        for username, (name, title, precedence) in people.items():
+            member = members.create_member(
+                session=s,
+                data=MemberCreate(full_name=name, title=title, precedence=precedence),
+                actor_id=None,
+            )
+            assert member.id is not None
+            ids[username] = member.id
+            create_user(
+                session=s,
+                data=UserCreate(
+                    username=username,
+                    full_name=name,
+                    password=PASSWORD,
+                    roles=["member"],
+                    member_id=member.id,
+                ),
+                actor_id=None,
+            )
+        create_user(
+            session=s,
+            data=UserCreate(
+                username="pb-troly",
+                full_name="Trợ lý Bộ trưởng Một",
+                password=PASSWORD,
+                roles=["assistant"],
+                member_id=ids["pb-m1"],
+            ),
+            actor_id=None,
+        )
+        staff = create_user(
+            session=s,
+            data=UserCreate(
+                username="pb-thuky", full_name="Thư ký", password=PASSWORD, roles=["secretariat"]
+            ),
+            actor_id=None,
+        )
+        item = programme.create_item(
+            session=s,
+            data=ProgrammeItemCreate(
+                code="ND-PB-1",
+                title="Nghị định về bảo vệ dữ liệu cá nhân",
+                kind="decree",
+                lead_agency="Bộ Công an",
+                planned_month=utcnow().strftime("%Y-%m"),
+            ),
+            actor_id=None,
+        )
+        assert item.id is not None
+        document, _version = documents.add_document(
+            session=s,
+            programme_item_id=item.id,
+            kind="draft",
+            title="Dự thảo Nghị định",
+            sha256=sha256,
+            pages=3,
+            size=len(paper),
+            note="",
+            actor_id=None,
+        )
+        poll = opinion_polls.create(
+            session=s,
+            data=PollCreate(
+                programme_item_id=item.id, question=QUESTION, deadline=utcnow() + timedelta(days=2)
+            ),
+            actor_id=staff.id,
+        )
+        assert poll.id is not None and document.id is not None
+        opinion_polls.send(session=s, poll_id=poll.id, actor_id=staff.id)
+        return Seeded(poll_id=poll.id, document_id=document.id, members=ids)
+
+    try:
+        return db.write_sync(run)
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    seeded: Seeded
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    data_dir = tmp_path_factory.mktemp("polls-data")
+    seeded = seed(data_dir)
+    port = free_port()
+    code = (
+        "import uvicorn; from meeting_app.app import create_app; "
+        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    env = {**os.environ, "DATA_DIR": str(data_dir)}
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data_dir / "server.log").read_text()) from None
+                time.sleep(0.1)
+        yield Server(url=url, seeded=seeded)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        found = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield found
+        finally:
+            found.close()
+
+
+class Screen:
+    """One browser context that records script errors."""
+
+    def __init__(
+        self, browser: Any, server: Server, viewport: dict[str, int], *, touch: bool = False
+    ) -> None:
+        self.server = server
+        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=touch)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def login(self, username: str) -> None:
+        self.page.goto(self.server.url + "/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.click("form.form button[type=submit]")
+        assert "/login" not in self.page.url, self.page.inner_text("main")
+
+    def go(self, path: str) -> None:
+        response = self.page.goto(self.server.url + path)
+        assert response is not None and response.status == 200, path
+
+    def shot(self, name: str) -> None:
+        OUTPUT.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(OUTPUT / f"polls-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def screens(browser: Any, server: Server) -> Iterator[Any]:
+    opened: list[Screen] = []
+
+    def open_screen(viewport: dict[str, int], *, touch: bool = False) -> Screen:
+        found = Screen(browser, server, viewport, touch=touch)
+        opened.append(found)
+        return found
+
+    yield open_screen
+    for found in opened:
+        assert not [e for e in found.errors if "Content Security Policy" in e], found.errors
+        assert found.errors == [], found.errors
+        found.context.close()
+
+
+def test_a_member_answers_on_a_tablet_and_the_board_moves_live(screens: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    seeded = server.seeded
+    poll_url = f"/opinion-polls/{seeded.poll_id}"
+    one = seeded.members["pb-m1"]
+
+    staff = screens(DESKTOP)
+    staff.login("pb-thuky")
+    staff.go(poll_url)
+    board = staff.page
+    board.wait_for_function(ME_LIVE)
+    board.evaluate("() => { window.__sameDocument = true; }")  # gone if the page reloads
+    expect(board.locator("#board-count")).to_have_text("Đã trả lời 0 / 3")
+    expect(board.locator(f"#board-{one}")).to_have_attribute("data-status", "pending")
+
+    tablet = screens(PORTRAIT, touch=True)
+    tablet.login("pb-m1")
+    page = tablet.page
+    page.wait_for_function(ME_LIVE)
+    expect(page.locator("#bell-count")).to_have_text("1")  # the ballot's announcement
+    check_layout(page, "member home with the bell, portrait")
+    page.tap("#bell")
+    expect(page.locator(".notification.is-unread")).to_have_count(1)
+    check_layout(page, "notifications, portrait")
+    with page.expect_navigation():
+        page.tap(".notification.is-unread button")
+    assert page.url.endswith(poll_url), page.url
+    page.wait_for_function(ME_LIVE)
+    expect(page.locator("#bell-count")).to_be_hidden()  # opened: read
+    page.tap("a[href='/opinion-polls']")
+    expect(page.locator(f"#poll-{seeded.poll_id}")).to_contain_text("Chưa trả lời")
+    check_layout(page, "member inbox, portrait")
+    tablet.shot("member-inbox")
+    with page.expect_navigation():
+        page.tap(f"#poll-{seeded.poll_id} a")
+    expect(page.locator("#poll-question")).to_have_text(QUESTION)
+    paper = page.locator(f"a.doc-read[href='/documents/{seeded.document_id}/read']")
+    expect(paper).to_be_visible()
+    check_layout(page, "ballot answer form, portrait")
+    tablet.shot("member-ballot")
+
+    # The paper opens in the reader (its PDF is the member's watermarked copy).
+    with page.expect_navigation():
+        paper.tap()
+    expect(page.locator("body")).to_contain_text("Dự thảo Nghị định")
+    page.go_back()
+    expect(page.locator("#answer-form")).to_be_visible()
+
+    # The member answers; the board moves without a reload.
+    page.tap("label[for='position-agree']")
+    page.fill("#f-comment", "Đồng ý; đề nghị quy định rõ lộ trình áp dụng.")
+    with page.expect_navigation():
+        page.tap("#answer-submit")
+    expect(page.locator(".notice-ok")).to_have_text("Đã ghi nhận ý kiến của bạn.")
+    expect(page.locator("#my-answer")).to_contain_text("Đồng ý")
+    expect(page.locator("#answer-submit")).to_have_text("Cập nhật ý kiến")
+    check_layout(page, "ballot answered, portrait")
+    tablet.shot("member-answered")
+
+    expect(board.locator("#board-count")).to_have_text("Đã trả lời 1 / 3")
+    expect(board.locator("#poll-count")).to_have_text("1 / 3")
+    row = board.locator(f"#board-{one}")
+    expect(row).to_have_attribute("data-status", "answered")
+    expect(row.locator(".board-position")).to_contain_text("Đồng ý")
+    expect(row.locator(".board-position")).to_contain_text("lộ trình áp dụng")
+    expect(row.locator(".board-status")).to_have_text("Đã trả lời")
+
+    # A revision before the deadline: the board shows the new position, still 1 of 3.
+    page.tap("label[for='position-disagree']")
+    page.fill("#f-comment", "Không đồng ý: cần đánh giá tác động thêm.")
+    with page.expect_navigation():
+        page.tap("#answer-submit")
+    expect(page.locator("#my-answer")).to_contain_text("Không đồng ý")
+    expect(row.locator(".board-position")).to_contain_text("Không đồng ý")
+    expect(row.locator(".board-position")).to_contain_text("đánh giá tác động")
+    expect(board.locator("#board-count")).to_have_text("Đã trả lời 1 / 3")
+    assert board.evaluate("() => window.__sameDocument === true"), "the board reloaded"
+    staff.shot("board-live")
+
+    # The member's assistant sees the ballot and the answer, read-only.
+    assistant = screens(PORTRAIT, touch=True)
+    assistant.login("pb-troly")
+    assistant.go(poll_url)
+    expect(assistant.page.locator("#assistant-note")).to_be_visible()
+    expect(assistant.page.locator("#my-answer")).to_contain_text("Không đồng ý")
+    expect(assistant.page.locator("#answer-form")).to_have_count(0)
+    check_layout(assistant.page, "assistant's ballot, portrait")
+    assistant.shot("assistant-ballot")
