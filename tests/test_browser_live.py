@@ -13,12 +13,8 @@ test-output/.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, check_layout, free_port
+from tests.browser_server import CHROMIUM, chromium, running_server
+from tests.test_browser import check_layout
 
 pytestmark = pytest.mark.browser
 
@@ -196,43 +193,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     data_dir = tmp_path_factory.mktemp("live-data")
     seeded = seed(data_dir)
-    port = free_port()
-    code = (
-        "import uvicorn; from meeting_app.app import create_app; "
-        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')"
-    )
-    env = {**os.environ, "DATA_DIR": str(data_dir)}
-    log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((data_dir / "server.log").read_text()) from None
-                time.sleep(0.1)
+    with running_server(data_dir) as url:
         yield Server(url=url, seeded=seeded)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        found = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield found
-        finally:
-            found.close()
+    with chromium() as found:
+        yield found
 
 
 class Screen:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from agenda.migrate import upgrade
 from agenda.policy import DEFAULT_POLICY
 from agenda.votes import CHOICES, Ballot, Vote
 from meeting_app.auth import SESSION_COOKIE
+from tests.browser_server import free_port
 from tests.cli import ROOT, json_out, run_cli
 from tests.factories import PASSWORD
 from tests.vote_setup import Seated, open_vote, seat_meeting
@@ -38,13 +38,6 @@ VOTERS = 20
 BALLOTS_EACH = 10  # each voter changes their named ballot this many times, one request after another
 KILL_AFTER = 40  # acknowledged ballots before the SIGKILL
 READY_WITHIN = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
