@@ -18,8 +18,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, delete, func
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import JSON, Column, delete, func, update
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
 from agenda import events
@@ -296,6 +296,8 @@ class Authenticated:
     csrf_token: str
     needs_touch: bool
     session_id: str
+    created_at: datetime
+    last_seen_at: datetime
 
 
 def authenticate(*, session: Session, token: str, secret: str, policy: SessionPolicy) -> Authenticated | None:
@@ -317,11 +319,14 @@ def authenticate(*, session: Session, token: str, secret: str, policy: SessionPo
         csrf_token=row.csrf_token,
         needs_touch=now - row.last_seen_at > policy.touch_every,
         session_id=sid,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
     )
 
 
-def touch(*, session: Session, sid: str) -> None:
-    """Record activity; called at most once a minute per session to keep reads read-only."""
-    row = session.get(AuthSession, sid)
-    if row is not None:
-        row.last_seen_at = utcnow()
+def touch_many(*, session: Session, sids: list[str]) -> None:
+    """Record activity of several sessions at once (meeting_app/session_cache.py batches them)."""
+    if sids:
+        session.execute(
+            update(AuthSession).where(col(AuthSession.id).in_(sids)).values(last_seen_at=utcnow())
+        )

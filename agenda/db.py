@@ -7,8 +7,9 @@ begin deferred and run beside a writer.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,7 +45,11 @@ def is_sqlite(engine: Engine) -> bool:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        connect_args = {"check_same_thread": False, "timeout": 30}
+        if pool_size == 0:
+            engine = create_engine(url, connect_args=connect_args, poolclass=NullPool)
+        else:  # connections kept open: each new one costs its PRAGMAs
+            engine = create_engine(url, connect_args=connect_args, pool_size=pool_size, max_overflow=20)
         _configure_sqlite(engine)
         return engine
     if pool_size == 0:
@@ -81,6 +86,10 @@ class Database:
         self.engine = engine
         self._write_engine = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self.publish = publish
+        # SQLite has one writer at a time. The threads of this process take turns on a lock
+        # (woken in turn) instead of polling the file lock with busy-timeout sleeps; other
+        # processes still meet the busy timeout. PostgreSQL writers run side by side.
+        self._write_turn = threading.RLock() if is_sqlite(engine) else nullcontext()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -90,7 +99,7 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A write transaction: commits on success, then publishes the appended events."""
-        with Session(self._write_engine, expire_on_commit=False) as session:
+        with self._write_turn, Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 yield session
                 appended = ev.pending(session)

@@ -16,9 +16,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Table, Text, UniqueConstraint, insert, text
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda.clock import utcnow
@@ -117,46 +118,75 @@ def compute_hash(
     return hashlib.sha256(prev_hash.encode() + canonical(body)).hexdigest()
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for multi-row inserts that skip the ORM's per-row work."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
 def append(session: Session, payload: EventData, *, actor_id: int | None) -> Event:
     """Append `payload` to its stream inside the caller's transaction and return the row."""
-    stream = payload.stream()
-    session.execute(
-        text(
-            "INSERT INTO stream_head (stream, last_seq, last_hash) VALUES (:s, 0, :h) ON CONFLICT DO NOTHING"
-        ),
-        {"s": stream, "h": GENESIS_HASH},
-    )
-    row = session.execute(
-        text(
-            "UPDATE stream_head SET last_seq = last_seq + 1 WHERE stream = :s RETURNING last_seq, last_hash"
-        ),
-        {"s": stream},
-    ).one()
-    seq, prev_hash = int(row[0]), str(row[1])
-    at = utcnow()
-    data = json.dumps(payload.as_data(), sort_keys=True, ensure_ascii=False)
-    digest = compute_hash(
-        prev_hash, stream=stream, seq=seq, kind=payload.kind, data=data, actor_id=actor_id, at=at
-    )
-    session.execute(
-        text("UPDATE stream_head SET last_hash = :h WHERE stream = :s"), {"h": digest, "s": stream}
-    )
-    event = Event(
-        stream=stream,
-        seq=seq,
-        kind=payload.kind,
-        data=data,
-        actor_id=actor_id,
-        at=at,
-        prev_hash=prev_hash,
-        hash=digest,
-    )
-    session.add(event)
-    session.flush()
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify('meeting_events', :p)"), {"p": f"{stream}:{seq}"})
-    session.info.setdefault(_PENDING_KEY, []).append(event)
-    return event
+    return append_many(session, [(payload, actor_id)])[0]
+
+
+def append_many(session: Session, entries: list[tuple[EventData, int | None]]) -> list[Event]:
+    """Append several events, each with its actor, in order, inside the caller's transaction.
+
+    The same chain as `append` (one seq each, each hash over the one before), written with one
+    stream_head update and one multi-row insert per stream: what a batch of ballots needs."""
+    streams: dict[int, list[tuple[EventData, int | None]]] = {}
+    for payload, actor_id in entries:
+        streams.setdefault(payload.stream(), []).append((payload, actor_id))
+    appended: list[Event] = []
+    configure_mappers()  # model_construct below needs the mappers ready; a no-op once they are
+    for stream, group in streams.items():
+        session.execute(
+            text(
+                "INSERT INTO stream_head (stream, last_seq, last_hash) VALUES (:s, 0, :h)"
+                " ON CONFLICT DO NOTHING"
+            ),
+            {"s": stream, "h": GENESIS_HASH},
+        )
+        row = session.execute(
+            text(
+                "UPDATE stream_head SET last_seq = last_seq + :n WHERE stream = :s"
+                " RETURNING last_seq, last_hash"
+            ),
+            {"s": stream, "n": len(group)},
+        ).one()
+        seq, prev_hash = int(row[0]) - len(group), str(row[1])
+        at = utcnow()
+        rows: list[Event] = []
+        for payload, actor_id in group:
+            seq += 1
+            data = json.dumps(payload.as_data(), sort_keys=True, ensure_ascii=False)
+            digest = compute_hash(
+                prev_hash, stream=stream, seq=seq, kind=payload.kind, data=data, actor_id=actor_id, at=at
+            )
+            rows.append(
+                Event.model_construct(  # the fields are made here: no validation to repeat
+                    stream=stream,
+                    seq=seq,
+                    kind=payload.kind,
+                    data=data,
+                    actor_id=actor_id,
+                    at=at,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+            )
+            prev_hash = digest
+        session.execute(
+            text("UPDATE stream_head SET last_hash = :h WHERE stream = :s"), {"h": prev_hash, "s": stream}
+        )
+        columns = ("stream", "seq", "kind", "data", "actor_id", "at", "prev_hash", "hash")
+        session.execute(
+            insert(table_of(Event)), [{name: getattr(event, name) for name in columns} for event in rows]
+        )
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_notify('meeting_events', :p)"), {"p": f"{stream}:{seq}"})
+        appended.extend(rows)
+    session.info.setdefault(_PENDING_KEY, []).extend(appended)
+    return appended
 
 
 def pending(session: Session) -> list[Event]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
-from sqlalchemy import Column, Text, func, text
+from sqlalchemy import Column, Text, func, insert, text, tuple_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda import event_kinds as k
@@ -310,19 +310,33 @@ class BallotRequest:
 def cast_many(
     *, session: Session, requests: list[BallotRequest], pepper: str = ""
 ) -> list[Answer | DomainError]:
-    """Cast ballots that arrived together, in ONE transaction (group commit): each in its own
-    savepoint, so a refused ballot changes nothing and does not disturb the others. Returns, in
-    order, each ballot's answer or the error that refused it. `pepper` is the server's secret
-    key (see _fingerprint)."""
-    locked: dict[int, Vote] = {}
-    found: list[Answer | DomainError] = []
-    for request in requests:
+    """Cast ballots that arrived together, in ONE transaction (group commit). Returns, in order,
+    each ballot's answer or the error that refuses it; a refused ballot changes nothing. `pepper`
+    is the server's secret key (see _fingerprint).
+
+    Each vote's row is locked first; then everything the checks need is read in a few queries,
+    each ballot is decided in order (a later ballot of the same batch sees the earlier ones),
+    and the accepted ones are written with one multi-row insert per table."""
+    found: list[Answer | DomainError | None] = [None] * len(requests)
+    by_vote: dict[int, list[int]] = {}
+    for index, request in enumerate(requests):
+        if request.choice not in CHOICES:
+            found[index] = RuleBroken(N_("Lựa chọn biểu quyết không hợp lệ."), code="bad_choice")
+        else:
+            by_vote.setdefault(request.vote_id, []).append(index)
+    for vote_id, indices in by_vote.items():
         try:
-            with session.begin_nested():
-                found.append(_cast(session, request, pepper, locked))
+            # Lock first, then look the keys up: retries of one key racing each other (from
+            # another process on PostgreSQL) queue on the lock and all get the first answer.
+            batch = _Batch(session, _lock(session, vote_id), [requests[i] for i in indices], pepper)
         except DomainError as refused:
-            found.append(refused)
-    return found
+            for index in indices:
+                found[index] = refused
+            continue
+        for index, answer in zip(indices, batch.decide_all(), strict=True):
+            found[index] = answer
+        batch.write()
+    return [answer for answer in found if answer is not None]
 
 
 def cast(
@@ -337,94 +351,176 @@ def cast(
     return answer
 
 
-def _cast(session: Session, request: BallotRequest, pepper: str, locked: dict[int, Vote]) -> Answer:
-    """One ballot. The answer is stored with the ballot under its key; the same key with the same
-    body returns it again, with another body it is refused (422)."""
-    viewer, choice, key = request.viewer, request.choice, request.key
-    if choice not in CHOICES:
-        raise RuleBroken(N_("Lựa chọn biểu quyết không hợp lệ."), code="bad_choice")
-    # Lock first, then look the key up: retries of one key racing each other queue on the lock
-    # and all get the first answer. The row stays locked until the batch commits.
-    vote = locked.get(request.vote_id)
-    if vote is None:
-        vote = locked[request.vote_id] = _lock(session, request.vote_id)
-    member_id = viewer.member_id if viewer.has("member") else None
-    # A member of the electorate may see the vote (it was made from the invitees present, within
-    # the item's audience); anyone else goes through the full visibility rule: 404 if not visible.
-    eligible = member_id is not None and session.get(VoteEligible, (vote.id, member_id)) is not None
-    if not eligible:
-        get_vote(session=session, vote_id=request.vote_id, viewer=viewer)
-    stored = session.get(IdempotencyRecord, (viewer.user_id, key))
-    if stored is not None:
-        fingerprint = _fingerprint(vote, choice, pepper)
-        if stored.fingerprint is not None and fingerprint is not None and stored.fingerprint != fingerprint:
-            raise RuleBroken(
-                N_("Khóa Idempotency-Key này đã dùng cho một yêu cầu khác."), code="idempotency_key_reused"
-            )
-        return Answer(stored.status, json.loads(stored.body))
-    if member_id is None:
-        raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
-    if vote.state == "draft":
-        raise WrongState(N_("Biểu quyết chưa mở."), code="vote_not_open")
-    if vote.state == "closed":
-        raise WrongState(N_("Biểu quyết đã kết thúc; lá phiếu không được tính."), code="vote_closed")
-    if not eligible:
-        raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
-    assert vote.id is not None
-    if vote.secret:
-        _cast_secret(session, vote, member_id, choice)
-    else:
-        _cast_named(session, vote, member_id, choice)
-    session.add(vote)
-    events.append(
-        session,
-        k.VoteProgress(meeting_id=vote.meeting_id, vote_id=vote.id, cast=vote.cast, eligible=vote.eligible),
-        actor_id=None if vote.secret else viewer.user_id,
-    )
-    body: dict[str, Any] = {"vote_id": vote.id, "counted": True, "secret": vote.secret}
-    if not vote.secret:
-        body["choice"] = choice
-    session.add(
-        IdempotencyRecord(
-            user_id=viewer.user_id,
-            key=key,
-            fingerprint=_fingerprint(vote, choice, pepper),
-            status=200,
-            body=json.dumps(body),
-            created_at=vote.opened_at or utcnow(),  # no time that could order secret ballots
+@dataclass(frozen=True)
+class _Stored:
+    fingerprint: str | None
+    status: int
+    body: str
+
+
+class _Batch:
+    """The ballots of one batch for one locked vote: read what the checks need, decide each
+    ballot in order, then write the accepted ones together."""
+
+    def __init__(self, session: Session, vote: Vote, requests: list[BallotRequest], pepper: str) -> None:
+        assert vote.id is not None
+        self.session, self.vote, self.requests, self.pepper = session, vote, requests, pepper
+        members = {m for m in (_member_of(r.viewer) for r in requests) if m is not None}
+        pairs = sorted({(r.viewer.user_id, r.key) for r in requests})
+        self.eligible: set[int] = set(
+            session.exec(
+                select(VoteEligible.member_id).where(
+                    VoteEligible.vote_id == vote.id, col(VoteEligible.member_id).in_(members)
+                )
+            ).all()
         )
-    )
-    session.flush()
-    return Answer(200, body)
+        self.stored: dict[tuple[int, str], _Stored] = {
+            (r.user_id, r.key): _Stored(r.fingerprint, r.status, r.body)
+            for r in session.exec(
+                select(IdempotencyRecord).where(
+                    tuple_(col(IdempotencyRecord.user_id), col(IdempotencyRecord.key)).in_(pairs)
+                )
+            ).all()
+        }
+        if vote.secret:
+            self.voted: set[int] = set(
+                session.exec(
+                    select(BallotReceipt.member_id).where(
+                        BallotReceipt.vote_id == vote.id, col(BallotReceipt.member_id).in_(members)
+                    )
+                ).all()
+            )
+            self.choices: dict[int, str] = {}
+        else:
+            self.choices = {
+                b.member_id: b.choice
+                for b in session.exec(
+                    select(Ballot).where(Ballot.vote_id == vote.id, col(Ballot.member_id).in_(members))
+                ).all()
+            }
+            self.voted = set(self.choices)
+        self.existing = set(self.voted)  # ballots stored before this batch
+        self.changed: dict[int, str] = {}  # member -> latest choice, for the ballot rows
+        self.tally = dict.fromkeys(CHOICES, 0)  # secret votes: added to the counters
+        self.records: list[dict[str, Any]] = []
+        self.progress: list[tuple[events.EventData, int | None]] = []
+
+    def decide_all(self) -> list[Answer | DomainError]:
+        answers: list[Answer | DomainError] = []
+        for request in self.requests:
+            try:
+                answers.append(self._decide(request))
+            except DomainError as refused:
+                answers.append(refused)
+        return answers
+
+    def _decide(self, request: BallotRequest) -> Answer:
+        vote, viewer, choice = self.vote, request.viewer, request.choice
+        assert vote.id is not None
+        member_id = _member_of(viewer)
+        # A member of the electorate may see the vote (it was made from the invitees present,
+        # within the item's audience); anyone else goes through the full visibility rule: 404.
+        eligible = member_id is not None and member_id in self.eligible
+        if not eligible:
+            get_vote(session=self.session, vote_id=vote.id, viewer=viewer)
+        fingerprint = _fingerprint(vote, choice, self.pepper)
+        stored = self.stored.get((viewer.user_id, request.key))
+        if stored is not None:
+            if (
+                stored.fingerprint is not None
+                and fingerprint is not None
+                and stored.fingerprint != fingerprint
+            ):
+                raise RuleBroken(
+                    N_("Khóa Idempotency-Key này đã dùng cho một yêu cầu khác."),
+                    code="idempotency_key_reused",
+                )
+            return Answer(stored.status, json.loads(stored.body))
+        if member_id is None:
+            raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
+        if vote.state == "draft":
+            raise WrongState(N_("Biểu quyết chưa mở."), code="vote_not_open")
+        if vote.state == "closed":
+            raise WrongState(N_("Biểu quyết đã kết thúc; lá phiếu không được tính."), code="vote_closed")
+        if not eligible:
+            raise Forbidden(N_("Chỉ thành viên Chính phủ có mặt mới được biểu quyết."), code="not_eligible")
+        if vote.secret:
+            if member_id in self.voted:
+                raise WrongState(
+                    N_("Bạn đã bỏ phiếu kín; lá phiếu kín không sửa được."), code="already_voted"
+                )
+            self.tally[choice] += 1
+        else:
+            self.changed[member_id] = choice
+        if member_id not in self.voted:
+            self.voted.add(member_id)
+            vote.cast += 1
+        progress = k.VoteProgress(
+            meeting_id=vote.meeting_id, vote_id=vote.id, cast=vote.cast, eligible=vote.eligible
+        )
+        self.progress.append((progress, None if vote.secret else viewer.user_id))
+        body: dict[str, Any] = {"vote_id": vote.id, "counted": True, "secret": vote.secret}
+        if not vote.secret:
+            body["choice"] = choice
+        answer = json.dumps(body)
+        self.stored[(viewer.user_id, request.key)] = _Stored(fingerprint, 200, answer)
+        self.records.append(
+            {
+                "user_id": viewer.user_id,
+                "key": request.key,
+                "fingerprint": fingerprint,
+                "status": 200,
+                "body": answer,
+                "created_at": vote.opened_at or utcnow(),  # no time that could order secret ballots
+            }
+        )
+        return Answer(200, body)
+
+    def write(self) -> None:
+        """One insert per table for the accepted ballots, the counters, the answers, the events."""
+        session, vote = self.session, self.vote
+        if not self.records:
+            return
+        if vote.secret:
+            new = sorted(self.voted - self.existing)  # sorted: the row order says nothing
+            session.execute(
+                insert(events.table_of(BallotReceipt)), [{"vote_id": vote.id, "member_id": m} for m in new]
+            )
+            # Every counter is rewritten, not just the chosen ones, so that no storage detail
+            # (PostgreSQL's row versions, SQLite's pages) tells which counters changed.
+            session.execute(
+                text(
+                    "UPDATE secret_tally SET count = count + CASE choice"
+                    " WHEN 'yes' THEN :yes WHEN 'no' THEN :no WHEN 'abstain' THEN :abstain ELSE 0 END"
+                    " WHERE vote_id = :v"
+                ),
+                {**self.tally, "v": vote.id},
+            )
+        else:
+            now = utcnow()
+            added = [
+                {"vote_id": vote.id, "member_id": m, "choice": c, "cast_at": now, "changed_at": now}
+                for m, c in self.changed.items()
+                if m not in self.existing
+            ]
+            if added:
+                session.execute(insert(events.table_of(Ballot)), added)
+            changed = [{"m": m, "c": c, "t": now} for m, c in self.changed.items() if m in self.existing]
+            if changed:
+                session.execute(
+                    text(
+                        "UPDATE ballot SET choice = :c, changed_at = :t WHERE vote_id = :v AND member_id = :m"
+                    ),
+                    [{**row, "v": vote.id} for row in changed],
+                )
+        session.execute(insert(events.table_of(IdempotencyRecord)), self.records)
+        session.add(vote)
+        events.append_many(session, self.progress)
+        session.flush()
 
 
-def _cast_named(session: Session, vote: Vote, member_id: int, choice: str) -> None:
-    ballot = session.get(Ballot, (vote.id, member_id))
-    if ballot is None:
-        session.add(Ballot(vote_id=vote.id or 0, member_id=member_id, choice=choice))
-        vote.cast += 1
-    else:
-        ballot.choice = choice
-        ballot.changed_at = utcnow()
-        session.add(ballot)
-
-
-def _cast_secret(session: Session, vote: Vote, member_id: int, choice: str) -> None:
-    """Add one to the chosen counter. Every counter of the vote is rewritten, not just the chosen
-    one, so that no storage detail (PostgreSQL's row transaction ids, SQLite's row order: the
-    counters exist from the opening) tells which counter this ballot's transaction changed."""
-    if session.get(BallotReceipt, (vote.id, member_id)) is not None:
-        raise WrongState(N_("Bạn đã bỏ phiếu kín; lá phiếu kín không sửa được."), code="already_voted")
-    session.add(BallotReceipt(vote_id=vote.id or 0, member_id=member_id))
-    session.execute(
-        text(
-            "UPDATE secret_tally SET count = count + CASE WHEN choice = :c THEN 1 ELSE 0 END"
-            " WHERE vote_id = :v"
-        ),
-        {"c": choice, "v": vote.id},
-    )
-    vote.cast += 1
-    session.flush()
+def _member_of(viewer: Viewer) -> int | None:
+    return viewer.member_id if viewer.has("member") else None
 
 
 @dataclass(frozen=True)

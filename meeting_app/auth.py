@@ -29,6 +29,7 @@ from meeting_app.inputs import read_form
 
 SESSION_COOKIE = "ecab_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_TOKEN = 128  # issued tokens are 43 characters
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,17 @@ async def current(conn: HTTPConnection) -> Current | None:
     found = None
     token = conn.cookies.get(SESSION_COOKIE, "")
     app = ctx(conn)
-    if token:
-        policy = app.settings.session_policy
-        auth = await app.db.read(
-            lambda s: accounts.authenticate(
-                session=s, token=token, secret=app.settings.secret_key, policy=policy
+    if token and len(token) <= MAX_TOKEN:
+        secret, policy = app.settings.secret_key, app.settings.session_policy
+        auth = app.sessions.get(accounts.session_id(token, secret))
+        if auth is None:
+            auth = await app.db.read(
+                lambda s: accounts.authenticate(session=s, token=token, secret=secret, policy=policy)
             )
-        )
+            if auth is not None:
+                app.sessions.put(auth)
         if auth is not None:
-            if auth.needs_touch:
-                await app.db.write(lambda s: accounts.touch(session=s, sid=auth.session_id))
+            app.sessions.seen(auth, app.db)
             found = Current(
                 user=auth.user, viewer=viewer_of(auth.user), csrf_token=auth.csrf_token, token=token
             )
@@ -69,6 +71,14 @@ async def current(conn: HTTPConnection) -> Current | None:
             i18n.set_locale(i18n.negotiate(explicit) if explicit else auth.user.locale)
     conn.scope["current"] = found
     return found
+
+
+async def end_session(conn: HTTPConnection, me: Current) -> None:
+    """Log out: the session row is deleted, and this process forgets it before answering."""
+    app = ctx(conn)
+    secret = app.settings.secret_key
+    await app.db.write(lambda s: accounts.logout(session=s, token=me.token, secret=secret))
+    app.sessions.drop(accounts.session_id(me.token, secret))
 
 
 def _require_roles(found: Current, roles: tuple[str, ...]) -> Current:

@@ -120,14 +120,16 @@ async def _drain_and_refuse(scope: Scope, receive: Receive, send: Send, shown: s
 
 def _anonymous_locale(scope: Scope) -> str:
     headers = Headers(scope=scope)
-    cookie = SimpleCookie()
-    try:
-        cookie.load(headers.get("cookie", ""))
-    except Exception:  # a malformed Cookie header only loses the preference
-        pass
-    chosen = cookie.get(LANG_COOKIE)
-    if chosen is not None and chosen.value in ("vi", "en"):
-        return chosen.value
+    raw = headers.get("cookie", "")
+    if LANG_COOKIE + "=" in raw:  # parsing every request's cookies would cost more than the check
+        cookie = SimpleCookie()
+        try:
+            cookie.load(raw)
+        except Exception:  # a malformed Cookie header only loses the preference
+            pass
+        chosen = cookie.get(LANG_COOKIE)
+        if chosen is not None and chosen.value in ("vi", "en"):
+            return chosen.value
     if not scope["path"].startswith("/api/"):
         return i18n.DEFAULT_LOCALE  # pages are Vietnamese first; the switch sets the cookie
     return i18n.negotiate(headers.get("accept-language"))

@@ -25,6 +25,9 @@ from meeting_app.api import (
 from meeting_app.api.openapi import openapi
 
 routes: list[BaseRoute] = [
+    # Starlette tries routes in order: the ones a room of tablets hits at once come first.
+    *votes.routes,
+    *live.routes,
     *auth.routes,
     *people.routes,
     *programme.routes,
@@ -35,8 +38,6 @@ routes: list[BaseRoute] = [
     *copies.routes,
     *reading.routes,
     *books.routes,
-    *live.routes,
-    *votes.routes,
     *search.routes,
     *minutes.routes,
     *positions.routes,

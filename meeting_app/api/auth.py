@@ -12,7 +12,7 @@ from agenda import accounts
 from agenda.errors import DomainError
 from agenda.text import N_
 from meeting_app.api.common import reply
-from meeting_app.auth import SESSION_COOKIE, api_user, current
+from meeting_app.auth import SESSION_COOKIE, api_user, current, end_session
 from meeting_app.context import ctx
 from meeting_app.errors import Unauthorized
 from meeting_app.inputs import read_json
@@ -87,8 +87,7 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     me = await api_user(request)
-    app = ctx(request)
-    await app.db.write(lambda s: accounts.logout(session=s, token=me.token, secret=app.settings.secret_key))
+    await end_session(request, me)
     response = Response(status_code=204)
     clear_session_cookie(response)
     return response

@@ -20,7 +20,7 @@ from agenda.errors import InvalidInput, RateLimited
 from agenda.text import N_
 from meeting_app import i18n
 from meeting_app.api.auth import BadCredentials, clear_session_cookie, do_login, set_session_cookie
-from meeting_app.auth import check_origin, current, form_user
+from meeting_app.auth import check_origin, current, end_session, form_user
 from meeting_app.context import ctx
 from meeting_app.errors import CsrfFailed, status_of
 from meeting_app.inputs import read_form
@@ -128,8 +128,7 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     me, _ = await form_user(request)
-    app = ctx(request)
-    await app.db.write(lambda s: accounts.logout(session=s, token=me.token, secret=app.settings.secret_key))
+    await end_session(request, me)
     response = RedirectResponse(request.url_for("login_page"), status_code=303)
     clear_session_cookie(response)
     set_lang(request, response, me.user.locale)
