@@ -21,17 +21,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Debian packages the browser tests and the demo papers need; skipped when already present.
+# Debian packages the browser tests, the demo papers and backups (pg_dump, pg_restore) need;
+# skipped when already present.
 system-deps:
-	@if [ -x /usr/bin/chromium ] && [ -f $(DEJAVU) ]; then \
-		echo "system-deps: chromium and DejaVu fonts are present"; \
+	@if [ -x /usr/bin/chromium ] && [ -f $(DEJAVU) ] && command -v pg_dump >/dev/null 2>&1; then \
+		echo "system-deps: chromium, DejaVu fonts and the PostgreSQL client are present"; \
 	elif [ "$$(id -u)" != 0 ]; then \
 		echo "system-deps: NOTE not root, skipping. Install them with:"; \
-		echo "  sudo apt-get update && sudo apt-get install -y chromium chromium-driver fonts-dejavu-core"; \
+		echo "  sudo apt-get update && sudo apt-get install -y chromium chromium-driver fonts-dejavu-core postgresql-client"; \
 	elif ! command -v apt-get >/dev/null 2>&1; then \
-		echo "system-deps: NOTE no apt-get; install Chromium, its driver and the DejaVu fonts by hand"; \
+		echo "system-deps: NOTE no apt-get; install Chromium, its driver, the DejaVu fonts and the PostgreSQL client by hand"; \
 	else \
-		apt-get update && apt-get install -y chromium chromium-driver fonts-dejavu-core; \
+		apt-get update && apt-get install -y chromium chromium-driver fonts-dejavu-core postgresql-client; \
 	fi
 
 # PostgreSQL on 127.0.0.1:5432 for the PostgreSQL half of the suite; started if installed but down.

@@ -1,4 +1,7 @@
-"""eCabinet's command line: `python run.py serve|create-user|verify|migrate|reindex` (see API.md)."""
+"""eCabinet's command line: `python run.py serve|create-user|verify|migrate|reindex|backup|restore`.
+
+See API.md "Command line" and docs/deployment.md.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +39,20 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("verify", help="re-check the event hash chain; exit 1 on the first bad seq")
     sub.add_parser("migrate", help="apply migrations and exit")
     sub.add_parser("reindex", help="extract missing document text, then rebuild the search index")
+
+    backup = sub.add_parser(
+        "backup",
+        help="write the database (online snapshot) and DATA_DIR's originals, key and policy to one archive",
+        description="See docs/deployment.md, Operations. Safe while the server runs and writes.",
+    )
+    backup.add_argument("file", help="the archive to create (.tar; .tar.gz compresses); never overwritten")
+    restore = sub.add_parser(
+        "restore",
+        help="put a backup back into DATABASE_URL and DATA_DIR, checking every SHA-256 sum",
+        description="See docs/deployment.md, Operations. Stop the servers first; run verify afterwards.",
+    )
+    restore.add_argument("file", help="an archive made by `run.py backup`")
+    restore.add_argument("--force", action="store_true", help="overwrite a target that holds data")
     return top
 
 
@@ -45,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         import uvicorn
 
+        if args.workers > 1 and not settings.database_url.startswith("postgres"):
+            # Each process has its own hub; only PostgreSQL tells them of each other's events.
+            print("--workers above 1 needs PostgreSQL (DATABASE_URL=postgresql://...)", file=sys.stderr)
+            return 2
         commands.migrate(settings)
         if args.demo:
             commands.print_logins(commands.seed_demo(settings), f"http://{args.host}:{args.port}")
@@ -55,13 +76,20 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
-            proxy_headers=False,
+            # X-Forwarded-For/-Proto are believed only from the proxies named in FORWARDED_ALLOW_IPS
+            # (uvicorn reads it); unset, the peer address is the client's (login rate limits).
+            proxy_headers=bool(os.environ.get("FORWARDED_ALLOW_IPS")),
             log_level="info",
             access_log=not args.no_access_log,
             ws="websockets-sansio",
             ws_max_size=64 * 1024,  # the feed is push-only; clients have nothing large to send
             ws_per_message_deflate=False,  # frames are small; compressing each per socket costs CPU
             timeout_keep_alive=30,  # tablets keep their connection between taps
+            # SIGTERM: stop accepting, close feeds with 1012, let requests in flight finish (30 s at most).
+            timeout_graceful_shutdown=30,
+            # --workers: a worker that does not answer the supervisor's ping is killed; a fresh one
+            # importing the app on a busy machine may take more than uvicorn's default 5 s.
+            timeout_worker_healthcheck=30,
         )
         return 0
     if args.command == "create-user":
@@ -81,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "reindex":
         return commands.reindex(settings)
+    if args.command == "backup":
+        return commands.backup(settings, args.file)
+    if args.command == "restore":
+        return commands.restore(settings, args.file, force=args.force)
     return 2
 
 

@@ -380,6 +380,15 @@ class Server:
     pid: int
     target: Target
 
+    def targets(self) -> list[Target]:
+        """Where the tablets go: client process n connects to targets[n % len(targets)]
+        (several for bench/cluster.py, whose tablets are spread over processes)."""
+        return [self.target]
+
+    def pids(self) -> list[int]:
+        """The server processes whose CPU time counts."""
+        return [self.pid]
+
     def trigger(self) -> None:
         raise NotImplementedError
 
@@ -503,10 +512,12 @@ def trial(server: Server, tablets: int, args: argparse.Namespace) -> Trial:
     context = multiprocessing.get_context("fork")
     pipes: list[Connection] = []
     workers = []
+    targets = server.targets()
     for n in range(args.clients):
         ours, theirs = context.Pipe()
         indices = list(range(n, tablets, args.clients))
-        proc = context.Process(target=worker_main, args=(theirs, server.target, indices, args), daemon=True)
+        target = targets[n % len(targets)]
+        proc = context.Process(target=worker_main, args=(theirs, target, indices, args), daemon=True)
         proc.start()
         theirs.close()
         pipes.append(ours)
@@ -518,7 +529,7 @@ def trial(server: Server, tablets: int, args: argparse.Namespace) -> Trial:
         if len(ready) < len(pipes):
             result.errors.append(("refused", "a client process did not finish connecting"))
         triggered: list[float] = []
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before = sum(cpu_seconds(pid) for pid in server.pids())
         for number in range(args.warmup + args.advances):
             started = time.perf_counter()
             try:
@@ -530,7 +541,8 @@ def trial(server: Server, tablets: int, args: argparse.Namespace) -> Trial:
             if len(receive(pipes, "got", args.frame_timeout)) < len(pipes):
                 result.errors.append(("missing", f"advance {number + 1} did not reach every tablet"))
             time.sleep(args.pause)
-        result.server_cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, len(triggered))
+        cpu_after = sum(cpu_seconds(pid) for pid in server.pids())
+        result.server_cpu_ms = (cpu_after - cpu_before) * 1000 / max(1, len(triggered))
         for pipe in pipes:
             pipe.send("stop")
         results = receive(pipes, "result", 60.0)

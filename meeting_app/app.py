@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
-from multiprocessing import get_context
 from typing import Any
 
 import anyio.to_thread
@@ -19,16 +17,20 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from agenda.agenda_cache import AgendaCache
-from agenda.db import Database, make_engine
+from agenda.db import Database, is_sqlite, make_engine
 from agenda.errors import Conflict, InvalidInput
 from agenda.migrate import upgrade
 from agenda.policy import Policy
 from agenda.text import N_
-from meeting_app import api, live_feed, pages, reminders, user_feed, vendor
+from meeting_app import api, health, live_feed, monitoring, pages, reminders, user_feed, vendor
 from meeting_app.context import AppContext
+from meeting_app.dispatcher import Dispatcher
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
 from meeting_app.hub import Hub
+from meeting_app.listener import Listener
+from meeting_app.pdf_pool import PdfPool
 from meeting_app.security import BodyLimit, Language, SecurityHeaders, TrustedHosts
+from meeting_app.session_cache import SessionCache
 from meeting_app.settings import Settings
 from meeting_app.templating import STATIC, make_environment
 
@@ -64,7 +66,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         policy = Policy.load(settings.data_dir / "policy.json")
         hub = Hub(db, policy, session_limit=settings.session_policy.absolute)
         feed = user_feed.UserFeed(db, settings)  # each user's /ws/me: the bell, ballot boards, email
-        db.publish = user_feed.fan_out(hub.publish, feed.publish)  # committed events reach the sockets
+        sessions = SessionCache(settings.session_policy)  # logins remembered briefly; changes evict
+        # committed events reach the sockets and the session cache
+        db.publish = user_feed.fan_out(hub.publish, feed.publish, sessions.on_events)
+        # ...each once and in order, from this process's commits and, on PostgreSQL, from every
+        # other process's through one LISTEN connection (docs/deployment.md "Several processes").
+        dispatcher = Dispatcher.install(db, local=feed.mail)  # email: by the committing process only
+        await dispatcher.start()
+        listener = None if is_sqlite(engine) else Listener(settings.database_url, dispatcher)
         hub.start()
         context = AppContext(
             settings=settings,
@@ -73,17 +82,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
             templates=make_environment(),
             policy=policy,
             agenda_cache=AgendaCache(),
-            pdf_pool=ProcessPoolExecutor(max_workers=settings.pdf_workers, mp_context=get_context("spawn")),
+            pdf_pool=PdfPool(settings.pdf_workers),
             user_feed=feed,
+            listener=listener,
+            sessions=sessions,
         )
         feed.start()
+        if listener is not None:
+            listener.start()
         reminding = asyncio.create_task(reminders.run_reminders(context))  # ballots: close, remind
         try:
             yield {"ctx": context}
         finally:
             reminding.cancel()
+            if listener is not None:
+                await listener.stop()
+            await dispatcher.stop()
             await feed.stop()
             await hub.stop()
+            await sessions.stop(db)
             context.pdf_pool.shutdown(wait=False, cancel_futures=True)
             engine.dispose()
 
@@ -101,6 +118,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", health.readyz, methods=["GET"]),  # the database and the listener
+        *monitoring.routes,
         *api.routes,
         *live_feed.routes,
         *user_feed.routes,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,7 +19,11 @@ from agenda.migrate import upgrade
 from agenda.pdf_check import check_pdf
 from agenda.policy import Policy
 from agenda.storage import original_path
+from agenda.text import N_
 from agenda.votes import recount_all
+from meeting_app import backup as backups
+from meeting_app.archive import BackupError
+from meeting_app.i18n import translate
 from meeting_app.settings import Settings
 
 
@@ -66,6 +72,43 @@ def reindex(settings: Settings) -> int:
         db.engine.dispose()
     print(json.dumps({"extracted": extracted, "entries": entries}))
     return 0
+
+
+def backup(settings: Settings, target: str) -> int:
+    """Write the database snapshot and DATA_DIR's originals, key and policy to `target`
+    (meeting_app/backup.py); print a JSON summary."""
+    return _operation(lambda: backups.backup(settings, Path(target)))
+
+
+def restore(settings: Settings, source: str, *, force: bool) -> int:
+    """Put a backup back into this DATABASE_URL and DATA_DIR; print a JSON summary."""
+    return _operation(lambda: backups.restore(settings, Path(source), force=force))
+
+
+def _operation(run: Callable[[], dict[str, Any]]) -> int:
+    """Run a backup or a restore: a JSON summary on stdout and exit 0, or a JSON error on
+    stderr and exit 1; never a traceback."""
+    try:
+        summary = run()
+    except BackupError as exc:
+        error = {"code": exc.code, "message": translate(exc.message, exc.params)}
+    except OSError as exc:
+        error = {
+            "code": "io_error",
+            "message": translate(N_("Lỗi đọc hoặc ghi tệp: {detail}"), {"detail": str(exc)}),
+        }
+    except Exception as exc:
+        error = {
+            "code": "backup_failed",
+            "message": translate(
+                N_("Không sao lưu hoặc khôi phục được: {detail}"), {"detail": str(exc)[:600]}
+            ),
+        }
+    else:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    print(json.dumps({"error": error}, ensure_ascii=False), file=sys.stderr)
+    return 1
 
 
 def print_logins(logins: list[tuple[str, str, str]], url: str) -> None:

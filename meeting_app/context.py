@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,9 +16,13 @@ from meeting_app.ballot_box import BallotBox
 from meeting_app.books import BookBuilds
 from meeting_app.builds import Builds
 from meeting_app.hub import Hub
+from meeting_app.metrics import Metrics
+from meeting_app.pdf_pool import PdfPool
+from meeting_app.session_cache import SessionCache
 from meeting_app.settings import Settings
 
 if TYPE_CHECKING:  # user_feed imports this module
+    from meeting_app.listener import Listener
     from meeting_app.user_feed import UserFeed
 
 
@@ -31,7 +34,7 @@ class AppContext:
     templates: Environment
     agenda_cache: AgendaCache
     hub: Hub  # the live feed's sockets and per-meeting state (meeting_app/hub.py)
-    pdf_pool: ProcessPoolExecutor  # CPU-bound PDF work (validation runs in its own sandboxed process)
+    pdf_pool: PdfPool  # CPU-bound PDF work (validation runs in its own sandboxed process)
     user_feed: UserFeed  # each user's /ws/me sockets: the bell and ballot boards (user_feed.py)
     # Uploads checked at once; each check is a child process of up to 512 MB (agenda/pdf_check.py).
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
@@ -41,6 +44,14 @@ class AppContext:
     book_builds: BookBuilds = field(default_factory=BookBuilds)
     # Ballots written together in one transaction each, acknowledged after it (meeting_app/ballot_box.py).
     ballots: BallotBox = field(default_factory=BallotBox)
+    # Login sessions remembered for a few seconds; the log's account changes evict them (session_cache.py).
+    sessions: SessionCache = field(default_factory=SessionCache)
+    # The LISTEN connection on PostgreSQL (meeting_app/listener.py); None on SQLite.
+    listener: Listener | None = None
+    # GET /readyz's database check runs on a thread of its own (meeting_app/health.py).
+    ready_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(1))
+    # What this process counts for GET /metrics (meeting_app/metrics.py, monitoring.py).
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def ctx(conn: HTTPConnection) -> AppContext:

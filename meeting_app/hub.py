@@ -3,7 +3,8 @@
 - Committed events arrive from the database layer (`publish`, called after commit from a worker
   thread) and are handed to the event loop. They are delivered strictly in seq order: an event
   that arrives early waits for the ones before it, and a gap that does not fill within
-  CATCH_UP_AFTER seconds is read from the Event table (events from another process, issue 6).
+  CATCH_UP_AFTER seconds is read from the Event table. Other processes' events come the same
+  way, through the dispatcher (meeting_app/dispatcher.py, listener.py) in front of `publish`.
 - Each meeting's channel keeps the full state (agenda/live_state.py) at the seq it delivered,
   advanced by `apply()`; kinds it cannot apply reload the state from the database before the
   event is delivered, so visibility is always judged on a state that includes the event.
@@ -16,6 +17,9 @@
 - Resume: a client that gives `since` gets the events after it (from memory, else from the
   table), filtered for its viewer; too far back, ahead of the server, or from another epoch, it
   gets a snapshot.
+- For /metrics (meeting_app/monitoring.py): `published` counts the committed events handed to
+  `publish`; `fanout` times each event from its arrival at the hub to its frame written to the
+  meeting's last socket, with one perf_counter pair per event, never one per socket.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from time import perf_counter
 from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
@@ -40,6 +45,7 @@ from agenda.live_state import State, apply, load_state
 from agenda.live_view import AudienceKey, audience_key, event_visible, present_state
 from agenda.policy import Policy
 from agenda.viewer import Viewer
+from meeting_app.metrics import Counter, Histogram
 
 log = logging.getLogger("ecabinet.hub")
 
@@ -192,6 +198,7 @@ class Channel:
     busy: bool = False  # a reload or a catch-up read is running; delivery waits for it
     joining: int = 0  # callers loading or joining; the channel must not be dropped meanwhile
     catch_up: asyncio.TimerHandle | None = None
+    arrived: dict[int, float] = field(default_factory=dict)  # seq -> perf_counter() when it reached the hub
 
 
 class Hub:
@@ -204,6 +211,8 @@ class Hub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.delivered = 0  # events delivered, for /metrics (issue 6)
+        self.published = Counter()  # committed events handed to publish() (from any process), for /metrics
+        self.fanout = Histogram()  # seconds from an event reaching the hub to its last socket write
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -234,16 +243,19 @@ class Hub:
 
     def publish(self, events: list[ev.Event]) -> None:
         """The database layer's after-commit hook; may be called from any thread."""
+        self.published.inc(len(events))
         records = [(e.stream, Record.of(e)) for e in events if e.stream > 0]
         if not records or self.loop is None or self.loop.is_closed():
             return
         try:
-            self.loop.call_soon_threadsafe(self.receive, records)
+            self.loop.call_soon_threadsafe(self.receive, records, perf_counter())
         except RuntimeError:  # the loop is shutting down
             pass
 
-    def receive(self, records: Iterable[tuple[int, Record]]) -> None:
-        """On the loop: queue the records of followed meetings and deliver what is contiguous."""
+    def receive(self, records: Iterable[tuple[int, Record]], arrived: float | None = None) -> None:
+        """On the loop: queue the records of followed meetings and deliver what is contiguous.
+        `arrived` (perf_counter) is when the hub got them: the fan-out latency starts there."""
+        arrived = perf_counter() if arrived is None else arrived
         touched: set[int] = set()
         for stream, record in records:
             channel = self.channels.get(stream)
@@ -251,6 +263,7 @@ class Hub:
                 continue
             if record.seq > channel.seq:
                 channel.pending[record.seq] = record
+                channel.arrived.setdefault(record.seq, arrived)
                 touched.add(stream)
         for stream in touched:
             self._drain(self.channels[stream])
@@ -258,6 +271,8 @@ class Hub:
     def notify(self, stream: int, seq: int) -> None:
         """Another process appended `seq` to `stream`: read it (and any before it) from the table."""
         channel = self.channels.get(stream)
+        if channel is not None and seq > channel.seq:
+            channel.arrived.setdefault(seq, perf_counter())  # its fan-out latency starts now
         if channel is not None and channel.loaded and seq > channel.seq and not channel.busy:
             channel.busy = True
             self._spawn(self._catch_up(channel))
@@ -322,6 +337,7 @@ class Hub:
         channel.recent.append(record)
         channel.snapshots.clear()
         self.delivered += 1
+        arrived = channel.arrived.pop(record.seq, None)
         frames: dict[AudienceKey, tuple[str, bytes]] = {}
         for conn in list(channel.conns):
             if record.seq <= conn.after:
@@ -333,6 +349,8 @@ class Hub:
                 frame = frames[conn.key] = (text, encode_frame(text))
             if not conn.push(*frame):
                 self._drop(channel, conn, TOO_SLOW)
+        if arrived is not None and channel.conns:  # once per event, never per socket
+            self.fanout.observe(perf_counter() - arrived)
 
     def _drop(self, channel: Channel, conn: Connection, code: int) -> None:
         channel.conns.discard(conn)
@@ -350,6 +368,7 @@ class Hub:
                 )
                 channel.state, channel.state_seq, channel.seq = loaded.state, loaded.seq, loaded.seq
                 channel.pending = {n: r for n, r in channel.pending.items() if n > loaded.seq}
+                channel.arrived = {n: t for n, t in channel.arrived.items() if n > loaded.seq}
                 channel.loaded = True
                 self._drain(channel)
 

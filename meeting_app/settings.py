@@ -39,6 +39,7 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     public_url: str = ""  # e.g. https://ecabinet.example.gov.vn, for the links in emails
+    metrics_token: str = ""  # a bearer token for GET /metrics (docs/deployment.md "Operations")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -60,6 +61,7 @@ class Settings:
             "smtp_password": env.get("SMTP_PASSWORD", ""),
             "smtp_starttls": env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
             "public_url": env.get("PUBLIC_URL", "").strip().rstrip("/"),
+            "metrics_token": env.get("METRICS_TOKEN", "").strip(),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -9,9 +9,10 @@
 
 The handshake checks the Origin and the session before accept, exactly like the meeting feed
 (meeting_app/live_feed.py); the socket is push-only. `publish` is one of the database's
-after-commit hooks (see `fan_out`): it sees committed events only. It also hands the
-notifications to the mailer when SMTP is configured. Events committed by another process
-(issue 6) do not reach this process's sockets; a reload shows them.
+after-commit hooks (see `fan_out`): it sees committed events only, this process's and, on
+PostgreSQL, every other process's (meeting_app/dispatcher.py, listener.py). `mail` hands the
+notifications to the mailer when SMTP is configured; it sees only this process's own commits,
+so that each notification is mailed by one process.
 """
 
 from __future__ import annotations
@@ -111,14 +112,18 @@ class UserFeed:
 
     # --- events in (any thread, after commit) -------------------------------------------------
 
+    def mail(self, events: list[ev.Event]) -> None:
+        """The notifications committed by this process, to the mailer (when SMTP is set)."""
+        if self.mailer is None:
+            return
+        created = [int(e.payload()["notification_id"]) for e in events if e.kind == "notification.created"]
+        if created:
+            self.mailer.submit(created)
+
     def publish(self, events: list[ev.Event]) -> None:
         wanted = [(e.kind, e.payload()) for e in events if e.kind in KINDS]
         if not wanted:
             return
-        if self.mailer is not None:
-            created = [int(d["notification_id"]) for kind, d in wanted if kind == "notification.created"]
-            if created:
-                self.mailer.submit(created)
         if self.loop is None or self.loop.is_closed():
             return
         try:

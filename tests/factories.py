@@ -92,6 +92,21 @@ def make_user(
     """An account; a `member` or `assistant` without a member id gets a new member of its own."""
     if member_id is None and any(r in LINKED_ROLES for r in roles):
         member_id = make_member(db, full_name=full_name or f"Thành viên {username}").id
+    return db.write_sync(
+        lambda s: add_user(s, username, roles, member_id=member_id, password=password, full_name=full_name)
+    )
+
+
+def add_user(
+    session: Session,
+    username: str,
+    roles: Sequence[str],
+    *,
+    member_id: int | None = None,
+    password: str = PASSWORD,
+    full_name: str | None = None,
+) -> User:
+    """`make_user` inside the caller's transaction (the member, if any, must exist)."""
     data = UserCreate(
         username=username,
         full_name=full_name or f"Người dùng {username}",
@@ -99,28 +114,24 @@ def make_user(
         roles=list(roles),
         member_id=member_id,
     )
-
-    def create(s: Session) -> User:
-        user = User(
-            username=data.username,
-            full_name=data.full_name,
-            password_hash=password_hash(data.password),
-            roles=data.roles,
-            member_id=data.member_id,
-        )
-        s.add(user)
-        s.flush()
-        assert user.id is not None
-        events.append(
-            s,
-            event_kinds.UserCreated(
-                user_id=user.id, username=user.username, roles=user.roles, member_id=user.member_id
-            ),
-            actor_id=None,
-        )
-        return user
-
-    return db.write_sync(create)
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        password_hash=password_hash(data.password),
+        roles=data.roles,
+        member_id=data.member_id,
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    events.append(
+        session,
+        event_kinds.UserCreated(
+            user_id=user.id, username=user.username, roles=user.roles, member_id=user.member_id
+        ),
+        actor_id=None,
+    )
+    return user
 
 
 # --- work programme and dossiers ----------------------------------------------------------------

@@ -85,7 +85,7 @@ async def cast_ballot(request: Request) -> Response:
     data = await read_json(request, BallotCast)
     app = ctx(request)
     ballot = BallotRequest(vote_id=vote_id, choice=data.choice, key=key, viewer=me.viewer)
-    answer = await app.ballots.cast(app.db, ballot, app.settings.secret_key)
+    answer = await app.metrics.ballots.counted(app.ballots.cast(app.db, ballot, app.settings.secret_key))
     return Response(
         json.dumps(answer.body),
         status_code=answer.status,
