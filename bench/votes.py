@@ -17,6 +17,12 @@ they leave within a few milliseconds; each acknowledgement is timed from its own
 the arrival of its whole answer. The client is a minimal HTTP/1.1 protocol on asyncio, to
 keep its CPU cost (taken from the same 2 cores as the server) small.
 
+In the same run, after our server has stopped, the same burst goes to bench/bare_http.py: uvicorn
+with the same options and an app that only reads the body and answers 200. Its p99 is the floor
+that uvicorn alone puts under 500 simultaneous requests on this machine; the ratio is the cost of
+everything eCabinet does per ballot (routing, security middleware, session, validation, the
+transaction).
+
 Columns: acknowledgement p50/p90/p99/max; "sent in", the ms from the first request written to
 the last; "all in", from the first written to the last answer; "srv cpu", the server process's
 CPU ms over the burst; the answers by status.
@@ -422,6 +428,19 @@ def free_port() -> int:
         return port
 
 
+def bare_bursts(voters: list[Voter], rounds: int, rng: random.Random) -> list[Burst]:
+    """The same burst against bench/bare_http.py (uvicorn and nothing else), after ours stopped."""
+    port = free_port()
+    command = [sys.executable, str(ROOT / "bench" / "bare_http.py"), "--port", str(port)]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", server)
+        return [uvloop_run(burst(port, server.pid, 0, voters, rng)) for _ in range(rounds)]
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far, from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -532,6 +551,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+        bare = bare_bursts(seated.voters, args.rounds, rng)
         code, summary = verify(env)
         print(f"\nmedian of {len(rounds)} rounds (200s and other: totals)\n{HEADER}")
         print(row("median", None, rounds))
@@ -545,6 +565,13 @@ def main() -> None:
                 f"p50 {floor_p50:.1f} ms, p99 {floor_p99:.1f} ms; ballots/baseline p99 ratio "
                 f"{p99 / floor_p99:.2f}x"
             )
+        bare_p50 = statistics.median(Round(b, []).quantile(0.5) for b in bare)
+        bare_p99 = statistics.median(Round(b, []).quantile(0.99) for b in bare)
+        p50 = statistics.median(r.quantile(0.5) for r in rounds)
+        print(
+            f"bare uvicorn (bench/bare_http.py, no app): the same burst p50 {bare_p50:.1f} ms, "
+            f"p99 {bare_p99:.1f} ms; ours/bare p50 {p50 / bare_p50:.1f}x, p99 {p99 / bare_p99:.1f}x"
+        )
         verdict = "within" if p99 < BUDGET_P99_MS else "over"
         print(f"p99 acknowledgement {p99:.1f} ms, {verdict} the {BUDGET_P99_MS:.0f} ms budget of DESIGN.md")
         print(f"python run.py verify: exit {code}: {summary}")

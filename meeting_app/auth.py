@@ -67,7 +67,7 @@ async def current(conn: HTTPConnection) -> Current | None:
             found = Current(
                 user=auth.user, viewer=viewer_of(auth.user), csrf_token=auth.csrf_token, token=token
             )
-            explicit = conn.headers.get("accept-language") if conn.url.path.startswith("/api/") else None
+            explicit = conn.headers.get("accept-language") if conn.scope["path"].startswith("/api/") else None
             i18n.set_locale(i18n.negotiate(explicit) if explicit else auth.user.locale)
     conn.scope["current"] = found
     return found

@@ -1,7 +1,8 @@
-"""Login sessions remembered for a few seconds, so a burst of requests does not read the session
+"""Login sessions remembered for a few minutes, so a burst of requests does not read the session
 table once per request (500 members voting at once are 500 requests in a few milliseconds).
 
-- An entry is what `agenda.accounts.authenticate` found, kept for `TTL` seconds at most. The idle
+- An entry is what `agenda.accounts.authenticate` found, kept for `TTL` seconds at most (a safety
+  net for rows changed by hand: every change the application makes goes through the log). The idle
   and absolute limits are applied to it on every request, from its own times.
 - Entries are dropped at once when the log says the account or its sessions changed: a logout
   (`auth.logout`) or any change to the account (`user.updated`: roles, active, language, member
@@ -27,7 +28,7 @@ from agenda.db import Database
 
 log = logging.getLogger(__name__)
 
-TTL = 5.0  # seconds an entry is trusted without reading the table again
+TTL = 300.0  # seconds an entry is trusted without re-reading; the log evicts changes at once
 TOUCH_EVERY = 1.0  # seconds between the batched "last seen" writes
 MAX_ENTRIES = 50_000  # far above any Government's devices; a flood of tokens cannot grow it further
 _EVICTING = frozenset({"auth.logout", "user.updated"})

@@ -57,6 +57,8 @@ async def do_login(request: Request, username: str, password: str) -> accounts.L
     )
     if result is None:
         raise BadCredentials()
+    if old is not None:  # the session it replaced was deleted: forget it here too
+        app.sessions.drop(accounts.session_id(old, app.settings.secret_key))
     return result
 
 
