@@ -47,6 +47,16 @@ class UserLoggedIn(EventData):
 
 @event_kind
 @dataclass(frozen=True)
+class LogRestored(EventData):
+    """The database was restored from a backup (`python run.py restore`); `events` were in it.
+    It also renames the log (agenda.events.log_epoch): tablets take a fresh snapshot."""
+
+    kind = "system.restored"
+    events: int
+
+
+@event_kind
+@dataclass(frozen=True)
 class UserLoggedOut(EventData):
     """A user logged out; the session was deleted server-side."""
 

@@ -29,6 +29,7 @@ GLOBAL_STREAM = 0
 # so that reading never invalidates what depends on the programme (agenda_cache.change_token).
 ACTIVITY_STREAM = -1
 GENESIS_HASH = "0" * 64
+EMPTY_LOG = "empty"  # the epoch of a log with no global event yet (log_epoch)
 _PENDING_KEY = "ecabinet_events"
 
 
@@ -187,6 +188,20 @@ def append_many(session: Session, entries: list[tuple[EventData, int | None]]) -
         appended.extend(rows)
     session.info.setdefault(_PENDING_KEY, []).extend(appended)
     return appended
+
+
+def log_epoch(session: Session) -> str:
+    """A name for this event log, the same in every process that shares the database: the hash
+    of its latest `system.restored` event, else of its first global event. A feed client that
+    resumes with another epoch (a database restored, replaced or reset) gets a snapshot; one
+    that moves to another process of the same log resumes by seq."""
+    restored = session.exec(
+        select(Event.hash).where(Event.kind == "system.restored").order_by(col(Event.id).desc())
+    ).first()
+    if restored:
+        return restored[:16]
+    first = session.exec(select(Event.hash).where(Event.stream == GLOBAL_STREAM, Event.seq == 1)).first()
+    return first[:16] if first else EMPTY_LOG
 
 
 def pending(session: Session) -> list[Event]:

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from agenda.agenda_cache import AgendaCache
 from agenda.db import Database, is_sqlite, make_engine
 from agenda.errors import Conflict, InvalidInput
+from agenda.events import log_epoch
 from agenda.migrate import upgrade
 from agenda.policy import Policy
 from agenda.text import N_
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         db = Database(engine)
         policy = Policy.load(settings.data_dir / "policy.json")
         hub = Hub(db, policy, session_limit=settings.session_policy.absolute)
+        hub.epoch = await db.read(log_epoch)  # shared by every process: tablets resume on any of them
         feed = user_feed.UserFeed(db, settings)  # each user's /ws/me: the bell, ballot boards, email
         sessions = SessionCache(settings.session_policy)  # logins remembered briefly; changes evict
         # committed events reach the sockets and the session cache

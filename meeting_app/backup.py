@@ -24,7 +24,9 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from agenda.db import make_engine
+from agenda import event_kinds as k
+from agenda import events
+from agenda.db import Database, make_engine
 from agenda.migrate import MIGRATIONS, upgrade
 from agenda.storage import original_path
 from agenda.text import N_
@@ -221,6 +223,7 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> dict[st
             found=events,
             expected=manifest.events,
         )
+    _record_restore(settings, events)
     if manifest.secret_key != "file":
         secret = "not_in_backup"  # SECRET_KEY came from the environment: set the same one here
     elif not key_from_file:
@@ -236,3 +239,13 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> dict[st
         "secret_key": secret,
     }
     return summary
+
+
+def _record_restore(settings: Settings, restored: int) -> None:
+    """Append `system.restored`: the restore is in the audit trail, and it renames the log, so a
+    tablet that saw events the backup does not hold takes a snapshot instead of a replay."""
+    engine = make_engine(settings.database_url, pool_size=0)
+    try:
+        Database(engine).write_sync(lambda s: events.append(s, k.LogRestored(events=restored), actor_id=None))
+    finally:
+        engine.dispose()

@@ -206,6 +206,8 @@ class Hub:
         self.db = db
         self.policy = policy
         self.session_limit = session_limit  # a login session's absolute lifetime
+        # Names the event log (agenda.events.log_epoch), set by the app at start; the same in
+        # every process on one database, so a tablet resumes by seq on any of them.
         self.epoch = secrets.token_hex(8)
         self.channels: dict[int, Channel] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -379,17 +381,24 @@ class Hub:
         channel = self.channels.get(meeting_id) or self.channels.setdefault(meeting_id, Channel(meeting_id))
         channel.joining += 1
         try:
+            await self._name_log()
             await self._load(channel)
             await self._join(channel, conn, since=since, epoch=epoch)
         finally:
             channel.joining -= 1
         return channel
 
+    async def _name_log(self) -> None:
+        """Started on an empty database: name the log once its first global event exists."""
+        if self.epoch == ev.EMPTY_LOG:
+            self.epoch = await self.db.read(ev.log_epoch)
+
     async def snapshot_for(self, meeting_id: int, viewer: Viewer) -> dict[str, Any]:
         """The filtered state for the HTTP view of the feed (GET /api/v1/meetings/{id}/live)."""
         channel = self.channels.get(meeting_id) or self.channels.setdefault(meeting_id, Channel(meeting_id))
         channel.joining += 1
         try:
+            await self._name_log()
             await self._load(channel)
             state = present_state(channel.state, viewer)
             state["viewer"] = viewer_info(viewer)

@@ -114,8 +114,11 @@ class Server:
         headers = who.headers() if who is not None else {}
         return httpx.Client(base_url=self.base, trust_env=False, timeout=30, headers=headers)
 
-    def tablet(self, meeting_id: int, who: Member, since: int | None = None) -> Tablet:
+    def tablet(
+        self, meeting_id: int, who: Member, since: int | None = None, epoch: str | None = None
+    ) -> Tablet:
         query = f"?since={since}" if since is not None else ""
+        query += f"&epoch={epoch}" if since is not None and epoch is not None else ""
         socket = connect(
             f"ws://127.0.0.1:{self.port}/ws/meetings/{meeting_id}{query}",
             origin=Origin(self.base),
@@ -222,12 +225,14 @@ class Tablet:
     socket: ClientConnection
     frames: list[dict[str, Any]] = field(default_factory=list)
     seq: int | None = None
+    epoch: str | None = None
     close_code: int | None = None
 
     def next(self, timeout: float = 10.0) -> dict[str, Any]:
         frame: dict[str, Any] = json.loads(self.socket.recv(timeout=timeout))
         if frame["type"] == "snapshot":
             self.seq = frame["seq"]
+            self.epoch = frame["epoch"]
         elif frame["type"] == "event":
             assert self.seq is None or frame["seq"] == self.seq + 1, (self.seq, frame)
             self.seq = frame["seq"]

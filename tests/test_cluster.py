@@ -81,8 +81,10 @@ class Cluster:
         self.current = to
         return to
 
-    def tablet(self, server: Server, who: Member, since: int | None = None) -> Tablet:
-        tablet = server.tablet(self.seated.meeting_id, who, since)
+    def tablet(
+        self, server: Server, who: Member, since: int | None = None, epoch: str | None = None
+    ) -> Tablet:
+        tablet = server.tablet(self.seated.meeting_id, who, since, epoch)
         if since is None:
             assert tablet.next()["type"] == "snapshot"
         return tablet
@@ -242,9 +244,14 @@ def test_after_kill_9_tablets_resume_on_the_other_process(cluster: Cluster, tmp_
         for tablet in on_a:
             assert tablet.closed_with() is None  # the TCP connection died: no close frame
             tablet.close()
-        # Each of A's tablets reconnects to B from the last seq it had, without an epoch
-        # (API.md: `since` alone): it gets the events it missed, then the live ones.
-        resumed = [cluster.tablet(b, m, since=t.seq) for m, t in zip(seated.members[4:7], on_a, strict=True)]
+        # Each of A's tablets reconnects to B from the last seq it had and with A's epoch, as
+        # live.js does (both processes name the same log): it gets the events it missed, then
+        # the live ones. One tablet sends `since` alone (API.md), which must work as well.
+        assert len({t.epoch for t in [*on_a, on_b]}) == 1, "the processes name the log differently"
+        resumed = [
+            cluster.tablet(b, m, since=t.seq, epoch=t.epoch if n else None)
+            for n, (m, t) in enumerate(zip(seated.members[4:7], on_a, strict=True))
+        ]
         try:
             live = cluster.flip(b)
             for old, new in zip(on_a, resumed, strict=True):

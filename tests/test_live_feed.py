@@ -12,9 +12,13 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from agenda.db import Database
+from agenda.events import log_epoch
 from agenda.viewer import Viewer
 from meeting_app import hub as hub_module
+from meeting_app.app import create_app
+from meeting_app.auth import SESSION_COOKIE
 from meeting_app.hub import Channel, Connection, Hub, Record
+from meeting_app.settings import Settings
 from tests.conftest import context_of
 from tests.live_setup import SECRET_TITLE, Live, make_live
 
@@ -118,6 +122,26 @@ def test_resume_from_the_past_of_a_fresh_hub_reads_the_table(client: TestClient,
     with _connect(live, "m2", f"?since=3&epoch={epoch}") as ws:
         frames = _read(ws, _head(live) - 3)
         assert [f["seq"] for f in frames] == list(range(4, _head(live) + 1))
+
+
+def test_a_restarted_server_resumes_by_seq(client: TestClient, db: Database, settings: Settings) -> None:
+    """The epoch names the event log, not the process: after a restart (or on another process of
+    the same database) a tablet that sends its epoch gets a replay, not a snapshot."""
+    live = make_live(client, db)
+    live.start()
+    with _connect(live, "m2") as ws:
+        snapshot = ws.receive_json()
+    assert snapshot["epoch"] == db.read_sync(log_epoch) != "empty"
+    with TestClient(create_app(settings)) as other:  # a second process on the same database
+        assert context_of(other).hub.epoch == snapshot["epoch"]
+        assert live.actors["chair"].post(live.url("/advance"), json={"to": "next"}).status_code == 200
+        other.cookies.set(SESSION_COOKIE, live.actors["m2"].token)
+        query = f"?since={snapshot['seq']}&epoch={snapshot['epoch']}"
+        with other.websocket_connect(
+            f"/ws/meetings/{live.meeting_id}{query}", headers={"Origin": "http://testserver"}
+        ) as ws:
+            replay = ws.receive_json()
+            assert (replay["type"], replay["seq"]) == ("event", snapshot["seq"] + 1)
 
 
 @pytest.mark.parametrize(
