@@ -40,7 +40,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fanout
-from fanout import HEADER, ROOT, Ours, Server, Target, Trial, row, trial
+from fanout import ROOT, Ours, Server, Target
 
 from meeting_app import commands
 from meeting_app.settings import Settings
@@ -120,25 +120,7 @@ def wait_ready(port: int, timeout: float = 60.0) -> None:
 
 
 def measure(single: Server, cluster: Server, args: argparse.Namespace) -> bool:
-    servers = [single, cluster]
-    trials: dict[str, list[Trial]] = {s.name: [] for s in servers}
-    clean = True
-    for number in range(1, args.rounds + 1):
-        print(f"\n{args.tablets} tablets, round {number}/{args.rounds}")
-        print(HEADER)
-        for server in servers if number % 2 else list(reversed(servers)):
-            found = trial(server, args.tablets, args)
-            trials[server.name].append(found)
-            print(row(server.name, [found]))
-            if args.verbose:
-                print("    each advance's median ms:", " ".join(f"{v:.0f}" for v in found.advance_ms))
-            for kind, detail in found.errors[:5]:
-                print(f"    {kind}: {detail}")
-            clean = clean and not found.errors
-    print(f"\n{args.tablets} tablets, median of {args.rounds} rounds")
-    print(HEADER)
-    for name, found_trials in trials.items():
-        print(row(name, found_trials))
+    trials, clean = fanout.rounds([single, cluster], args.tablets, args)
     ratios = {
         q: statistics.median(
             c.quantile(q) / s.quantile(q) for c, s in zip(trials["cluster"], trials["single"], strict=True)

@@ -602,27 +602,37 @@ HEADER = (
 )
 
 
+def rounds(
+    servers: list[Server], tablets: int, args: argparse.Namespace
+) -> tuple[dict[str, list[Trial]], bool]:
+    """`args.rounds` trials per server, alternating which goes first; prints each and the medians.
+    Returns the trials by server name and whether none had an error (bench/cluster.py too)."""
+    trials: dict[str, list[Trial]] = {s.name: [] for s in servers}
+    clean = True
+    for number in range(1, args.rounds + 1):
+        print(f"\n{tablets} tablets, round {number}/{args.rounds}")
+        print(HEADER)
+        for server in servers if number % 2 else list(reversed(servers)):
+            found = trial(server, tablets, args)
+            trials[server.name].append(found)
+            print(row(server.name, [found]))
+            if args.verbose:
+                print("    each advance's median ms:", " ".join(f"{v:.0f}" for v in found.advance_ms))
+            for kind, detail in found.errors[:5]:
+                print(f"    {kind}: {detail}")
+            clean = clean and not found.errors
+    print(f"\n{tablets} tablets, median of {args.rounds} rounds")
+    print(HEADER)
+    for name, found_trials in trials.items():
+        print(row(name, found_trials))
+    return trials, clean
+
+
 def measure(servers: list[Server], args: argparse.Namespace) -> bool:
     clean = True
     for tablets in args.tablets:
-        trials: dict[str, list[Trial]] = {s.name: [] for s in servers}
-        for number in range(1, args.rounds + 1):
-            print(f"\n{tablets} tablets, round {number}/{args.rounds}")
-            print(HEADER)
-            order = servers if number % 2 else list(reversed(servers))
-            for server in order:
-                found = trial(server, tablets, args)
-                trials[server.name].append(found)
-                print(row(server.name, [found]))
-                if args.verbose:
-                    print("    each advance's median ms:", " ".join(f"{v:.0f}" for v in found.advance_ms))
-                for kind, detail in found.errors[:5]:
-                    print(f"    {kind}: {detail}")
-                clean = clean and not found.errors
-        print(f"\n{tablets} tablets, median of {args.rounds} rounds")
-        print(HEADER)
-        for name, found_trials in trials.items():
-            print(row(name, found_trials))
+        trials, clean_now = rounds(servers, tablets, args)
+        clean = clean and clean_now
         if "ours" in trials and "bare" in trials:
             ratios = {
                 q: statistics.median(
