@@ -60,6 +60,8 @@ from websockets.version import version as websockets_version
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from processes import cpu_seconds, free_port  # noqa: E402
+
 from agenda import demo  # noqa: E402
 from meeting_app import commands  # noqa: E402
 from meeting_app.settings import Settings  # noqa: E402
@@ -323,13 +325,6 @@ def worker_main(pipe: Connection, target: Target, indices: list[int], args: argp
 # --- the servers -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def raise_open_files() -> int:
     """Lift the soft limit on open files to the hard one; the server subprocesses inherit it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -337,12 +332,6 @@ def raise_open_files() -> int:
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_port(port: int, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from processes import free_port, wait_until_up  # noqa: E402
 
 from agenda import demo  # noqa: E402
 from meeting_app import commands  # noqa: E402
@@ -62,13 +63,6 @@ class Figures:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def seed(data_dir: Path) -> None:
@@ -97,20 +91,6 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-
-
-def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with {server.returncode}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not come up")
 
 
 def member_logins() -> list[tuple[str, str]]:

@@ -43,7 +43,6 @@ import json
 import os
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,6 +63,8 @@ from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from processes import cpu_seconds, free_port, wait_until_up  # noqa: E402
 
 from agenda import accounts, agenda_items, attendance, meetings, members, presiding  # noqa: E402
 from agenda import event_kinds as k  # noqa: E402
@@ -421,13 +422,6 @@ def uvloop_run(coro: Coroutine[Any, Any, T]) -> T:
 # --- the server and the report -------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def bare_bursts(voters: list[Voter], rounds: int, rng: random.Random) -> list[Burst]:
     """The same burst against bench/bare_http.py (uvicorn and nothing else), after ours stopped."""
     port = free_port()
@@ -439,26 +433,6 @@ def bare_bursts(voters: list[Voter], rounds: int, rng: random.Random) -> list[Bu
     finally:
         server.terminate()
         server.wait(timeout=15)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with {server.returncode}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not come up")
 
 
 @contextmanager
