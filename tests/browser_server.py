@@ -75,3 +75,41 @@ def chromium() -> Iterator[Any]:
             yield found
         finally:
             found.close()
+
+
+class BrowserScreen:
+    """One browser context (a tablet, the console, the room display) that records console errors
+    and page errors, and logs in through the login form."""
+
+    def __init__(
+        self,
+        browser: Any,
+        base_url: str,
+        viewport: dict[str, int],
+        *,
+        password: str,
+        touch: bool = False,
+        timeout_ms: float | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.password = password
+        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=touch)
+        self.page = self.context.new_page()
+        if timeout_ms is not None:
+            self.page.set_default_timeout(timeout_ms)
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def go(self, path: str) -> Any:
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.status < 400, (path, response and response.status)
+        return response
+
+    def login(self, username: str, password: str | None = None) -> None:
+        self.go("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", password or self.password)
+        with self.page.expect_navigation():
+            self.page.click("form.form button[type=submit]")
+        assert "/login" not in self.page.url, self.page.inner_text("main")

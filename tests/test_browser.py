@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_server import CHROMIUM, chromium, running_server
+from tests.browser_server import CHROMIUM, BrowserScreen, chromium, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -195,29 +195,12 @@ def browser(server: Server) -> Iterator[Any]:
         yield found
 
 
-class Visit:
+class Visit(BrowserScreen):
     """One browser context (one tablet) that records console errors and page errors."""
 
     def __init__(self, browser: Any, server: Server, viewport: dict[str, int] | None = None) -> None:
+        super().__init__(browser, server.url, viewport or VIEWPORTS[0], password=PASSWORD)
         self.server = server
-        self.context = browser.new_context(viewport=viewport or VIEWPORTS[0], locale="vi-VN")
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def go(self, path: str) -> Any:
-        response = self.page.goto(self.server.url + path)
-        assert response is not None and response.status < 400, (path, response and response.status)
-        return response
-
-    def login(self, username: str, password: str = PASSWORD) -> None:
-        self.go("/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", password)
-        with self.page.expect_navigation():
-            self.page.click("form.form button[type=submit]")
-        assert "/login" not in self.page.url, self.page.inner_text("main")
 
     def logout(self) -> None:
         with self.page.expect_navigation():

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_server import CHROMIUM, chromium, running_server
+from tests.browser_server import CHROMIUM, BrowserScreen, chromium, running_server
 from tests.test_browser import check_layout
 
 pytestmark = pytest.mark.browser
@@ -203,27 +203,14 @@ def browser(server: Server) -> Iterator[Any]:
         yield found
 
 
-class Screen:
-    """One browser context (a console, a tablet or the room display) that records errors."""
+class Screen(BrowserScreen):
+    """A console, a tablet or the room display."""
 
     def __init__(
         self, browser: Any, server: Server, viewport: dict[str, int], *, touch: bool = False
     ) -> None:
+        super().__init__(browser, server.url, viewport, password=PASSWORD, touch=touch, timeout_ms=15_000)
         self.server = server
-        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=touch)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def login(self, username: str) -> None:
-        self.page.goto(self.server.url + "/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        with self.page.expect_navigation():
-            self.page.click("form.form button[type=submit]")
-        assert "/login" not in self.page.url, self.page.inner_text("main")
 
     def open(self, screen: str) -> None:
         response = self.page.goto(f"{self.server.url}/meetings/{self.server.seeded.meeting_id}/{screen}")

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_server import CHROMIUM, chromium, running_server
+from tests.browser_server import CHROMIUM, BrowserScreen, chromium, running_server
 from tests.test_browser import check_layout
 
 pytestmark = pytest.mark.browser
@@ -205,29 +205,15 @@ def browser(server: Server) -> Iterator[Any]:
         yield found
 
 
-class Tablet:
+class Tablet(BrowserScreen):
     """One touch tablet (a browser context) that records console errors and page errors."""
 
     def __init__(self, browser: Any, server: Server, viewport: dict[str, int]) -> None:
+        super().__init__(browser, server.url, viewport, password=PASSWORD, touch=True, timeout_ms=20_000)
         self.server = server
-        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=True, is_mobile=False)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(20_000)
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
-    def go(self, path: str) -> None:
-        response = self.page.goto(self.server.url + path)
-        assert response is not None and response.status < 400, (path, response and response.status)
-
-    def login(self, username: str = "doc-thanhvien") -> None:
-        self.go("/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        with self.page.expect_navigation():
-            self.page.click("form.form button[type=submit]")
-        assert "/login" not in self.page.url, self.page.inner_text("main")
+    def login(self, username: str = "doc-thanhvien", password: str | None = None) -> None:
+        super().login(username, password)
 
     def wait_page(self, number: int) -> None:
         """Wait until page `number` is drawn and shown in the page indicator."""
