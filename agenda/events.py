@@ -16,12 +16,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
-from sqlalchemy import Column, Index, Table, Text, UniqueConstraint, insert, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from agenda.bulk import insert_rows
 from agenda.clock import utcnow
 
 GLOBAL_STREAM = 0
@@ -95,8 +96,12 @@ def event_kind(cls: type[EventData]) -> type[EventData]:
     return cls
 
 
+_DATA = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # an event's stored `data`
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(body).encode()
 
 
 def stamp(at: datetime) -> str:
@@ -108,20 +113,14 @@ def stamp(at: datetime) -> str:
 def compute_hash(
     prev_hash: str, *, stream: int, seq: int, kind: str, data: str, actor_id: int | None, at: datetime
 ) -> str:
-    body = {
-        "stream": stream,
-        "seq": seq,
-        "kind": kind,
-        "data": json.loads(data),
-        "actor_id": actor_id,
-        "at": stamp(at),
-    }
+    return _chained(prev_hash, stream, seq, kind, json.loads(data), actor_id, stamp(at))
+
+
+def _chained(
+    prev_hash: str, stream: int, seq: int, kind: str, data: Any, actor_id: int | None, at: str
+) -> str:
+    body = {"stream": stream, "seq": seq, "kind": kind, "data": data, "actor_id": actor_id, "at": at}
     return hashlib.sha256(prev_hash.encode() + canonical(body)).hexdigest()
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core table of a model, for multi-row inserts that skip the ORM's per-row work."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def append(session: Session, payload: EventData, *, actor_id: int | None) -> Event:
@@ -156,13 +155,13 @@ def append_many(session: Session, entries: list[tuple[EventData, int | None]]) -
         ).one()
         seq, prev_hash = int(row[0]) - len(group), str(row[1])
         at = utcnow()
+        at_stamp = stamp(at)
         rows: list[Event] = []
         for payload, actor_id in group:
             seq += 1
-            data = json.dumps(payload.as_data(), sort_keys=True, ensure_ascii=False)
-            digest = compute_hash(
-                prev_hash, stream=stream, seq=seq, kind=payload.kind, data=data, actor_id=actor_id, at=at
-            )
+            data = _DATA.encode(payload.as_data())
+            # hashed as verify_chain will read it back: the stored text, parsed
+            digest = _chained(prev_hash, stream, seq, payload.kind, json.loads(data), actor_id, at_stamp)
             rows.append(
                 Event.model_construct(  # the fields are made here: no validation to repeat
                     stream=stream,
@@ -179,9 +178,11 @@ def append_many(session: Session, entries: list[tuple[EventData, int | None]]) -
         session.execute(
             text("UPDATE stream_head SET last_hash = :h WHERE stream = :s"), {"h": prev_hash, "s": stream}
         )
-        columns = ("stream", "seq", "kind", "data", "actor_id", "at", "prev_hash", "hash")
-        session.execute(
-            insert(table_of(Event)), [{name: getattr(event, name) for name in columns} for event in rows]
+        insert_rows(
+            session,
+            Event,
+            ("stream", "seq", "kind", "data", "actor_id", "at", "prev_hash", "hash"),
+            [(e.stream, e.seq, e.kind, e.data, e.actor_id, at, e.prev_hash, e.hash) for e in rows],
         )
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             session.execute(text("SELECT pg_notify('meeting_events', :p)"), {"p": f"{stream}:{seq}"})

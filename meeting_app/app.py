@@ -24,6 +24,7 @@ from agenda.migrate import upgrade
 from agenda.policy import Policy
 from agenda.text import N_
 from meeting_app import api, health, live_feed, monitoring, pages, reminders, user_feed, vendor
+from meeting_app.ballot_lane import BallotLane
 from meeting_app.context import AppContext
 from meeting_app.dispatcher import Dispatcher
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
@@ -106,7 +107,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             context.pdf_pool.shutdown(wait=False, cancel_futures=True)
             engine.dispose()
 
+    handlers = {
+        **EXCEPTION_HANDLERS,
+        DataError: bad_value,
+        OverflowError: bad_value,
+        IntegrityError: integrity,
+    }
     middleware = [
+        Middleware(BallotLane, settings=settings, handlers=handlers),  # the plain ballot, served lean
         Middleware(live_feed.KeepServerSend),  # the live feed's fast path needs the server's own send
         Middleware(SecurityHeaders),  # outermost: a refused Host still gets the headers
         Middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts),
@@ -129,10 +137,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *vendor.mounts(),  # pdf.js from node_modules (package.json)
     ]
-    handlers = {
-        **EXCEPTION_HANDLERS,
-        DataError: bad_value,
-        OverflowError: bad_value,
-        IntegrityError: integrity,
-    }
     return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers, lifespan=lifespan)

@@ -67,10 +67,16 @@ async def current(conn: HTTPConnection) -> Current | None:
             found = Current(
                 user=auth.user, viewer=viewer_of(auth.user), csrf_token=auth.csrf_token, token=token
             )
-            explicit = conn.headers.get("accept-language") if conn.scope["path"].startswith("/api/") else None
-            i18n.set_locale(i18n.negotiate(explicit) if explicit else auth.user.locale)
+            i18n.set_locale(user_locale(conn.scope["path"], conn.headers.get("accept-language"), auth.user))
     conn.scope["current"] = found
     return found
+
+
+def user_locale(path: str, accept_language: str | None, user: User) -> str:
+    """A logged-in user's language: what an API client asks for in Accept-Language, else the
+    language saved on the account (pages always use the saved one)."""
+    explicit = accept_language if path.startswith("/api/") else None
+    return i18n.negotiate(explicit) if explicit else user.locale
 
 
 async def end_session(conn: HTTPConnection, me: Current) -> None:
@@ -89,24 +95,31 @@ def _require_roles(found: Current, roles: tuple[str, ...]) -> Current:
 
 def check_origin(conn: HTTPConnection) -> None:
     """A state change or a WebSocket must come from our own origin or an allowed one."""
-    origin = conn.headers.get("origin")
-    if origin is None:
-        referer = conn.headers.get("referer")
-        if referer is None:
-            return  # non-browser clients; the CSRF token still guards
-        parts = urlsplit(referer)
-        origin = f"{parts.scheme}://{parts.netloc}"
-    if not origin_allowed(conn, origin):
+    headers, allowed = conn.headers, ctx(conn).settings.allowed_origins
+    if not sender_allowed(headers.get("origin"), headers.get("referer"), headers.get("host", ""), allowed):
         raise CsrfFailed()
 
 
+def sender_allowed(origin: str | None, referer: str | None, host: str, allowed: tuple[str, ...]) -> bool:
+    """The Origin (else the Referer's) is this host's or an allowed one. With neither header the
+    sender is not a browser, and the CSRF token alone guards the change."""
+    if origin is None:
+        if referer is None:
+            return True
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    return _origin_ok(origin, host, allowed)
+
+
 def origin_allowed(conn: HTTPConnection, origin: str) -> bool:
-    host = conn.headers.get("host", "")
-    own = {f"http://{host}", f"https://{host}"}
-    return origin in own or origin in ctx(conn).settings.allowed_origins
+    return _origin_ok(origin, conn.headers.get("host", ""), ctx(conn).settings.allowed_origins)
 
 
-def _token_ok(expected: str, given: str | None) -> bool:
+def _origin_ok(origin: str, host: str, allowed: tuple[str, ...]) -> bool:
+    return origin in (f"http://{host}", f"https://{host}") or origin in allowed
+
+
+def token_ok(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
@@ -116,7 +129,7 @@ async def api_user(request: Request, *roles: str) -> Current:
         raise Unauthorized()
     if request.method not in SAFE_METHODS:
         check_origin(request)
-        if not _token_ok(found.csrf_token, request.headers.get("x-csrf-token")):
+        if not token_ok(found.csrf_token, request.headers.get("x-csrf-token")):
             raise CsrfFailed()
     return _require_roles(found, roles)
 
@@ -143,7 +156,7 @@ async def upload_user(request: Request, *roles: str) -> tuple[Current, Callable[
     _require_roles(found, roles)
 
     def check_token(fields: Mapping[str, str]) -> None:
-        if not _token_ok(found.csrf_token, fields.get("csrf_token")):
+        if not token_ok(found.csrf_token, fields.get("csrf_token")):
             raise CsrfFailed()
 
     return found, check_token
@@ -156,6 +169,6 @@ async def form_user(request: Request, *roles: str, upload_mb: int | None = None)
     check_origin(request)
     form = await read_form(request, upload_mb=upload_mb)
     token = form.get("csrf_token")
-    if not _token_ok(found.csrf_token, token if isinstance(token, str) else None):
+    if not token_ok(found.csrf_token, token if isinstance(token, str) else None):
         raise CsrfFailed()
     return _require_roles(found, roles), form

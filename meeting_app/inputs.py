@@ -26,7 +26,12 @@ MAX_FIELD_BYTES = 256 * 1024
 
 
 def content_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type(request.headers.get("content-type", ""))
+
+
+def media_type(header: str) -> str:
+    """The media type of a Content-Type header, without its parameters."""
+    return header.split(";")[0].strip().lower()
 
 
 async def read_json(request: Request, model: type[M]) -> M:

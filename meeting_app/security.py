@@ -43,15 +43,21 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                message["headers"] = headers
-            await send(message)
+        await self.app(scope, receive, secured(send))
 
-        await self.app(scope, receive, send_with_headers)
+
+def secured(send: Send) -> Send:
+    """`send` with the security headers added to the response's start (those it lacks)."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+            message["headers"] = headers
+        await send(message)
+
+    return send_with_headers
 
 
 class BodyLimit:
@@ -157,26 +163,7 @@ class TrustedHosts:
 
     def __init__(self, app: ASGIApp, *, allowed_hosts: tuple[str, ...]) -> None:
         self.app = app
-        self.exact = {h.lower() for h in allowed_hosts if not h.startswith("*")}
-        self.suffixes = tuple(h[1:].lower() for h in allowed_hosts if h.startswith("*."))
-        self.any = "*" in allowed_hosts
-
-    def allowed(self, host_header: str) -> bool:
-        host, port = host_header.strip().lower(), ""
-        if host.startswith("["):  # [::1]:8000
-            end = host.find("]")
-            if end < 0:
-                return False
-            host, rest = host[: end + 1], host[end + 1 :]
-            if rest:
-                if not rest.startswith(":"):
-                    return False
-                port = rest[1:]
-        elif ":" in host:
-            host, port = host.split(":", 1)
-        if not host or (port and not (port.isdigit() and len(port) <= 5)):
-            return False
-        return self.any or host in self.exact or (bool(self.suffixes) and host.endswith(self.suffixes))
+        self.allowed = HostRule(allowed_hosts).allowed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self.allowed(Headers(scope=scope).get("host", "")):
@@ -199,3 +186,29 @@ class TrustedHosts:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class HostRule:
+    """ALLOWED_HOSTS: exact names, `*.suffix` wildcards, or `*` for any."""
+
+    def __init__(self, allowed_hosts: tuple[str, ...]) -> None:
+        self.exact = {h.lower() for h in allowed_hosts if not h.startswith("*")}
+        self.suffixes = tuple(h[1:].lower() for h in allowed_hosts if h.startswith("*."))
+        self.any = "*" in allowed_hosts
+
+    def allowed(self, host_header: str) -> bool:
+        host, port = host_header.strip().lower(), ""
+        if host.startswith("["):  # [::1]:8000
+            end = host.find("]")
+            if end < 0:
+                return False
+            host, rest = host[: end + 1], host[end + 1 :]
+            if rest:
+                if not rest.startswith(":"):
+                    return False
+                port = rest[1:]
+        elif ":" in host:
+            host, port = host.split(":", 1)
+        if not host or (port and not (port.isdigit() and len(port) <= 5)):
+            return False
+        return self.any or host in self.exact or (bool(self.suffixes) and host.endswith(self.suffixes))

@@ -15,18 +15,23 @@ from starlette.routing import Route
 from agenda import votes
 from agenda.errors import InvalidInput
 from agenda.text import N_
-from agenda.votes import BallotCast, BallotRequest, VoteCreate
+from agenda.votes import Answer, BallotCast, BallotRequest, VoteCreate
 from meeting_app.api.common import ident, reply
 from meeting_app.api.live import PRESIDING
 from meeting_app.auth import api_user
-from meeting_app.context import ctx
+from meeting_app.context import AppContext, ctx
 from meeting_app.inputs import read_json
 
 MAX_KEY = 200
 
 
 def idempotency_key(request: Request) -> str:
-    key = request.headers.get("idempotency-key", "").strip()
+    return valid_key(request.headers.get("idempotency-key", ""))
+
+
+def valid_key(raw: str) -> str:
+    """The Idempotency-Key header's value, or the 400 that refuses it."""
+    key = raw.strip()
     if not key:
         raise InvalidInput(N_("Thiếu tiêu đề Idempotency-Key."), code="idempotency_key_required")
     if len(key) > MAX_KEY or not key.isprintable() or not key.isascii():
@@ -85,13 +90,19 @@ async def cast_ballot(request: Request) -> Response:
     data = await read_json(request, BallotCast)
     app = ctx(request)
     ballot = BallotRequest(vote_id=vote_id, choice=data.choice, key=key, viewer=me.viewer)
-    answer = await app.metrics.ballots.counted(app.ballots.cast(app.db, ballot, app.settings.secret_key))
+    answer = await cast(app, ballot)
     return Response(
         json.dumps(answer.body),
         status_code=answer.status,
         media_type="application/json",
         headers={"Cache-Control": "no-store"},
     )
+
+
+async def cast(app: AppContext, ballot: BallotRequest) -> Answer:
+    """Cast through the ballot box, counted in the metrics; a refusal is raised (errors.py
+    answers it). Also the ballot lane's way (meeting_app/ballot_lane.py)."""
+    return await app.metrics.ballots.counted(app.ballots.cast(app.db, ballot, app.settings.secret_key))
 
 
 routes = [
