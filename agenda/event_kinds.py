@@ -488,7 +488,8 @@ class VoteCreated(EventData):
 @dataclass(frozen=True)
 class VoteOpened(EventData):
     """A vote opened. `eligible` is the number of voting members present at that moment; only
-    they may vote."""
+    they may vote. `electorate` names them (member ids, as attendance does), so that each tablet
+    shows its vote panel at once instead of asking the server (absent from earlier events)."""
 
     kind = "vote.opened"
     meeting_id: int
@@ -496,6 +497,7 @@ class VoteOpened(EventData):
     agenda_item_id: int
     eligible: int
     opened_at: str
+    electorate: list[int] = field(default_factory=list)
 
 
 @event_kind

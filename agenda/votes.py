@@ -279,6 +279,7 @@ def open_vote(*, session: Session, vote_id: int, actor_id: int | None, policy: P
             agenda_item_id=vote.agenda_item_id,
             eligible=vote.eligible,
             opened_at=iso(vote.opened_at) or "",
+            electorate=electorate,
         ),
         actor_id=actor_id,
     )

@@ -311,6 +311,9 @@ def test_a_live_session_across_console_tablets_and_display(screens: Any, server:
     expect(two.page.locator("#ask-to-speak")).to_be_visible()
 
     # The chair prepares a vote and opens it with the keyboard ("O").
+    vote_reads: list[str] = []  # the tablets learn their eligibility from `vote.opened` itself
+    for tablet in (one, two):
+        tablet.page.on("request", lambda r: vote_reads.append(r.url) if "/api/v1/votes/" in r.url else None)
     console.fill("#vote-question", QUESTION)
     console.click("#create-vote")
     card = console.locator(".vote-card[data-state='draft']")
@@ -338,6 +341,7 @@ def test_a_live_session_across_console_tablets_and_display(screens: Any, server:
         )
         expect(room.page.locator("#display-count")).to_have_text(f"Đã bỏ phiếu {count} / 3")
     one.shot("tablet-voted-portrait")
+    assert [url for url in vote_reads if not url.endswith("/ballots")] == []
 
     # The chair closes the vote ("C"); the display draws the result.
     console.locator("body").press("c")

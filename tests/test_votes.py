@@ -159,6 +159,11 @@ def test_only_the_voting_members_present_may_vote(live: Live) -> None:
     assert view(live, "sec", vote_id)["eligible"] == 7
     assert view(live, "m7", vote_id)["eligible_me"] is False
     assert view(live, "m1", vote_id)["eligible_me"] is True
+    # `vote.opened` names the electorate, for the tablets: the seven present, not m7.
+    events = vote_events(live.db, live.meeting_id, vote_id)
+    (opened,) = [e.payload() for e in events if e.kind == "vote.opened"]
+    assert opened["electorate"] == sorted(member_of(live, w) for w in VOTERS if w != "m7")
+    assert opened["eligible"] == len(opened["electorate"])
 
     for who in ("sub", "guest", "observer", "sec"):  # not members: refused whatever the vote
         response = live.ballot(who, vote_id, "no")

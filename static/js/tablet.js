@@ -1,7 +1,7 @@
 // The member's tablet (templates/live/tablet.html): the agenda with the current item followed
 // live, its papers one tap away, "ask to speak", and the vote panel. State comes from the live
 // feed (live.js); what is this viewer's own (eligible for the open vote, voted, the choice)
-// comes with the snapshot and, for a vote opened since, from GET /api/v1/votes/{id}.
+// comes with the snapshot and, for a vote opened since, from the electorate in `vote.opened`.
 //
 // Voting: choose, confirm, send with an Idempotency-Key made per confirmed choice; a retry
 // after a network failure resends the same key, so the ballot is never counted twice. A
@@ -78,6 +78,18 @@ function start(root) {
         asked.add(vote.id);
       }
     }
+  }
+
+  // A vote just opened: its electorate says whether this member may vote, with nothing to ask
+  // (500 tablets asking at once would each wait their turn). Older events lack it: ask then.
+  function opened(data) {
+    const me = viewer();
+    if (!Array.isArray(data.electorate) || !me.can_vote) {
+      ask(data.vote_id);
+      return;
+    }
+    asked.add(data.vote_id);
+    mine.set(data.vote_id, { eligible: data.electorate.includes(me.member_id), hasVoted: false, choice: null });
   }
 
   async function ask(voteId) {
@@ -443,7 +455,7 @@ function start(root) {
     meetingId,
     onChange: (_client, change) => {
       if (change.type === "snapshot") learnFromSnapshot(state());
-      if (change.type === "event" && change.kind === "vote.opened") ask(change.data.vote_id);
+      if (change.type === "event" && change.kind === "vote.opened") opened(change.data);
       render();
     },
     onNotice: (kind, data) => kind === "document.updated" && showDocumentNotice(data),
