@@ -386,16 +386,12 @@ class _Batch:
                 ).where(tuple_(col(IdempotencyRecord.user_id), col(IdempotencyRecord.key)).in_(pairs))
             ).all()
         }
-        if vote.secret:
-            self.voted: set[int] = set(
-                session.exec(select(BallotReceipt.member_id).where(BallotReceipt.vote_id == vote.id)).all()
-            )
-            self.choices: dict[int, str] = {}
-        else:
-            self.choices = dict(
-                session.exec(select(Ballot.member_id, Ballot.choice).where(Ballot.vote_id == vote.id)).all()
-            )
-            self.voted = set(self.choices)
+        stored_ballots = (
+            select(BallotReceipt.member_id).where(BallotReceipt.vote_id == vote.id)
+            if vote.secret
+            else select(Ballot.member_id).where(Ballot.vote_id == vote.id)
+        )
+        self.voted: set[int] = set(session.exec(stored_ballots).all())
         self.existing = set(self.voted)  # ballots stored before this batch
         self.changed: dict[int, str] = {}  # member -> latest choice, for the ballot rows
         self.tally = dict.fromkeys(CHOICES, 0)  # secret votes: added to the counters
