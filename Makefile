@@ -9,7 +9,7 @@ PG_PORT := 5432
 PG_TEST_URL := postgresql://postgres@$(PG_HOST):$(PG_PORT)/test
 DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: venv install system-deps pg node-deps run lint typecheck test bench clean distclean
+.PHONY: venv install system-deps pg node-deps run lint typecheck test check bench clean distclean
 
 # The virtualenv with the project and its dev tools; re-installed only when pyproject.toml changes.
 venv install: $(VENV)/.installed
@@ -72,19 +72,35 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-# Everything CI runs: lint, types, then the suite with branch coverage, on PostgreSQL too when it answers.
+# Everything CI runs: lint, types, then the whole suite with branch coverage on both cores, on
+# PostgreSQL too when it answers (started here if it is installed but down). Ends with the 15
+# slowest tests, so that growth shows.
+PYTEST_ALL := $(BIN)/python -m pytest -n 2 --dist loadscope --cov --cov-report=term --slowest=15
+
 test: venv system-deps node-deps pg
-	@$(MAKE) --no-print-directory lint typecheck
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint typecheck || exit 1; \
+	if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "test: TEST_DATABASE_URL is set by the caller"; \
-		$(BIN)/python -m pytest --cov --cov-report=term; \
+		$(PYTEST_ALL) || exit 1; \
 	elif pg_isready -q -h $(PG_HOST) -p $(PG_PORT) 2>/dev/null; then \
 		echo "test: PostgreSQL answers; TEST_DATABASE_URL=$(PG_TEST_URL)"; \
-		TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest --cov --cov-report=term; \
+		TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST_ALL) || exit 1; \
 	else \
 		echo "test: PostgreSQL does not answer; TEST_DATABASE_URL is unset, the PostgreSQL tests are skipped"; \
-		$(BIN)/python -m pytest --cov --cov-report=term; \
-	fi
+		$(PYTEST_ALL) || exit 1; \
+	fi; \
+	echo "test: lint, types and the suite took $$(( $$(date +%s) - start )) s"
+
+# The quick loop while developing: lint, types, and the suite on SQLite only, without Chromium
+# and without the tests that start server processes (PostgreSQL's half and the cluster). CI runs
+# `make test`, never this.
+check: venv
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint typecheck || exit 1; \
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 --dist loadscope -m "not browser and not slow" \
+		--slowest=10 || exit 1; \
+	echo "check: took $$(( $$(date +%s) - start )) s"
 
 # The bench-only baselines (pikepdf for bench/papers.py), on top of the dev install.
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
@@ -33,9 +33,52 @@ LOCALES = ("vi", "en")
 # never enough to smuggle a second header into a reminder email.
 EMAIL_PATTERN = r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$"
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the username is unknown, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_RECOMMENDED = profiles.RFC_9106_LOW_MEMORY  # argon2-cffi's own default for PasswordHasher()
+
+
+@dataclass(frozen=True)
+class PasswordCost:
+    """argon2id's work factors. The defaults are argon2-cffi's recommended parameters; only the
+    test suite lowers them (through Settings), since every hash is meant to cost ~0.1 s."""
+
+    time_cost: int = _RECOMMENDED.time_cost
+    memory_kib: int = _RECOMMENDED.memory_cost
+    parallelism: int = _RECOMMENDED.parallelism
+
+
+class Passwords:
+    """The process's password hasher, set from Settings when the app or a command starts."""
+
+    def __init__(self) -> None:
+        self.cost = PasswordCost()
+        self.hasher = PasswordHasher()
+        self._dummy: str | None = None
+
+    def use(self, cost: PasswordCost) -> None:
+        if cost == self.cost:
+            return
+        self.cost = cost
+        self.hasher = PasswordHasher(
+            time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism
+        )
+        self._dummy = None
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def dummy(self) -> str:
+        """Verified against when the username is unknown, so both paths cost the same time. Made
+        when first needed, not at import (every PDF pool worker imports this module)."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash(secrets.token_hex(16))
+        return self._dummy
+
+
+passwords = Passwords()
+
+
+def hash_password(password: str) -> str:
+    return passwords.hash(password)
 
 
 class User(SQLModel, table=True):
@@ -133,7 +176,7 @@ def create_user(*, session: Session, data: UserCreate, actor_id: int | None) -> 
     user = User(
         username=data.username,
         full_name=data.full_name,
-        password_hash=_hasher.hash(data.password),
+        password_hash=passwords.hash(data.password),
         roles=data.roles,
         member_id=data.member_id,
         email=data.email,
@@ -163,7 +206,7 @@ def update_user(*, session: Session, user_id: int, data: UserUpdate, actor_id: i
             changes[name] = fields[name]
             setattr(user, name, fields[name])
     if fields.get("password"):
-        user.password_hash = _hasher.hash(fields["password"])
+        user.password_hash = passwords.hash(fields["password"])
         changes["password"] = "changed"
     if changes.get("active") is False or "password" in changes:
         session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))  # type: ignore[arg-type]
@@ -259,8 +302,8 @@ def login(
         return None
     if replaces_token:
         session.execute(delete(AuthSession).where(AuthSession.id == session_id(replaces_token, secret)))  # type: ignore[arg-type]
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if passwords.hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
     session.execute(delete(LoginFailure).where(LoginFailure.username == name))  # type: ignore[arg-type]
     session.execute(delete(AuthSession).where(AuthSession.last_seen_at < now - policy.idle))  # type: ignore[arg-type]
     token = secrets.token_urlsafe(32)
@@ -277,7 +320,8 @@ def login(
 
 def _password_ok(user: User | None, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        hashed = user.password_hash if user else passwords.dummy()
+        return passwords.hasher.verify(hashed, password) and user is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from agenda import accounts
 from agenda.agenda_cache import AgendaCache
 from agenda.db import Database, is_sqlite, make_engine
 from agenda.errors import Conflict, InvalidInput
@@ -57,6 +58,7 @@ async def healthz(request: Request) -> Response:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    accounts.passwords.use(settings.password_cost)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:

@@ -28,6 +28,7 @@ from meeting_app.settings import Settings
 
 
 def _database(settings: Settings) -> Database:
+    accounts.passwords.use(settings.password_cost)
     engine = make_engine(settings.database_url, pool_size=0)
     upgrade(engine)
     return Database(engine)

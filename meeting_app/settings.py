@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agenda.accounts import SessionPolicy
+from agenda.accounts import PasswordCost, SessionPolicy
 from agenda.db import sqlite_url
 
 DEFAULT_HOSTS = ("127.0.0.1", "localhost", "[::1]", "testserver")
@@ -31,6 +31,8 @@ class Settings:
     pdf_workers: int = 2  # processes stamping copies and building books
     db_threads: int = 8  # worker threads for database calls (anyio's default is 40)
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
+    # argon2id's work factors: argon2-cffi's recommended ones unless set (the test suite lowers them)
+    password_cost: PasswordCost = field(default_factory=PasswordCost)
     # Reminders by email (docs/opinion-polls.md): off unless SMTP_HOST is set.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -62,9 +64,21 @@ class Settings:
             "smtp_starttls": env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
             "public_url": env.get("PUBLIC_URL", "").strip().rstrip("/"),
             "metrics_token": env.get("METRICS_TOKEN", "").strip(),
+            "password_cost": password_cost(env),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def password_cost(env: Mapping[str, str]) -> PasswordCost:
+    """PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_PARALLELISM, each
+    defaulting to argon2-cffi's recommended value."""
+    default = PasswordCost()
+    return PasswordCost(
+        time_cost=int(env.get("PASSWORD_HASH_TIME_COST") or default.time_cost),
+        memory_kib=int(env.get("PASSWORD_HASH_MEMORY_KIB") or default.memory_kib),
+        parallelism=int(env.get("PASSWORD_HASH_PARALLELISM") or default.parallelism),
+    )
 
 
 def load_secret(data_dir: Path) -> str:

@@ -1,17 +1,23 @@
 """Fixtures: a real database per test (SQLite always, PostgreSQL when TEST_DATABASE_URL is set),
 the app built by its factory, and a TestClient that runs the lifespan.
 
-PostgreSQL tests each get a schema of their own, selected through `search_path` in the URL, so
-migrations and the append-only triggers land there; the schema is dropped afterwards.
+Each test's database is a copy of one migrated once per test process (one per xdist worker):
+- SQLite: a file copy of the migrated template file;
+- PostgreSQL: a schema of the test database, selected through `search_path` in the URL,
+  migrated once and emptied before each reuse (`Templates`).
+The app's lifespan still runs the migrations, which find nothing to do. Tests that need an
+empty database (migrating from an old revision) use `fresh_database`.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -20,12 +26,20 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from agenda import clock
-from agenda.db import Database
+from agenda.db import Database, make_engine
+from agenda.migrate import upgrade
 from meeting_app.app import create_app
 from meeting_app.context import AppContext
 from meeting_app.settings import Settings
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+
+# argon2 at its lowest cost: production's ~0.1 s a hash, paid by every account and login of the
+# suite, tests nothing that these parameters do not. The servers that tests start as
+# subprocesses inherit it through the environment; `settings_for` passes it explicitly.
+TEST_ENV = {"PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_PARALLELISM": "1"}
+os.environ.update(TEST_ENV)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),
@@ -64,23 +78,123 @@ def fresh_database(engine: str, directory: Path) -> Iterator[str]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def settings_for(data_dir: Path, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings as `Settings.from_env` reads them, with the suite's cheap password hashing."""
+    return Settings.from_env({**TEST_ENV, "DATA_DIR": str(data_dir), **(environ or {})}, **overrides)
+
+
+class Templates:
+    """The migrated databases of this test process, made when first needed and reused.
+
+    - SQLite: one template file, migrated once and copied per test.
+    - PostgreSQL: a pool of schemas in the test database, each migrated once. A schema taken
+      from the pool is emptied first: every table but `alembic_version` loses its rows and
+      every sequence restarts, in one transaction (about 30 ms, where migrating costs 0.3 s
+      or more and copying a template database as much again).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sqlite: Path | None = None
+        self.free: list[str] = []  # schemas to reuse, each emptied when taken
+        self.made = 0
+
+    def sqlite_copy(self, target: Path) -> str:
+        if self.sqlite is None:
+            self.sqlite = self.root / "template.sqlite3"
+            engine = make_engine(f"sqlite:///{self.sqlite}", pool_size=0)
+            upgrade(engine)
+            engine.dispose()
+        shutil.copyfile(self.sqlite, target)
+        return f"sqlite:///{target}"
+
+    def take_schema(self) -> str:
+        base = plain_postgres_url(TEST_DATABASE_URL)
+        if self.free:
+            schema = self.free.pop()
+            with psycopg.connect(base, autocommit=True) as conn:
+                empty_schema(conn, schema)
+            return schema
+        self.made += 1
+        schema = f"t_{WORKER}_{self.made}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        engine = make_engine(with_search_path(base, schema), pool_size=0)
+        upgrade(engine)
+        engine.dispose()
+        return schema
+
+    def give_back(self, schema: str) -> None:
+        self.free.append(schema)
+
+    def close(self) -> None:
+        if not self.free:
+            return
+        with psycopg.connect(plain_postgres_url(TEST_DATABASE_URL), autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '20s'")
+            for schema in self.free:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def empty_schema(conn: psycopg.Connection[Any], schema: str) -> None:
+    """Every table of `schema` but alembic_version emptied, every sequence restarted. Triggers,
+    the event log's append-only one and the foreign keys' included, are off for the deletes."""
+    tables = conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'alembic_version'", (schema,)
+    ).fetchall()
+    sequences = conn.execute(
+        "SELECT sequencename FROM pg_sequences WHERE schemaname = %s", (schema,)
+    ).fetchall()
+    script = "SET LOCAL lock_timeout = '20s'; SET LOCAL session_replication_role = replica;"
+    script += "".join(f'DELETE FROM "{schema}"."{table}";' for (table,) in tables)
+    script += "".join(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART;' for (sequence,) in sequences)
+    with conn.transaction():
+        conn.execute(script.encode())
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@contextmanager
+def migrated_database(engine: str, directory: Path, templates: Templates) -> Iterator[str]:
+    """The URL of a database holding the migrated schema and no rows."""
+    if engine == "sqlite":
+        yield templates.sqlite_copy(directory / "test.sqlite3")
+        return
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    schema = templates.take_schema()
+    try:
+        # Commits need not wait for the disk here: the crash tests kill the app, never PostgreSQL.
+        url = with_search_path(plain_postgres_url(TEST_DATABASE_URL), schema)
+        yield url + "%20-csynchronous_commit%3Doff"
+    finally:
+        templates.give_back(schema)
+
+
 @contextmanager
 def running_client(directory: Path, database_url: str) -> Iterator[TestClient]:
-    settings = Settings.from_env({"DATA_DIR": str(directory)}, database_url=database_url)
+    settings = settings_for(directory, database_url=database_url)
     with TestClient(create_app(settings), base_url="http://testserver") as test_client:
         yield test_client
 
 
 @pytest.fixture(params=ENGINES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database for one test."""
-    with fresh_database(request.param, tmp_path) as url:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates) -> Iterator[str]:
+    """A new database for one test, migrated and without rows."""
+    with migrated_database(request.param, tmp_path, templates) as url:
         yield url
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings.from_env({"DATA_DIR": str(tmp_path)}, database_url=database_url)
+    return settings_for(tmp_path, database_url=database_url)
 
 
 @pytest.fixture
@@ -117,10 +231,13 @@ def context_of(client: TestClient) -> AppContext:
 
 @pytest.fixture(scope="module", params=ENGINES)
 def shared_client(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, templates: Templates
 ) -> Iterator[TestClient]:
     directory = tmp_path_factory.mktemp("shared")
-    with fresh_database(request.param, directory) as url, running_client(directory, url) as test_client:
+    with (
+        migrated_database(request.param, directory, templates) as url,
+        running_client(directory, url) as test_client,
+    ):
         yield test_client
 
 
@@ -136,3 +253,22 @@ def _release_clock() -> Iterator[None]:
         yield
     finally:
         clock.freeze(None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slowest", type=int, default=0, metavar="N", help="list the N slowest tests")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The N slowest tests, setup and teardown included (pytest's --durations lists phases)."""
+    count = int(config.getoption("--slowest"))
+    if not count:
+        return
+    totals: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if isinstance(report, pytest.TestReport):
+                totals[report.nodeid] = totals.get(report.nodeid, 0.0) + report.duration
+    terminalreporter.write_sep("=", f"{count} slowest tests (setup + call + teardown)")
+    for nodeid, seconds in sorted(totals.items(), key=lambda item: item[1], reverse=True)[:count]:
+        terminalreporter.write_line(f"{seconds:8.2f}s  {nodeid}")

@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
 from fpdf import FPDF
 from httpx2 import Response
 from sqlmodel import Session
@@ -73,12 +72,8 @@ def make_members(db: Database, count: int) -> list[Member]:
 
 @cache
 def password_hash(password: str) -> str:
-    """An argon2id hash with the parameters accounts uses, made once per password.
-
-    Every hash costs ~0.1 s on purpose; accounts made through the API and the CLI in the tests
-    still go through `accounts.create_user` and hash for real.
-    """
-    return PasswordHasher().hash(password)
+    """An argon2id hash with the parameters accounts uses now, made once per password."""
+    return accounts.hash_password(password)
 
 
 def make_user(

@@ -12,7 +12,7 @@ from agenda import event_kinds  # noqa: F401  (registers every kind)
 from agenda.events import REGISTRY
 from meeting_app.api.openapi import ENDPOINTS
 from meeting_app.app import create_app
-from meeting_app.settings import Settings
+from tests.conftest import settings_for
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -36,7 +36,7 @@ def test_every_event_kind_is_documented(kind: str) -> None:
 
 
 def app_routes(tmp_path: Path) -> set[tuple[str, str]]:
-    app = create_app(Settings.from_env({"DATA_DIR": str(tmp_path)}))
+    app = create_app(settings_for(tmp_path))
     found: set[tuple[str, str]] = set()
     for route in app.routes:
         if isinstance(route, Route) and route.path.startswith("/api/v1"):

@@ -39,6 +39,7 @@ from tests.conftest import (
     context_of,
     plain_postgres_url,
     running_client,
+    settings_for,
     with_search_path,
 )
 from tests.factories import (
@@ -111,7 +112,7 @@ def buckets(samples: dict[Key, float], name: str) -> list[tuple[float, float]]:
 @pytest.fixture
 def ops_client(tmp_path: Path, database_url: str) -> Iterator[TestClient]:
     """The app with METRICS_TOKEN set."""
-    settings = Settings.from_env({"DATA_DIR": str(tmp_path)}, database_url=database_url, metrics_token=TOKEN)
+    settings = settings_for(tmp_path, database_url=database_url, metrics_token=TOKEN)
     from meeting_app.app import create_app
 
     with TestClient(create_app(settings), base_url="http://testserver") as test_client:
@@ -427,9 +428,7 @@ def test_backup_while_writing_then_restore_into_a_fresh_target(
 
 
 def _restore(data_dir: Path, database_url: str, archive: Path, *, force: bool = False) -> int:
-    return commands.restore(
-        Settings.from_env({"DATA_DIR": str(data_dir)}, database_url=database_url), str(archive), force=force
-    )
+    return commands.restore(settings_for(data_dir, database_url=database_url), str(archive), force=force)
 
 
 def _error(capsys: pytest.CaptureFixture[str]) -> str:

@@ -32,9 +32,8 @@ from agenda.opinion_polls import OpinionPoll, PollResponse
 from agenda.policy import DEFAULT_POLICY, Policy
 from meeting_app import reminders
 from meeting_app.app import create_app
-from meeting_app.settings import Settings
 from tests.cli import json_out, run_cli
-from tests.conftest import context_of
+from tests.conftest import context_of, settings_for
 from tests.factories import (
     Actor,
     error_of,
@@ -687,8 +686,8 @@ def sink() -> Iterator[SmtpSink]:
 
 def test_notifications_are_mailed_through_smtp(tmp_path: Path, database_url: str, sink: SmtpSink) -> None:
     port = sink.server_address[1]
-    settings = Settings.from_env(
-        {"DATA_DIR": str(tmp_path)},
+    settings = settings_for(
+        tmp_path,
         database_url=database_url,
         smtp_host="127.0.0.1",
         smtp_port=port,
@@ -728,9 +727,7 @@ def test_a_mail_server_that_is_down_is_logged_never_raised(
     closed = socketserver.TCPServer(("127.0.0.1", 0), socketserver.BaseRequestHandler)
     port = closed.server_address[1]
     closed.server_close()  # nothing listens there any more
-    settings = Settings.from_env(
-        {"DATA_DIR": str(tmp_path)}, database_url=database_url, smtp_host="127.0.0.1", smtp_port=port
-    )
+    settings = settings_for(tmp_path, database_url=database_url, smtp_host="127.0.0.1", smtp_port=port)
     with TestClient(create_app(settings), base_url="http://testserver") as client:
         db = context_of(client).db
         clock.freeze(T0)

@@ -285,11 +285,10 @@ def test_readiness_rules_come_from_the_policy_file(tmp_path: Path, database_url:
     import json
 
     from meeting_app.app import create_app
-    from meeting_app.settings import Settings
-    from tests.conftest import context_of
+    from tests.conftest import context_of, settings_for
 
     (tmp_path / "policy.json").write_text(json.dumps({"readiness": {"decree": ["submission"]}}))
-    settings = Settings.from_env({"DATA_DIR": str(tmp_path)}, database_url=database_url)
+    settings = settings_for(tmp_path, database_url=database_url)
     with TestClient(create_app(settings), base_url="http://testserver") as client:
         db = context_of(client).db
         make_user(db, "thuky", ["secretariat"])

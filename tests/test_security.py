@@ -99,11 +99,10 @@ def test_own_origin_with_the_token_passes(secretary: Actor) -> None:
 
 def test_allowed_origins_setting_is_honoured(tmp_path: Path, database_url: str) -> None:
     from meeting_app.app import create_app
-    from meeting_app.settings import Settings
-    from tests.conftest import context_of
+    from tests.conftest import context_of, settings_for
 
-    settings = Settings.from_env(
-        {"DATA_DIR": str(tmp_path), "ALLOWED_ORIGINS": "https://ecabinet.gov.vn"}, database_url=database_url
+    settings = settings_for(
+        tmp_path, {"ALLOWED_ORIGINS": "https://ecabinet.gov.vn"}, database_url=database_url
     )
     with TestClient(create_app(settings), base_url="http://testserver") as client:
         make_user(context_of(client).db, "thuky", ["secretariat"])

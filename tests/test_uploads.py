@@ -28,8 +28,7 @@ from agenda.programme import ProgrammeItem
 from meeting_app import uploads
 from meeting_app.app import create_app
 from meeting_app.errors import error_body, status_of
-from meeting_app.settings import Settings
-from tests.conftest import context_of
+from tests.conftest import context_of, settings_for
 from tests.factories import (
     Actor,
     add_agenda_item,
@@ -535,7 +534,7 @@ def test_the_page_speaks_english_to_an_english_user(
 
 @pytest.fixture
 def small_client(tmp_path: Path, database_url: str) -> Iterator[TestClient]:
-    settings = Settings.from_env({"DATA_DIR": str(tmp_path)}, database_url=database_url, max_upload_mb=1)
+    settings = settings_for(tmp_path, database_url=database_url, max_upload_mb=1)
     with TestClient(create_app(settings), base_url="http://testserver") as test_client:
         yield test_client
 
