@@ -48,6 +48,7 @@ from tests.conftest import TEST_DATABASE_URL, fresh_database
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.slow,
     pytest.mark.skipif(not TEST_DATABASE_URL, reason="TEST_DATABASE_URL is not set"),
 ]
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from agenda import votes
@@ -33,6 +34,8 @@ from tests.browser_server import free_port
 from tests.cli import ROOT, json_out, run_cli
 from tests.factories import PASSWORD
 from tests.vote_setup import Seated, open_vote, seat_meeting
+
+pytestmark = pytest.mark.slow
 
 VOTERS = 20
 BALLOTS_EACH = 10  # each voter changes their named ballot this many times, one request after another
