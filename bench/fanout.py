@@ -62,7 +62,7 @@ sys.path.insert(0, str(ROOT))
 
 from processes import cpu_seconds, free_port  # noqa: E402
 
-from agenda import demo  # noqa: E402
+from agenda.demo import demo  # noqa: E402
 from meeting_app import commands  # noqa: E402
 from meeting_app.settings import Settings  # noqa: E402
 

@@ -16,10 +16,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from agenda.agenda_cache import AgendaCache
 from agenda.db import Database, is_sqlite, make_engine
 from agenda.errors import Conflict, InvalidInput
-from agenda.events import log_epoch
+from agenda.log.events import log_epoch
+from agenda.meetings.agenda_cache import AgendaCache
 from agenda.migrate import upgrade
 from agenda.policy import Policy
 from agenda.text import N_

@@ -11,16 +11,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from agenda import accounts, demo, opinion_polls, search
 from agenda.db import Database, make_engine
+from agenda.demo import demo
 from agenda.errors import BadPdf, DomainError
-from agenda.events import verify_chain
+from agenda.log.events import verify_chain
 from agenda.migrate import upgrade
-from agenda.pdf_check import check_pdf
+from agenda.papers.pdf_check import check_pdf
+from agenda.people import accounts
 from agenda.policy import Policy
+from agenda.polls import opinion_polls
+from agenda.search import search
 from agenda.storage import original_path
 from agenda.text import N_
-from agenda.votes import recount_all
+from agenda.votes.votes import recount_all
 from meeting_app import backup as backups
 from meeting_app.archive import BackupError
 from meeting_app.i18n import translate

@@ -19,17 +19,21 @@ from httpx2 import Response
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
-from agenda import accounts, agenda_items, documents, event_kinds, events, meetings, members, programme
-from agenda.accounts import User, UserCreate
-from agenda.agenda_items import AgendaItem, AgendaItemCreate
 from agenda.clock import LOCAL_TZ
 from agenda.db import Database
-from agenda.documents import Document, DocumentVersion
-from agenda.fonts import font_files
-from agenda.meetings import Meeting, MeetingCreate
-from agenda.members import Member, MemberCreate
+from agenda.log import event_kinds, events
+from agenda.meetings import agenda_items, meetings
+from agenda.meetings.agenda_items import AgendaItem, AgendaItemCreate
+from agenda.meetings.meetings import Meeting, MeetingCreate
+from agenda.papers import documents
+from agenda.papers.documents import Document, DocumentVersion
+from agenda.pdf.fonts import font_files
+from agenda.people import accounts, members
+from agenda.people.accounts import User, UserCreate
+from agenda.people.members import Member, MemberCreate
 from agenda.policy import DEFAULT_POLICY, Policy
-from agenda.programme import ProgrammeItem, ProgrammeItemCreate
+from agenda.programme import programme
+from agenda.programme.programme import ProgrammeItem, ProgrammeItemCreate
 from agenda.storage import store_original
 from meeting_app.auth import SESSION_COOKIE
 
@@ -188,7 +192,7 @@ def make_document(
 
 
 def make_pdf(pages: int = 3, *, heading: str = "Tài liệu") -> bytes:
-    """A small real PDF: one line of Vietnamese text per page, in DejaVu (agenda.fonts)."""
+    """A small real PDF: one line of Vietnamese text per page, in DejaVu (agenda.pdf.fonts)."""
     regular, _bold = font_files()
     pdf = FPDF(unit="pt", format="A4")
     pdf.add_font("dejavu", "", str(regular))

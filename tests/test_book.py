@@ -1,4 +1,4 @@
-"""Briefing books: GET /api/v1/meetings/{id}/book.pdf, built in the PDF pool (agenda/briefing.py).
+"""Briefing books: GET /api/v1/meetings/{id}/book.pdf, built in the PDF pool (agenda/books/briefing.py).
 
 A published meeting with three items (a decree with three papers, a procedural item, a report
 restricted to one member) is built for two members; the books are read back with pypdf.
@@ -20,14 +20,15 @@ from pypdf import PdfReader
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from agenda import briefing, copies, documents
-from agenda.accounts import User
-from agenda.book_pages import Layout, roman
-from agenda.briefing import BookError, BookPlan
-from agenda.copies import DocumentCopy, ReadReceipt
+from agenda.books import briefing
+from agenda.books.book_pages import Layout, roman
+from agenda.books.briefing import BookError, BookPlan
 from agenda.db import Database
-from agenda.documents import Document
-from agenda.fonts import subset_font_files
+from agenda.papers import copies, documents
+from agenda.papers.copies import DocumentCopy, ReadReceipt
+from agenda.papers.documents import Document
+from agenda.pdf.fonts import subset_font_files
+from agenda.people.accounts import User
 from agenda.policy import DEFAULT_POLICY
 from agenda.storage import store_original
 from agenda.viewer import Viewer

@@ -35,24 +35,27 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    """The demo (when agenda/demo.py exists) plus our own users, items and two meetings."""
-    from agenda import agenda_items, documents, meetings, members, programme
-    from agenda.accounts import UserCreate, create_user
-    from agenda.agenda_items import AgendaItemCreate
+    """The demo (when agenda/demo/demo.py exists) plus our own users, items and two meetings."""
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.meetings import MeetingCreate
-    from agenda.members import MemberCreate
+    from agenda.meetings import agenda_items, meetings
+    from agenda.meetings.agenda_items import AgendaItemCreate
+    from agenda.meetings.meetings import MeetingCreate
     from agenda.migrate import upgrade
+    from agenda.papers import documents
+    from agenda.people import members
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.people.members import MemberCreate
     from agenda.policy import Policy
-    from agenda.programme import ProgrammeItemCreate
+    from agenda.programme import programme
+    from agenda.programme.programme import ProgrammeItemCreate
 
     engine = make_engine(sqlite_url(data_dir), pool_size=0)
     upgrade(engine)
     db = Database(engine)
     policy = Policy()
-    if importlib.util.find_spec("agenda.demo") is not None:
-        from agenda import demo
+    if importlib.util.find_spec("agenda.demo.demo") is not None:
+        from agenda.demo import demo
 
         db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=policy))
 

@@ -55,16 +55,19 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    from agenda import agenda_items, documents, meetings, members, programme
-    from agenda.accounts import UserCreate, create_user
-    from agenda.agenda_items import AgendaItemCreate
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.meetings import MeetingCreate
-    from agenda.members import MemberCreate
+    from agenda.meetings import agenda_items, meetings
+    from agenda.meetings.agenda_items import AgendaItemCreate
+    from agenda.meetings.meetings import MeetingCreate
     from agenda.migrate import upgrade
+    from agenda.papers import documents
+    from agenda.people import members
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.people.members import MemberCreate
     from agenda.policy import Policy
-    from agenda.programme import ProgrammeItemCreate
+    from agenda.programme import programme
+    from agenda.programme.programme import ProgrammeItemCreate
 
     engine = make_engine(sqlite_url(data_dir), pool_size=0)
     upgrade(engine)
@@ -372,7 +375,7 @@ def test_a_live_session_across_console_tablets_and_display(screens: Any, server:
         expect(tablet.page.locator(f"#item-{seeded.items[1]}")).to_contain_text("Thông qua có chỉnh sửa")
 
     # Every screen built its state from one snapshot and the events after it, by live.js's mirror
-    # of agenda/live_state.py; it equals the server's fresh view for that viewer, at the same seq.
+    # of agenda/live/live_state.py; it equals the server's fresh view for that viewer, at the same seq.
     for screen in (chair, one, two, room):
         assert_state_matches_the_server(screen.page, seeded.meeting_id)
 

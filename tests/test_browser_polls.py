@@ -41,14 +41,17 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    from agenda import documents, members, opinion_polls, programme
-    from agenda.accounts import UserCreate, create_user
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.members import MemberCreate
     from agenda.migrate import upgrade
-    from agenda.opinion_polls import PollCreate
-    from agenda.programme import ProgrammeItemCreate
+    from agenda.papers import documents
+    from agenda.people import members
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.people.members import MemberCreate
+    from agenda.polls import opinion_polls
+    from agenda.polls.opinion_polls import PollCreate
+    from agenda.programme import programme
+    from agenda.programme.programme import ProgrammeItemCreate
     from agenda.storage import store_original
     from tests.factories import make_pdf
 

@@ -45,7 +45,7 @@ def paper() -> tuple[bytes, int]:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from agenda.fonts import find_font
+    from agenda.pdf.fonts import find_font
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
@@ -87,16 +87,19 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    from agenda import agenda_items, documents, meetings, members, programme
-    from agenda.accounts import UserCreate, create_user
-    from agenda.agenda_items import AgendaItemCreate
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.meetings import MeetingCreate
-    from agenda.members import MemberCreate
+    from agenda.meetings import agenda_items, meetings
+    from agenda.meetings.agenda_items import AgendaItemCreate
+    from agenda.meetings.meetings import MeetingCreate
     from agenda.migrate import upgrade
+    from agenda.papers import documents
+    from agenda.people import members
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.people.members import MemberCreate
     from agenda.policy import Policy
-    from agenda.programme import ProgrammeItemCreate
+    from agenda.programme import programme
+    from agenda.programme.programme import ProgrammeItemCreate
     from agenda.storage import store_original
 
     data, pages = paper()

@@ -23,11 +23,11 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
-from agenda import votes
 from agenda.db import Database, make_engine, sqlite_url
 from agenda.migrate import upgrade
 from agenda.policy import DEFAULT_POLICY
-from agenda.votes import CHOICES, Ballot, Vote
+from agenda.votes import votes
+from agenda.votes.votes import CHOICES, Ballot, Vote
 from meeting_app.auth import SESSION_COOKIE
 from tests.browser_server import free_port
 from tests.cli import ROOT, json_out, run_cli

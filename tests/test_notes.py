@@ -11,11 +11,11 @@ import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from agenda import documents, notes
 from agenda.db import Database
 from agenda.errors import InvalidInput, RuleBroken
-from agenda.events import ACTIVITY_STREAM, Event
-from agenda.notes import MAX_NOTE_CHARS, PageNote
+from agenda.log.events import ACTIVITY_STREAM, Event
+from agenda.papers import documents, notes
+from agenda.papers.notes import MAX_NOTE_CHARS, PageNote
 from tests.factories import (
     Actor,
     add_agenda_item,

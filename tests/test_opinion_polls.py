@@ -23,13 +23,15 @@ from sqlmodel import col, select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from agenda import accounts, clock, notifications, opinion_polls
-from agenda.accounts import UserUpdate
+from agenda import clock
 from agenda.db import Database
-from agenda.events import ACTIVITY_STREAM, GLOBAL_STREAM, Event
-from agenda.notifications import Notification
-from agenda.opinion_polls import OpinionPoll, PollResponse
+from agenda.log.events import ACTIVITY_STREAM, GLOBAL_STREAM, Event
+from agenda.people import accounts, notifications
+from agenda.people.accounts import UserUpdate
+from agenda.people.notifications import Notification
 from agenda.policy import DEFAULT_POLICY, Policy
+from agenda.polls import opinion_polls
+from agenda.polls.opinion_polls import OpinionPoll, PollResponse
 from meeting_app import reminders
 from meeting_app.app import create_app
 from meeting_app.settings import Settings

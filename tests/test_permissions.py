@@ -14,15 +14,17 @@ from sqlmodel import Session
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from agenda import notifications, opinion_polls, programme
 from agenda.clock import utcnow
-from agenda.copies import issue_copy
 from agenda.db import Database
-from agenda.documents import versions_of
-from agenda.opinion_polls import PollCreate
-from agenda.programme import PostponementCreate
-from agenda.speakers import Speaker
-from agenda.votes import Vote
+from agenda.meetings.speakers import Speaker
+from agenda.papers.copies import issue_copy
+from agenda.papers.documents import versions_of
+from agenda.people import notifications
+from agenda.polls import opinion_polls
+from agenda.polls.opinion_polls import PollCreate
+from agenda.programme import programme
+from agenda.programme.programme import PostponementCreate
+from agenda.votes.votes import Vote
 from meeting_app.api.openapi import ENDPOINTS
 from tests.conftest import context_of
 from tests.factories import (

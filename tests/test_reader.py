@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from agenda import copies, documents
 from agenda.db import Database
-from agenda.documents import DocumentVersion
+from agenda.papers import copies, documents
+from agenda.papers.documents import DocumentVersion
 from meeting_app import vendor
 from meeting_app.security import CSP
 from tests.factories import (

@@ -19,17 +19,19 @@ from pypdf import PdfReader
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from agenda import documents, pdf_check, presiding, search
-from agenda.accounts import User
 from agenda.db import Database, make_engine
 from agenda.errors import BadPdf
+from agenda.live import presiding
+from agenda.live.presiding import OutcomeSet
 from agenda.migrate import upgrade
-from agenda.pdf_check import check_pdf
+from agenda.papers import documents, pdf_check
+from agenda.papers.pdf_check import check_pdf
+from agenda.people.accounts import User
 from agenda.policy import DEFAULT_POLICY
-from agenda.presiding import OutcomeSet
-from agenda.search import DocumentText, SearchEntry
+from agenda.search import search
+from agenda.search.search import DocumentText, SearchEntry
+from agenda.search.text_search import Highlighter, fold, index_body, query_terms, snippet
 from agenda.storage import store_original
-from agenda.text_search import Highlighter, fold, index_body, query_terms, snippet
 from agenda.viewer import Viewer
 from tests import pdf_files as pdfs
 from tests.cli import json_out, run_cli
@@ -461,9 +463,9 @@ def test_an_opinion_ballot_opens_its_papers_to_its_members(client: TestClient, d
     """documents.can_view_programme_papers: a ballot sent to a member carries its item's papers."""
     from datetime import timedelta
 
-    from agenda import opinion_polls
     from agenda.clock import utcnow
-    from agenda.opinion_polls import PollCreate
+    from agenda.polls import opinion_polls
+    from agenda.polls.opinion_polls import PollCreate
 
     member = user_actor(client, db, "thanhvien", ["member"])
     guest = user_actor(client, db, "khach", ["guest"])
@@ -576,7 +578,7 @@ def test_reindex_extracts_missing_text_and_rebuilds(
 
 
 def test_the_demo_seed_ends_with_a_full_index(client: TestClient, db: Database) -> None:
-    from agenda import demo
+    from agenda.demo import demo
 
     data_dir = context_of(client).settings.data_dir
     db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=DEFAULT_POLICY))

@@ -23,14 +23,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from agenda import votes
-from agenda.accounts import User
 from agenda.db import Database
 from agenda.errors import Forbidden, WrongState
-from agenda.events import Event
+from agenda.log.events import Event
+from agenda.people.accounts import User
 from agenda.policy import DEFAULT_POLICY
 from agenda.viewer import Viewer
-from agenda.votes import CHOICES, Ballot, BallotReceipt, IdempotencyRecord, RecountProblem, SecretTally, Vote
+from agenda.votes import votes
+from agenda.votes.votes import (
+    CHOICES,
+    Ballot,
+    BallotReceipt,
+    IdempotencyRecord,
+    RecountProblem,
+    SecretTally,
+    Vote,
+)
 from meeting_app.settings import Settings
 from tests.cli import json_out, run_cli
 from tests.factories import error_of

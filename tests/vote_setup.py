@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agenda import attendance, presiding, votes
-from agenda.attendance import AttendanceSet
 from agenda.db import Database
+from agenda.live import presiding
+from agenda.meetings import attendance
+from agenda.meetings.attendance import AttendanceSet
 from agenda.policy import DEFAULT_POLICY
 from agenda.viewer import Viewer
-from agenda.votes import VoteCreate
+from agenda.votes import votes
+from agenda.votes.votes import VoteCreate
 from tests.factories import add_agenda_item, make_meeting, make_member, make_user, publish_meeting
 
 

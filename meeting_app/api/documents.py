@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, programme
-from agenda.documents import Document, DocumentVersion
-from agenda.pdf_check import PdfFacts
+from agenda.papers import documents
+from agenda.papers.documents import Document, DocumentVersion
+from agenda.papers.pdf_check import PdfFacts
+from agenda.programme import programme
 from meeting_app import uploads
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.auth import api_user

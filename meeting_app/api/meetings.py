@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items, meetings
-from agenda.agenda_cache import AgendaCache
-from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from agenda.errors import InvalidInput, NotFound
-from agenda.meetings import MeetingCreate, MeetingUpdate
+from agenda.meetings import agenda_items, meetings
+from agenda.meetings.agenda_cache import AgendaCache
+from agenda.meetings.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
+from agenda.meetings.meetings import MeetingCreate, MeetingUpdate
 from agenda.policy import Policy
 from agenda.text import N_
 from agenda.viewer import Viewer

@@ -13,10 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import notifications, opinion_polls, poll_report, poll_views
 from agenda.clock import iso
 from agenda.errors import Unavailable
-from agenda.opinion_polls import PollAnswer, PollCreate
+from agenda.people import notifications
+from agenda.polls import opinion_polls, poll_report, poll_views
+from agenda.polls.opinion_polls import PollAnswer, PollCreate
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply
 from meeting_app.auth import api_user
@@ -42,7 +43,7 @@ async def _view(app: AppContext, poll_id: int, viewer: Viewer, status: int = 200
 
 def inbox(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     """The viewer's ballots with what a list needs: the item, the counts, their own answer."""
-    from agenda.programme import ProgrammeItem
+    from agenda.programme.programme import ProgrammeItem
 
     found = []
     for poll in opinion_polls.list_polls(session=session, viewer=viewer):

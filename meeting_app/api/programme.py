@@ -8,9 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items, programme, programme_import
 from agenda.errors import InvalidInput, NotFound
-from agenda.programme import (
+from agenda.meetings import agenda_items
+from agenda.programme import programme, programme_import
+from agenda.programme.programme import (
     PostponementCreate,
     PostponementDecision,
     ProgrammeItemCreate,

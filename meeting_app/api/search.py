@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import search
+from agenda.search import search
 from meeting_app.api.common import reply
 from meeting_app.api.programme import READERS as PROGRAMME_READERS
 from meeting_app.auth import api_user

@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import votes
 from agenda.errors import InvalidInput
 from agenda.text import N_
-from agenda.votes import Answer, BallotCast, BallotRequest, VoteCreate
+from agenda.votes import votes
+from agenda.votes.votes import Answer, BallotCast, BallotRequest, VoteCreate
 from meeting_app.api.common import ident, reply
 from meeting_app.api.live import PRESIDING
 from meeting_app.auth import api_user

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items
-from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from agenda.errors import DomainError, InvalidInput
+from agenda.meetings import agenda_items
+from agenda.meetings.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.auth import form_user

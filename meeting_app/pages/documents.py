@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, programme
 from agenda.errors import DomainError, NotFound
+from agenda.papers import documents
+from agenda.programme import programme
 from agenda.text import N_
 from meeting_app import uploads
 from meeting_app.api.common import ident

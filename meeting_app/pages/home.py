@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items, meetings, programme
 from agenda.clock import to_local, utcnow
+from agenda.meetings import agenda_items, meetings
+from agenda.programme import programme
 from agenda.viewer import Viewer
 from meeting_app.auth import page_user
 from meeting_app.context import ctx

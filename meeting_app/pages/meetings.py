@@ -12,12 +12,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, meetings, members, positions, programme
-from agenda.accounts import User
 from agenda.errors import DomainError
-from agenda.meetings import EDITABLE_STATES, MEETING_KINDS, MeetingCreate, MeetingUpdate
-from agenda.programme import SCHEDULABLE
-from agenda.reading import reading_matrix
+from agenda.meetings import meetings, positions
+from agenda.meetings.meetings import EDITABLE_STATES, MEETING_KINDS, MeetingCreate, MeetingUpdate
+from agenda.meetings.reading import reading_matrix
+from agenda.papers import documents
+from agenda.people import members
+from agenda.people.accounts import User
+from agenda.programme import programme
+from agenda.programme.programme import SCHEDULABLE
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.meetings import meeting_detail

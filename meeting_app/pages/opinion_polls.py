@@ -18,10 +18,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from agenda import documents, notifications, opinion_polls, poll_views, programme
 from agenda.errors import DomainError, Forbidden
-from agenda.members import Member
-from agenda.opinion_polls import MAX_COMMENT, NOT_A_RECIPIENT, POSITIONS, PollAnswer, PollCreate
+from agenda.papers import documents
+from agenda.people import notifications
+from agenda.people.members import Member
+from agenda.polls import opinion_polls, poll_views
+from agenda.polls.opinion_polls import MAX_COMMENT, NOT_A_RECIPIENT, POSITIONS, PollAnswer, PollCreate
+from agenda.programme import programme
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.opinion_polls import READERS, inbox, public_notification

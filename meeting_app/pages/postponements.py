@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import programme, programme_import
 from agenda.errors import DomainError, InvalidInput
-from agenda.programme import PostponementCreate, PostponementDecision
+from agenda.programme import programme, programme_import
+from agenda.programme.programme import PostponementCreate, PostponementDecision
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.programme import MAX_CSV_BYTES

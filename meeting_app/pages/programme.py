@@ -9,12 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items, programme
-from agenda.accounts import User
-from agenda.documents import can_view_programme_papers, dossier
 from agenda.errors import DomainError, NotFound
+from agenda.meetings import agenda_items
+from agenda.papers.documents import can_view_programme_papers, dossier
+from agenda.people.accounts import User
 from agenda.policy import PROGRAMME_KINDS
-from agenda.programme import MANUAL_TRANSITIONS, STATUSES, ProgrammeItemCreate, ProgrammeItemUpdate
+from agenda.programme import programme
+from agenda.programme.programme import MANUAL_TRANSITIONS, STATUSES, ProgrammeItemCreate, ProgrammeItemUpdate
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.auth import Current, form_user, page_user

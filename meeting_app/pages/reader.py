@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, notes
-from agenda.agenda_items import AgendaItem, audiences, can_see_item
-from agenda.documents import DocumentVersion
 from agenda.errors import NotFound
-from agenda.meetings import Meeting, can_see, guest_ids, invitee_ids
-from agenda.notes import MAX_NOTE_CHARS
+from agenda.meetings.agenda_items import AgendaItem, audiences, can_see_item
+from agenda.meetings.meetings import Meeting, can_see, guest_ids, invitee_ids
+from agenda.papers import documents, notes
+from agenda.papers.documents import DocumentVersion
+from agenda.papers.notes import MAX_NOTE_CHARS
 from agenda.viewer import Viewer
 from meeting_app import vendor
 from meeting_app.api.common import MAX_ID, ident

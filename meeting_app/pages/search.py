@@ -1,6 +1,6 @@
 """The search page: one box in the header for every signed-in user, results grouped by type.
 
-The hits come from agenda.search, already filtered for the viewer; each title and snippet is
+The hits come from agenda.search.search, already filtered for the viewer; each title and snippet is
 plain text, cut here into pieces (marked or not) that the template escapes. See docs/search.md.
 """
 
@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import search
 from agenda.errors import InvalidInput
+from agenda.search import search
+from agenda.search.text_search import MAX_QUERY_CHARS
 from agenda.text import N_
-from agenda.text_search import MAX_QUERY_CHARS
 from meeting_app.api.programme import READERS as PROGRAMME_READERS
 from meeting_app.auth import page_user
 from meeting_app.context import ctx

@@ -1,0 +1,1 @@
+"""Meetings, their agenda items, attendance, speakers, positions and reading."""

@@ -1,0 +1,1 @@
+"""Documents and their versions, members' copies, notes, the stamp and the PDF check."""

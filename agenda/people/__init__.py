@@ -1,0 +1,1 @@
+"""Accounts, members and the bell (each user's notifications)."""

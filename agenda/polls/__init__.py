@@ -1,0 +1,1 @@
+"""Opinion polls by ballot outside a session, their views, reminders and report."""

@@ -1,0 +1,1 @@
+"""The work programme: its items and the CSV import."""

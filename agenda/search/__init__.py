@@ -1,0 +1,1 @@
+"""Search: the index the subsystems write, and the queries over it."""

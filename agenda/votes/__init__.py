@@ -1,0 +1,1 @@
+"""Votes in a session: opening and closing, ballots, the tally."""
