@@ -8,7 +8,6 @@ the cover and the contents are numbered i, ii, ...; the first divider is page 1.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,24 +17,15 @@ from fpdf.enums import XPos, YPos
 
 from agenda.papers.stamp import StampText
 from agenda.pdf.fonts import fonts_for
+from agenda.pdf.letterhead import ACCENT, INK, LEFT, MUTED, PAGE_H, PAGE_W, RIGHT, TEXT_W, clean, letterhead
 
 if TYPE_CHECKING:
     from agenda.books.book_build import BookItem, BookPlan
 
-PAGE_W, PAGE_H = 210.0, 297.0
-LEFT, RIGHT, TOP = 25.0, 20.0, 20.0
-TEXT_W = PAGE_W - LEFT - RIGHT
+TOP = 20.0
 FOOT_Y = PAGE_H - 16.0  # the footer rule; body text stays above FOOT_Y - 4
 NUMBER_W = 14.0  # the page-number column of the contents
-INK = (25, 25, 25)
-MUTED = (100, 100, 100)
-ACCENT = (150, 25, 25)
 FONT = "book"
-
-
-def clean(text: str) -> str:
-    """NFC (DejaVu has the precomposed Vietnamese letters), no control characters."""
-    return " ".join(unicodedata.normalize("NFC", text).replace("\x00", " ").split())
 
 
 def roman(number: int) -> str:
@@ -185,22 +175,7 @@ def _footer(pdf: FPDF, plan: BookPlan, label: str) -> None:
 
 def _cover(pdf: FPDF, plan: BookPlan, stamp: StampText, layout: Layout) -> None:
     pdf.add_page()
-    _font(pdf, 12, True)
-    pdf.set_xy(LEFT - 8, 18)
-    pdf.cell(70, 6, "CHÍNH PHỦ", align="C")
-    pdf.set_draw_color(*INK)
-    pdf.set_line_width(0.3)
-    pdf.line(LEFT + 27 - 11, 25.5, LEFT + 27 + 11, 25.5)
-    _font(pdf, 11, True)
-    pdf.set_xy(88, 18)
-    pdf.cell(PAGE_W - RIGHT - 86, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C")
-    _font(pdf, 12, True)
-    pdf.set_xy(88, 24)
-    motto = "Độc lập - Tự do - Hạnh phúc"
-    pdf.cell(PAGE_W - RIGHT - 86, 6, motto, align="C")
-    middle = 88 + (PAGE_W - RIGHT - 86) / 2
-    half = pdf.get_string_width(motto) / 2
-    pdf.line(middle - half, 31, middle + half, 31)
+    letterhead(pdf, FONT, top=18)
 
     _rule(pdf, 60, 0.9, ACCENT)
     _rule(pdf, 61.6, 0.2, ACCENT)

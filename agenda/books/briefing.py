@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, replace
-from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -27,8 +26,8 @@ from agenda.books.book_build import (
     read_progress,
     write_progress,
 )
-from agenda.clock import to_local
 from agenda.errors import NotFound
+from agenda.labels import MEETING_KIND_LABELS, local_when
 from agenda.meetings.agenda_items import audiences, can_see_item, list_items
 from agenda.meetings.meetings import get_meeting
 from agenda.papers.copy_files import title_of
@@ -42,12 +41,6 @@ from agenda.viewer import Viewer
 # Bumped whenever the book's layout changes, so every cached book is rebuilt.
 BOOK_FORMAT = 1
 
-MEETING_KIND_LABELS = {
-    "regular": "Phiên họp Chính phủ thường kỳ",
-    "thematic": "Phiên họp Chính phủ chuyên đề xây dựng pháp luật",
-    "extraordinary": "Phiên họp Chính phủ bất thường",
-    "conference": "Hội nghị Chính phủ",
-}
 DOCUMENT_KIND_LABELS = {
     "submission": "Tờ trình",
     "draft": "Dự thảo",
@@ -56,16 +49,9 @@ DOCUMENT_KIND_LABELS = {
     "annex": "Phụ lục",
     "other": "Tài liệu khác",
 }
-WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
 
 # --- the plan -----------------------------------------------------------------------------------
-
-
-def local_when(value: datetime) -> str:
-    """The time as the book prints it, e.g. "08:30, thứ Năm, ngày 03/12/2026" (Vietnamese time)."""
-    local = to_local(value)
-    return f"{local:%H:%M}, {WEEKDAYS[local.weekday()]}, ngày {local:%d/%m/%Y}"
 
 
 def _kind_order(kind: str) -> int:

@@ -21,7 +21,9 @@ from sqlmodel import Session, col, select
 from agenda.clock import iso
 from agenda.meetings.agenda_items import load_agenda, present_agenda
 from agenda.meetings.attendance import quorum, records
+from agenda.meetings.meetings import public_meeting
 from agenda.meetings.speakers import Speaker
+from agenda.people.accounts import User
 from agenda.people.members import Member
 from agenda.policy import Policy
 from agenda.viewer import Viewer
@@ -78,7 +80,6 @@ def load_state(*, session: Session, meeting_id: int, policy: Policy) -> Loaded:
     speakers = session.exec(
         select(Speaker).where(Speaker.meeting_id == meeting_id).order_by(col(Speaker.id))
     ).all()
-    from agenda.meetings.meetings import public_meeting
 
     state: State = {
         "meeting": public_meeting(meeting),
@@ -93,8 +94,6 @@ def load_state(*, session: Session, meeting_id: int, policy: Policy) -> Loaded:
 
 
 def _substitute_names(session: Session, user_ids: list[int]) -> dict[int, str]:
-    from agenda.people.accounts import User
-
     if not user_ids:
         return {}
     return {

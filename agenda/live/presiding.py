@@ -17,12 +17,15 @@ from agenda.clock import iso, utcnow
 from agenda.errors import NotFound, RuleBroken, WrongState
 from agenda.log import event_kinds as k
 from agenda.log import events
-from agenda.meetings.agenda_items import AgendaItem, get_agenda_item, list_items
+from agenda.meetings.agenda_items import AgendaItem, get_agenda_item, index_agenda_item, list_items
 from agenda.meetings.meetings import Meeting, get_meeting
+from agenda.meetings.positions import queue_wishes
+from agenda.meetings.speakers import stop_speaking
 from agenda.policy import Policy
 from agenda.programme.programme import ProgrammeItem, change_status
-from agenda.search import search
+from agenda.record.minutes import generate_draft
 from agenda.text import N_
+from agenda.votes.votes import open_votes
 
 OUTCOMES = ("adopted", "adopted_with_changes", "deferred", "returned", "noted")
 # The programme item's status after each outcome.
@@ -82,7 +85,6 @@ def start(*, session: Session, meeting_id: int, actor_id: int | None) -> Meeting
         actor_id=actor_id,
     )
     # The wishes to speak stated before the session join the speakers lists (docs/positions.md).
-    from agenda.meetings.positions import queue_wishes
 
     queue_wishes(session=session, meeting=meeting, actor_id=actor_id)
     return meeting
@@ -155,7 +157,7 @@ def _record_outcome(
     if consent:
         item.state = "done"
     session.add(item)
-    search.index_agenda_item(session, item)
+    index_agenda_item(session, item)
     events.append(
         session,
         k.ItemOutcome(
@@ -206,10 +208,6 @@ def adopt_consent(
 
 
 def adjourn(*, session: Session, meeting_id: int, actor_id: int | None) -> Meeting:
-    from agenda.meetings.speakers import stop_speaking
-    from agenda.record.minutes import generate_draft
-    from agenda.votes.votes import open_votes
-
     meeting = get_meeting(session=session, meeting_id=meeting_id)
     require_running(meeting)
     if open_votes(session, meeting_id):

@@ -20,7 +20,7 @@ from agenda.log import event_kinds as k
 from agenda.log import events
 from agenda.people.accounts import User
 from agenda.people.members import Member, voting_members
-from agenda.search import search
+from agenda.search import index
 from agenda.text import N_
 from agenda.viewer import Viewer
 
@@ -244,7 +244,7 @@ def create_meeting(*, session: Session, data: MeetingCreate, actor_id: int | Non
     session.flush()
     assert meeting.id is not None
     _set_people(session, meeting.id, invitees, data.guest_user_ids or [])
-    search.index_meeting(session, meeting)
+    index_meeting(session, meeting)
     events.append(
         session,
         k.MeetingCreated(
@@ -304,7 +304,7 @@ def update_meeting(
             setattr(meeting, name, value)
     _set_people(session, meeting_id, invitees, changes.get("guest_user_ids"))
     if "title" in changes or "place" in changes:
-        search.index_meeting(session, meeting)
+        index_meeting(session, meeting)
     loggable = {n: (iso(v) if isinstance(v, datetime) else v) for n, v in changes.items()}
     events.append(
         session,
@@ -316,21 +316,6 @@ def update_meeting(
     return meeting
 
 
-def publish(*, session: Session, meeting_id: int, actor_id: int | None) -> Meeting:
-    from agenda.meetings.agenda_items import agenda_ids
-
-    meeting = get_meeting(session=session, meeting_id=meeting_id)
-    if meeting.state != "draft":
-        raise WrongState(N_("Chương trình phiên họp đã được công bố."), code="already_published")
-    ids = agenda_ids(session, meeting_id)
-    if not ids:
-        raise RuleBroken(N_("Chương trình phiên họp chưa có nội dung nào."), code="empty_agenda")
-    meeting.state = "published"
-    meeting.agenda_version = 1
-    meeting.published_at = utcnow()
-    events.append(
-        session,
-        k.MeetingPublished(meeting_id=meeting_id, agenda_version=1, agenda_item_ids=ids),
-        actor_id=actor_id,
-    )
-    return meeting
+def index_meeting(session: Session, meeting: Meeting) -> None:
+    assert meeting.id is not None
+    index.put(session, "meeting", meeting.id, meeting.title, meeting.place)

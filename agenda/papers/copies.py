@@ -9,10 +9,12 @@ original and this row at any time, byte for byte the same stamp.
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -20,6 +22,8 @@ from agenda.clock import iso, utcnow
 from agenda.errors import NotFound
 from agenda.log import event_kinds as k
 from agenda.log import events
+from agenda.papers.documents import Document, DocumentVersion
+from agenda.people.accounts import User
 
 
 class DocumentCopy(SQLModel, table=True):
@@ -195,9 +199,6 @@ def trace_copy(*, session: Session, code: str) -> dict[str, Any]:
 
     For the secretariat tracing a paper back to its recipient. NotFound for an unknown code.
     """
-    from agenda.papers.documents import Document, DocumentVersion
-    from agenda.people.accounts import User
-
     copy = find_copy(session=session, code=code)
     assert copy.id is not None
     user = session.get(User, copy.user_id)
@@ -214,3 +215,44 @@ def trace_copy(*, session: Session, code: str) -> dict[str, Any]:
         "issued_at": iso(copy.issued_at),
         "opens": [{"at": iso(receipt.at)} for receipt in opens_of(session=session, copy_id=copy.id)],
     }
+
+
+def version_news(*, session: Session, user_id: int, document_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The documents with a version newer than any the user has opened, and what changed.
+
+    Only documents the user has opened at all (a read receipt of an older version) and not in
+    their latest version. Per document id: `opened_version`, `opened_pages`, and the latest
+    `version`, `pages`, `note` (its change note) and `uploaded_at`.
+    """
+    ids = sorted(set(document_ids))
+    if not ids:
+        return {}
+    opened = session.exec(
+        select(DocumentVersion.document_id, func.max(DocumentVersion.version))
+        .join(ReadReceipt, col(ReadReceipt.document_version_id) == DocumentVersion.id)
+        .where(ReadReceipt.user_id == user_id, col(DocumentVersion.document_id).in_(ids))
+        .group_by(col(DocumentVersion.document_id))
+    ).all()
+    seen = {document_id: version for document_id, version in opened if version is not None}
+    if not seen:
+        return {}
+    by_document: dict[int, dict[int, DocumentVersion]] = defaultdict(dict)
+    for row in session.exec(
+        select(DocumentVersion).where(col(DocumentVersion.document_id).in_(sorted(seen)))
+    ).all():
+        by_document[row.document_id][row.version] = row
+    news: dict[int, dict[str, Any]] = {}
+    for document_id, opened_version in seen.items():
+        versions = by_document[document_id]
+        latest = versions[max(versions)]
+        if latest.version <= opened_version:
+            continue
+        news[document_id] = {
+            "opened_version": opened_version,
+            "opened_pages": versions[opened_version].pages,
+            "version": latest.version,
+            "pages": latest.pages,
+            "note": latest.note,
+            "uploaded_at": latest.uploaded_at,
+        }
+    return news

@@ -1,7 +1,8 @@
 """Briefing documents and their versions (the dossier of a programme item).
 
-The upload path, validation and watermarking build on these tables; readiness reads which
-document kinds a dossier holds.
+The upload path (agenda/meetings/dossier.py), validation and watermarking build on these
+tables; readiness reads which document kinds a dossier holds. Who may read a paper is decided
+above the meetings and the polls, in agenda/access/papers.py.
 """
 
 from __future__ import annotations
@@ -17,18 +18,14 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda.clock import iso, utcnow
 from agenda.errors import InvalidInput, NotFound, RuleBroken
-from agenda.log import event_kinds as k
-from agenda.log import events
 from agenda.policy import DOCUMENT_KINDS
-from agenda.search import search
+from agenda.search import index
+from agenda.search.index import DocumentText
 from agenda.text import N_, one_line
-from agenda.viewer import Viewer
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_TITLE = 500
 MAX_NOTE = 2000
-# Meetings whose tablets hear of new papers and versions (`document.updated`).
-LIVE_MEETING_STATES = ("published", "in_progress")
 
 
 class Document(SQLModel, table=True):
@@ -72,7 +69,7 @@ def present_kinds(*, session: Session, programme_item_ids: Iterable[int]) -> dic
     return found
 
 
-def _check_kind(kind: str) -> str:
+def check_kind(kind: str) -> str:
     if kind not in DOCUMENT_KINDS:
         raise RuleBroken(
             N_("Loại tài liệu không hợp lệ ({kinds})."),
@@ -82,14 +79,14 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def _check_title(title: str) -> str:
+def check_title(title: str) -> str:
     title = one_line(title)
     if not title or len(title) > MAX_TITLE:
         raise RuleBroken(N_("Tên tài liệu thiếu hoặc quá dài."), code="bad_title")
     return title
 
 
-def _check_note(note: str, *, required: bool) -> str:
+def check_note(note: str, *, required: bool) -> str:
     note = note.strip()
     if required and not note:
         raise RuleBroken(N_("Cần ghi chú nội dung thay đổi của phiên bản mới."), code="change_note_required")
@@ -98,7 +95,7 @@ def _check_note(note: str, *, required: bool) -> str:
     return note
 
 
-def _check_file(sha256: str, pages: int, size: int) -> None:
+def check_file(sha256: str, pages: int, size: int) -> None:
     if not SHA256_RE.match(sha256) or pages < 1 or size < 1:
         raise InvalidInput(N_("Tệp tài liệu không hợp lệ."), code="bad_file")
 
@@ -108,185 +105,17 @@ def check_new_document(*, kind: str, title: str | None, note: str) -> None:
 
     A missing title passes here: the upload may take it from the PDF's own metadata.
     """
-    _check_kind(kind)
+    check_kind(kind)
     if title is not None and one_line(title):
-        _check_title(title)
-    _check_note(note, required=False)
+        check_title(title)
+    check_note(note, required=False)
 
 
 def check_new_version(*, title: str | None, note: str) -> None:
     """The cheap checks of `add_version`, for the web layer to run before the file is checked."""
     if title is not None and title.strip():
-        _check_title(title)
-    _check_note(note, required=True)
-
-
-def _live_agenda_items(session: Session, programme_item_id: int) -> list[tuple[int, int]]:
-    """(meeting id, agenda item id) wherever the item is on the agenda of a published or running meeting."""
-    from agenda.meetings.agenda_items import AgendaItem
-    from agenda.meetings.meetings import Meeting
-
-    rows = session.exec(
-        select(Meeting.id, AgendaItem.id)
-        .join(AgendaItem, col(AgendaItem.meeting_id) == Meeting.id)
-        .where(
-            AgendaItem.programme_item_id == programme_item_id,
-            col(Meeting.state).in_(LIVE_MEETING_STATES),
-        )
-        .order_by(col(Meeting.id), col(AgendaItem.id))
-    ).all()
-    return [(int(meeting_id), int(item_id)) for meeting_id, item_id in rows if meeting_id and item_id]
-
-
-def _keep_text(session: Session, document: Document, version: DocumentVersion, text: str | None) -> None:
-    """Store the version's extracted text (when the caller has it) and index the document."""
-    assert version.id is not None
-    if text is not None:
-        search.store_text(session, version.id, text)
-    search.index_document_version(session, document, text)
-
-
-def _tell_meetings(
-    session: Session, document: Document, version: DocumentVersion, actor_id: int | None
-) -> None:
-    """Log `document.updated` on every published or running meeting whose agenda holds the item,
-    so the tablets following it learn of the new paper or version."""
-    assert document.id is not None
-    for meeting_id, agenda_item_id in _live_agenda_items(session, document.programme_item_id):
-        events.append(
-            session,
-            k.DocumentUpdated(
-                meeting_id=meeting_id,
-                agenda_item_id=agenda_item_id,
-                document_id=document.id,
-                doc_kind=document.kind,
-                title=document.title,
-                version=version.version,
-                pages=version.pages,
-                note=version.note,
-            ),
-            actor_id=actor_id,
-        )
-
-
-def add_document(
-    *,
-    session: Session,
-    programme_item_id: int,
-    kind: str,
-    title: str,
-    sha256: str,
-    pages: int,
-    size: int,
-    note: str,
-    actor_id: int | None,
-    text: str | None = None,
-) -> tuple[Document, DocumentVersion]:
-    """Add a document with its first version to an item's dossier and log `document.added`,
-    and `document.updated` on each published or running meeting that has the item on its agenda.
-
-    The caller has already stored the original under its sha256 and counted its pages, and
-    passes the `text` extracted from it (kept, and indexed for search). The item's status does
-    not move: the secretariat moves it (`ready` needs a full dossier).
-    """
-    from agenda.programme.programme import ProgrammeItem  # programme imports this module
-
-    if session.get(ProgrammeItem, programme_item_id) is None:
-        raise NotFound()
-    _check_kind(kind)
-    title = _check_title(title)
-    note = _check_note(note, required=False)
-    _check_file(sha256, pages, size)
-    document = Document(programme_item_id=programme_item_id, kind=kind, title=title)
-    session.add(document)
-    session.flush()
-    assert document.id is not None
-    version = DocumentVersion(
-        document_id=document.id,
-        version=1,
-        sha256=sha256,
-        pages=pages,
-        size=size,
-        note=note,
-        uploaded_by=actor_id,
-    )
-    session.add(version)
-    session.flush()
-    _keep_text(session, document, version, text)
-    events.append(
-        session,
-        k.DocumentAdded(
-            document_id=document.id,
-            programme_item_id=programme_item_id,
-            doc_kind=kind,
-            title=title,
-            version=1,
-            pages=pages,
-            sha256=sha256,
-        ),
-        actor_id=actor_id,
-    )
-    _tell_meetings(session, document, version, actor_id)
-    return document, version
-
-
-def add_version(
-    *,
-    session: Session,
-    document_id: int,
-    sha256: str,
-    pages: int,
-    size: int,
-    note: str,
-    actor_id: int | None,
-    title: str | None = None,
-    text: str | None = None,
-) -> DocumentVersion:
-    """Add the next version of a document, with its change note, and log `document.version_added`,
-    and `document.updated` on each published or running meeting that has the item on its agenda.
-
-    Earlier versions stay as they are (copies and read receipts point at them). A `title`
-    renames the document. Concurrent uploads to one document queue on its row.
-    """
-    document = session.exec(select(Document).where(Document.id == document_id).with_for_update()).first()
-    if document is None:
-        raise NotFound()
-    note = _check_note(note, required=True)
-    new_title = _check_title(title) if title is not None and title.strip() else None
-    _check_file(sha256, pages, size)
-    latest = session.exec(
-        select(func.max(DocumentVersion.version)).where(DocumentVersion.document_id == document_id)
-    ).one()
-    if new_title is not None:
-        document.title = new_title
-        session.add(document)
-    version = DocumentVersion(
-        document_id=document_id,
-        version=int(latest or 0) + 1,
-        sha256=sha256,
-        pages=pages,
-        size=size,
-        note=note,
-        uploaded_by=actor_id,
-    )
-    session.add(version)
-    session.flush()
-    _keep_text(session, document, version, text)
-    events.append(
-        session,
-        k.DocumentVersionAdded(
-            document_id=document_id,
-            programme_item_id=document.programme_item_id,
-            title=document.title,
-            version=version.version,
-            pages=pages,
-            sha256=sha256,
-            note=note,
-        ),
-        actor_id=actor_id,
-    )
-    _tell_meetings(session, document, version, actor_id)
-    return version
+        check_title(title)
+    check_note(note, required=True)
 
 
 def public_version(version: DocumentVersion) -> dict[str, Any]:
@@ -329,61 +158,12 @@ def dossier(*, session: Session, programme_item_id: int) -> list[dict[str, Any]]
     return [public_document(d, by_document[d.id or 0]) for d in documents]
 
 
-def visible_dossier(*, session: Session, programme_item_id: int, viewer: Viewer) -> list[dict[str, Any]]:
-    """The dossier, or NotFound when the item does not exist or `viewer` may not read its papers."""
-    from agenda.programme.programme import ProgrammeItem  # programme imports this module
-
-    if session.get(ProgrammeItem, programme_item_id) is None or not can_view_programme_papers(
-        session=session, viewer=viewer, programme_item_id=programme_item_id
-    ):
-        raise NotFound()
-    return dossier(session=session, programme_item_id=programme_item_id)
-
-
 # --- who may read what ---------------------------------------------------------------------------
-
-
-def can_view_programme_papers(*, session: Session, viewer: Viewer, programme_item_id: int) -> bool:
-    """Papers follow the agenda: staff see every dossier; others see an item's papers only while
-    it is on a published agenda of a meeting they may see, and not restricted from them, or once
-    an opinion ballot on it was sent to their member (members and assistants)."""
-    from agenda.meetings.agenda_items import AgendaItem, audiences, can_see_item
-    from agenda.meetings.meetings import Meeting, can_see, guest_ids, invitee_ids
-
-    if viewer.is_staff:
-        return True
-    if viewer.member_id is not None and viewer.has("member", "assistant"):
-        from agenda.polls.opinion_polls import polled_member  # an opinion ballot carries its item's papers
-
-        if polled_member(session, programme_item_id, viewer.member_id):
-            return True
-    rows = session.exec(
-        select(AgendaItem, Meeting)
-        .join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
-        .where(AgendaItem.programme_item_id == programme_item_id, Meeting.state != "draft")
-    ).all()
-    for item, meeting in rows:
-        assert meeting.id is not None and item.id is not None
-        if not can_see(viewer, meeting, invitee_ids(session, meeting.id), guest_ids(session, meeting.id)):
-            continue
-        if can_see_item(viewer, meeting, item, audiences(session, [item.id]).get(item.id, [])):
-            return True
-    return False
 
 
 def get_document(*, session: Session, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None:
-        raise NotFound()
-    return document
-
-
-def get_visible_document(*, session: Session, document_id: int, viewer: Viewer) -> Document:
-    """The document, or NotFound when it does not exist or `viewer` may not read its papers."""
-    document = session.get(Document, document_id)
-    if document is None or not can_view_programme_papers(
-        session=session, viewer=viewer, programme_item_id=document.programme_item_id
-    ):
         raise NotFound()
     return document
 
@@ -397,63 +177,6 @@ def versions_of(*, session: Session, document_id: int) -> list[DocumentVersion]:
             .order_by(col(DocumentVersion.version))
         ).all()
     )
-
-
-def get_visible_version(
-    *, session: Session, document_id: int, version: int, viewer: Viewer
-) -> tuple[Document, DocumentVersion]:
-    document = get_visible_document(session=session, document_id=document_id, viewer=viewer)
-    found = session.exec(
-        select(DocumentVersion).where(
-            DocumentVersion.document_id == document_id, DocumentVersion.version == version
-        )
-    ).first()
-    if found is None:
-        raise NotFound()
-    return document, found
-
-
-def version_news(*, session: Session, user_id: int, document_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """The documents with a version newer than any the user has opened, and what changed.
-
-    Only documents the user has opened at all (a read receipt of an older version) and not in
-    their latest version. Per document id: `opened_version`, `opened_pages`, and the latest
-    `version`, `pages`, `note` (its change note) and `uploaded_at`.
-    """
-    from agenda.papers.copies import ReadReceipt
-
-    ids = sorted(set(document_ids))
-    if not ids:
-        return {}
-    opened = session.exec(
-        select(DocumentVersion.document_id, func.max(DocumentVersion.version))
-        .join(ReadReceipt, col(ReadReceipt.document_version_id) == DocumentVersion.id)
-        .where(ReadReceipt.user_id == user_id, col(DocumentVersion.document_id).in_(ids))
-        .group_by(col(DocumentVersion.document_id))
-    ).all()
-    seen = {document_id: version for document_id, version in opened if version is not None}
-    if not seen:
-        return {}
-    by_document: dict[int, dict[int, DocumentVersion]] = defaultdict(dict)
-    for row in session.exec(
-        select(DocumentVersion).where(col(DocumentVersion.document_id).in_(sorted(seen)))
-    ).all():
-        by_document[row.document_id][row.version] = row
-    news: dict[int, dict[str, Any]] = {}
-    for document_id, opened_version in seen.items():
-        versions = by_document[document_id]
-        latest = versions[max(versions)]
-        if latest.version <= opened_version:
-            continue
-        news[document_id] = {
-            "opened_version": opened_version,
-            "opened_pages": versions[opened_version].pages,
-            "version": latest.version,
-            "pages": latest.pages,
-            "note": latest.note,
-            "uploaded_at": latest.uploaded_at,
-        }
-    return news
 
 
 def latest_versions(
@@ -478,3 +201,38 @@ def latest_versions(
         .order_by(col(Document.id))
     ).all()
     return [(document, version) for document, version in rows]
+
+
+def index_document_version(session: Session, document: Document, text: str | None = None) -> None:
+    """The document under its title, with the text of its latest version.
+
+    `text` is that version's text when the caller has it at hand; otherwise it is read back.
+    """
+    assert document.id is not None
+    if text is None:
+        text = latest_text(session, document.id)
+    index.put(session, "document", document.id, document.title, text)
+
+
+def latest_text(session: Session, document_id: int, *, limit: int | None = None) -> str:
+    value: Any = DocumentText.text if limit is None else func.substr(DocumentText.text, 1, limit)
+    found = session.exec(
+        select(value)
+        .select_from(DocumentVersion)
+        .outerjoin(DocumentText, col(DocumentText.document_version_id) == DocumentVersion.id)
+        .where(DocumentVersion.document_id == document_id)
+        .order_by(col(DocumentVersion.version).desc())
+        .limit(1)
+    ).first()
+    return str(found or "")
+
+
+def versions_without_text(session: Session) -> list[tuple[int, str]]:
+    """(version id, sha256) of every document version whose text was never extracted
+    (uploaded before search existed); `python run.py reindex` extracts them."""
+    rows = session.exec(
+        select(DocumentVersion.id, DocumentVersion.sha256)
+        .where(col(DocumentVersion.id).not_in(select(DocumentText.document_version_id)))
+        .order_by(col(DocumentVersion.id))
+    ).all()
+    return [(int(version_id), str(sha)) for version_id, sha in rows if version_id is not None]

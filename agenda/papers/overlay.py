@@ -10,7 +10,8 @@ no trace of an incremental update, so no unstamped revision to cut back to) buil
 - the stamp: ONE Form XObject (with its fonts) and the small streams that paint it.
 
 `splice_stamp` returns None for anything it is not sure of (encryption, an object it cannot
-delimit, a stream whose /Length is wrong, ...); the caller then falls back to pypdf.
+delimit, a stream whose /Length is wrong, ...); `overlay_pdf` then falls back to pypdf. The
+stamp itself is drawn in agenda/papers/stamp.py, which knows nothing of this module.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ from pypdf.generic import (
     NameObject,
     PdfObject,
     StreamObject,
+)
+
+from agenda.papers.stamp import (
+    STAMP_NAME,
+    StampText,
+    _form_xobject,
+    _paint,
+    _resources,
+    apply_stamp,
+    stamp_page_pdf,
 )
 
 _HEADER = re.compile(rb"%PDF-(\d)\.(\d)")
@@ -140,8 +151,6 @@ def _xref_stream(entries: dict[int, tuple[int, int, int]], size: int, trailer: b
 
 def splice_stamp(original: bytes, stamp_page: bytes) -> bytes | None:
     """`original` with the first page of `stamp_page` over every page, or None when unsure."""
-    from agenda.papers.stamp import STAMP_NAME, _form_xobject, _paint, _resources
-
     try:
         reader = PdfReader(io.BytesIO(original))
         if reader.is_encrypted:
@@ -260,3 +269,24 @@ def splice_stamp(original: bytes, stamp_page: bytes) -> bytes | None:
         return bytes(out)
     except (_Unsure, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError):
         return None
+
+
+def overlay_pdf(original: bytes, stamp_page: bytes) -> bytes:
+    """`original` with the first page of the PDF `stamp_page` over every page.
+
+    The untouched objects are copied as they are (`splice_stamp`); a file that splicer is not
+    sure of is rewritten whole by pypdf instead, with the same result on screen.
+    """
+    spliced = splice_stamp(original, stamp_page)
+    if spliced is not None:
+        return spliced
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(original)))
+    apply_stamp(writer, stamp_page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def stamp_pdf(original: bytes, text: StampText) -> bytes:
+    """`original` with the stamp of `text` over every page. Page count and content are unchanged."""
+    return overlay_pdf(original, stamp_page_pdf(text))

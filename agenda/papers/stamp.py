@@ -4,7 +4,8 @@ The stamp (name, title, date-time, copy code) is drawn once with fpdf2 in a Unic
 turned into ONE Form XObject in the output. Every page gets a reference to it in its resources
 and one shared content stream that paints it, scaled to the page: no per-page copy of the
 stamp's fonts or drawing. The page's own content is wrapped in q/Q so its graphics state
-cannot hide the stamp.
+cannot hide the stamp. Putting it over a whole file (`stamp_pdf`, `overlay_pdf`) is
+agenda/papers/overlay.py, which builds on this module.
 """
 
 from __future__ import annotations
@@ -142,26 +143,3 @@ def apply_stamp(writer: PdfWriter, stamp_page: bytes) -> None:
                 parts.append(existing)
         parts.append(painters[key])
         page[NameObject("/Contents")] = ArrayObject(parts)
-
-
-def overlay_pdf(original: bytes, stamp_page: bytes) -> bytes:
-    """`original` with the first page of the PDF `stamp_page` over every page.
-
-    The untouched objects are copied as they are (agenda/papers/overlay.py); a file that splicer is not
-    sure of is rewritten whole by pypdf instead, with the same result on screen.
-    """
-    from agenda.papers.overlay import splice_stamp
-
-    spliced = splice_stamp(original, stamp_page)
-    if spliced is not None:
-        return spliced
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(original)))
-    apply_stamp(writer, stamp_page)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def stamp_pdf(original: bytes, text: StampText) -> bytes:
-    """`original` with the stamp of `text` over every page. Page count and content are unchanged."""
-    return overlay_pdf(original, stamp_page_pdf(text))

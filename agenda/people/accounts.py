@@ -25,6 +25,7 @@ from agenda.clock import utcnow
 from agenda.errors import Conflict, NotFound, RateLimited, RuleBroken
 from agenda.log import event_kinds as k
 from agenda.log import events
+from agenda.people.members import Member
 from agenda.text import N_
 
 ROLES = ("admin", "secretariat", "chair", "member", "assistant", "guest", "observer")
@@ -186,8 +187,6 @@ def set_locale(*, session: Session, user_id: int, locale: str) -> None:
 def _check_member_link(
     session: Session, member_id: int | None, roles: list[str], user_id: int | None = None
 ) -> None:
-    from agenda.people.members import Member
-
     if member_id is None:
         if "member" in roles or "assistant" in roles:
             raise RuleBroken(

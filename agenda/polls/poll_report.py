@@ -15,15 +15,17 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlmodel import Session
 
-from agenda.books.book_pages import ACCENT, FONT, INK, LEFT, MUTED, PAGE_H, PAGE_W, RIGHT, TEXT_W, TOP, clean
 from agenda.clock import to_local, utcnow
 from agenda.pdf.fonts import fonts_for
+from agenda.pdf.letterhead import ACCENT, INK, LEFT, MUTED, PAGE_H, PAGE_W, RIGHT, TEXT_W, clean, letterhead
 from agenda.policy import Policy
 from agenda.polls.opinion_polls import OpinionPoll
 from agenda.polls.poll_views import board, result_of
 from agenda.programme.programme import ProgrammeItem
 
 POSITION_TEXT = {"agree": "Đồng ý", "disagree": "Không đồng ý", "other": "Ý kiến khác"}
+FONT = "book"  # the family name the book's pages register too
+TOP = 20.0
 STATE_TEXT = {"draft": "Chưa gửi", "sent": "Đang lấy ý kiến", "closed": "Đã kết thúc"}
 
 
@@ -143,13 +145,7 @@ def render(report: ReportPlan) -> bytes:
 
 
 def _heading(pdf: FPDF, report: ReportPlan) -> None:
-    _font(pdf, 11, True)
-    pdf.set_xy(LEFT - 8, 16)
-    pdf.cell(70, 6, "CHÍNH PHỦ", align="C")
-    pdf.set_xy(88, 16)
-    pdf.cell(PAGE_W - RIGHT - 86, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C")
-    pdf.set_xy(88, 22)
-    pdf.cell(PAGE_W - RIGHT - 86, 6, "Độc lập - Tự do - Hạnh phúc", align="C")
+    letterhead(pdf, FONT, top=16, ruled=False)
     pdf.set_y(40)
     _font(pdf, 14.5, True, ACCENT)
     _para(pdf, "BÁO CÁO TỔNG HỢP Ý KIẾN THÀNH VIÊN CHÍNH PHỦ", 8, "C")

@@ -17,7 +17,7 @@ from agenda.log import event_kinds as k
 from agenda.log import events
 from agenda.papers.documents import present_kinds
 from agenda.policy import PROGRAMME_KINDS, Policy
-from agenda.search import search
+from agenda.search import index
 from agenda.text import N_
 
 STATUSES = ("planned", "submitted", "ready", "scheduled", "discussed", "concluded", "postponed", "withdrawn")
@@ -224,7 +224,7 @@ def create_item(*, session: Session, data: ProgrammeItemCreate, actor_id: int | 
     session.add(item)
     session.flush()
     assert item.id is not None
-    search.index_programme_item(session, item)
+    index_programme_item(session, item)
     events.append(
         session,
         k.ProgrammeItemCreated(programme_item_id=item.id, code=item.code, title=item.title),
@@ -245,7 +245,7 @@ def update_item(
         setattr(item, name, value)
     if changes:
         item.updated_at = utcnow()
-        search.index_programme_item(session, item)
+        index_programme_item(session, item)
         events.append(
             session, k.ProgrammeItemUpdated(programme_item_id=item_id, changes=changes), actor_id=actor_id
         )
@@ -405,3 +405,8 @@ def list_postponements(
     if status is not None:
         query = query.where(Postponement.status == status)
     return list(session.exec(query).all())
+
+
+def index_programme_item(session: Session, item: ProgrammeItem) -> None:
+    assert item.id is not None
+    index.put(session, "programme_item", item.id, f"{item.code} {item.title}", item.lead_agency)

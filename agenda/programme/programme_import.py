@@ -17,8 +17,7 @@ from sqlmodel import Session, col, select
 from agenda.errors import ImportFailed, InvalidInput
 from agenda.log import event_kinds as k
 from agenda.log import events
-from agenda.programme.programme import ProgrammeItem, ProgrammeItemCreate
-from agenda.search import search
+from agenda.programme.programme import ProgrammeItem, ProgrammeItemCreate, index_programme_item
 from agenda.text import N_
 
 HEADER = ["code", "title", "kind", "lead_agency", "planned_month"]
@@ -104,7 +103,7 @@ def import_csv(*, session: Session, raw: bytes, actor_id: int | None) -> list[Pr
     session.add_all(items)
     session.flush()
     for item in items:
-        search.index_programme_item(session, item)
+        index_programme_item(session, item)
     ids = [item.id for item in items if item.id is not None]
     events.append(session, k.ProgrammeImported(count=len(items), programme_item_ids=ids), actor_id=actor_id)
     return items

@@ -1,36 +1,37 @@
 """The minutes and the draft session resolution as PDFs. See docs/minutes.md.
 
-Drawn with fpdf2 in DejaVu Sans (agenda/pdf/fonts.py), A4, in Vietnamese (the official record), in
-the style of the briefing book (agenda/books/book_pages.py): the national motto, black type, one
-dark red accent. Every page's footer names the last event the record covers, with its hash; a
-draft carries "BẢN DỰ THẢO" across every page. Input is the JSON view of the minutes
-(agenda/record/minutes.py `view`), already narrowed for the reader, so a restricted item outside the
-reader's audience is only ever drawn as a placeholder. Plain data in, bytes out: it runs in
+Drawn with fpdf2 in Vietnamese (the official record), in the style of the briefing book, under
+the letterhead they share (agenda/pdf/letterhead.py): the national motto, black type, one dark
+red accent. The page, its footer and the drawing helpers are agenda/record/page.py. Input is
+the JSON view of the minutes (agenda/record/minutes.py `view`), already narrowed for the reader,
+so a restricted item outside the reader's audience is only ever drawn as a placeholder. Plain data in, bytes out: it runs in
 the PDF process pool.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
-from functools import cache
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
-from agenda.books.briefing import MEETING_KIND_LABELS, local_when
-from agenda.pdf.fonts import font_files, fonts_for
-
-PAGE_W = 210.0
-LEFT, RIGHT, TOP, BOTTOM = 25.0, 20.0, 18.0, 22.0
-TEXT_W = PAGE_W - LEFT - RIGHT
-INK = (25, 25, 25)
-MUTED = (100, 100, 100)
-ACCENT = (150, 25, 25)
-FONT = "minutes"
+from agenda.pdf.letterhead import ACCENT, LEFT, MUTED, TEXT_W
+from agenda.record.page import (
+    BOTTOM,
+    _font,
+    _gap,
+    _heading,
+    _label,
+    _masthead,
+    _new,
+    _para,
+    _table,
+    _title,
+    clean,
+    duration,
+    hash_line,
+    when,
+)
 
 OUTCOMES = {
     "adopted": "Thông qua",
@@ -47,217 +48,7 @@ RESTRICTED_NOTE = "Nội dung này chỉ dành cho thành phần được chỉ 
 # --- text ---------------------------------------------------------------------------------------
 
 
-@cache
-def _cmap(path: str) -> frozenset[int]:
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-
-    with TTFont(path, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
-def clean(value: object, *, lines: bool = False) -> str:
-    """NFC text without control characters; characters DejaVu cannot draw become "?".
-    `lines` keeps line breaks (a narrative); otherwise all whitespace folds to single spaces."""
-    text = unicodedata.normalize("NFC", "" if value is None else str(value))
-    drawable = _cmap(str(font_files()[0]))
-    kept = []
-    for ch in text:
-        if ch == "\n" and lines:
-            kept.append(ch)
-        elif ch.isspace():
-            kept.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        else:
-            kept.append(ch if ord(ch) in drawable else "?")
-    if lines:
-        return "\n".join(" ".join(line.split()) for line in "".join(kept).split("\n")).strip()
-    return " ".join("".join(kept).split())
-
-
-def when(value: str | None) -> str:
-    """An ISO time from the record as "08:30, thứ Năm, ngày 03/12/2026" (Vietnamese time)."""
-    if not value:
-        return "—"
-    return local_when(datetime.fromisoformat(value))
-
-
-def duration(seconds: int | None) -> str:
-    seconds = max(0, int(seconds or 0))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} giờ {minutes:02d} phút"
-    if minutes:
-        return f"{minutes} phút {secs:02d} giây"
-    return f"{secs} giây"
-
-
-def hash_line(last: dict[str, Any]) -> str:
-    return f"Bản ghi đến sự kiện số {last.get('seq', 0)}, mã băm {last.get('hash', '')}"
-
-
 # --- the page -----------------------------------------------------------------------------------
-
-
-class Page(FPDF):
-    """A4 pages with the record's footer, and the draft's watermark on every page."""
-
-    def __init__(self, *, footer: str, draft: bool) -> None:
-        super().__init__(unit="mm", format="A4")
-        self.footer_text = footer
-        self.draft = draft
-
-    def header(self) -> None:
-        if not self.draft:
-            return
-        with self.local_context(fill_opacity=0.12, text_color=ACCENT):
-            self.set_font(FONT, "B", 64)
-            label = "BẢN DỰ THẢO"
-            width = self.get_string_width(label)
-            with self.rotation(angle=40, x=PAGE_W / 2, y=150):
-                self.text(PAGE_W / 2 - width / 2, 150 + 8, label)
-        self.set_xy(LEFT, TOP)
-
-    def footer(self) -> None:
-        y = self.h - 15
-        self.set_draw_color(*MUTED)
-        self.set_line_width(0.15)
-        self.line(LEFT, y, PAGE_W - RIGHT, y)
-        self.set_font(FONT, "", 6.8)
-        self.set_text_color(*MUTED)
-        self.text(LEFT, y + 4, self.footer_text)
-        self.set_xy(LEFT, y + 5.5)
-        self.cell(TEXT_W, 4, f"Trang {self.page_no()}/{{nb}}", align="R")
-
-
-def _new(doc: dict[str, Any], title: str, parts: Sequence[str], *, draft: bool) -> Page:
-    footer = hash_line(doc.get("last_event") or {})
-    regular, bold = fonts_for("".join(parts) + footer + "ỘỆ·–—…")
-    pdf = Page(footer=footer, draft=draft)
-    pdf.add_font(FONT, "", str(regular))
-    pdf.add_font(FONT, "B", str(bold))
-    pdf.set_margins(LEFT, TOP, RIGHT)
-    pdf.set_auto_page_break(True, BOTTOM)
-    pdf.alias_nb_pages()
-    pdf.set_title(clean(title))
-    pdf.set_creator("eCabinet")
-    return pdf
-
-
-def _font(pdf: FPDF, size: float, bold: bool = False, color: tuple[int, int, int] = INK) -> None:
-    pdf.set_font(FONT, "B" if bold else "", size)
-    pdf.set_text_color(*color)
-
-
-def _para(
-    pdf: FPDF,
-    text: str,
-    *,
-    size: float = 10.5,
-    bold: bool = False,
-    indent: float = 0.0,
-    align: str = "J",
-    color: tuple[int, int, int] = INK,
-    height: float | None = None,
-) -> None:
-    _font(pdf, size, bold, color)
-    pdf.set_x(LEFT + indent)
-    pdf.multi_cell(
-        TEXT_W - indent, height or size * 0.5, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
-
-
-def _gap(pdf: FPDF, mm: float) -> None:
-    pdf.set_y(pdf.get_y() + mm)
-
-
-def _heading(pdf: FPDF, text: str) -> None:
-    if pdf.get_y() > pdf.h - BOTTOM - 30:
-        pdf.add_page()
-    _gap(pdf, 4)
-    _para(pdf, text, size=11.5, bold=True, align="L")
-    _gap(pdf, 1.5)
-
-
-def _label(pdf: FPDF, label: str, value: str, *, indent: float = 0.0) -> None:
-    """`label: value` as one paragraph, the label in bold."""
-    pdf.set_left_margin(LEFT + indent)
-    pdf.set_x(LEFT + indent)
-    _font(pdf, 10.5, True)
-    pdf.write(5.3, f"{label}: ")
-    _font(pdf, 10.5)
-    pdf.write(5.3, value)
-    pdf.ln(5.3)
-    pdf.set_left_margin(LEFT)
-
-
-def _table(
-    pdf: FPDF,
-    widths: Sequence[float],
-    head: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    aligns: Sequence[str] | None = None,
-) -> None:
-    _font(pdf, 9.5)
-    pdf.set_draw_color(*MUTED)
-    pdf.set_line_width(0.15)
-    with pdf.table(
-        col_widths=tuple(widths),
-        width=sum(widths),
-        align="LEFT",
-        text_align=tuple(aligns or ["LEFT"] * len(widths)),
-        line_height=4.8,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(238, 232, 228)),
-        padding=(1, 1.5, 1, 1.5),
-    ) as table:
-        row = table.row()
-        for text in head:
-            row.cell(text)
-        for values in rows:
-            row = table.row()
-            for text in values:
-                row.cell(text)
-    _gap(pdf, 2)
-
-
-def _masthead(pdf: FPDF, number: str) -> None:
-    """CHÍNH PHỦ on the left, the national name and motto on the right."""
-    _font(pdf, 12, True)
-    pdf.set_xy(LEFT - 8, TOP)
-    pdf.cell(70, 6, "CHÍNH PHỦ", align="C")
-    pdf.set_draw_color(*INK)
-    pdf.set_line_width(0.3)
-    pdf.line(LEFT + 27 - 11, TOP + 7.5, LEFT + 27 + 11, TOP + 7.5)
-    _font(pdf, 10)
-    pdf.set_xy(LEFT - 8, TOP + 10)
-    pdf.cell(70, 5, number, align="C")
-    _font(pdf, 11, True)
-    pdf.set_xy(88, TOP)
-    pdf.cell(PAGE_W - RIGHT - 86, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C")
-    _font(pdf, 12, True)
-    pdf.set_xy(88, TOP + 6)
-    motto = "Độc lập - Tự do - Hạnh phúc"
-    pdf.cell(PAGE_W - RIGHT - 86, 6, motto, align="C")
-    middle = 88 + (PAGE_W - RIGHT - 86) / 2
-    half = pdf.get_string_width(motto) / 2
-    pdf.line(middle - half, TOP + 13, middle + half, TOP + 13)
-    pdf.set_y(TOP + 24)
-
-
-def _title(pdf: FPDF, doc: dict[str, Any], heading: str, draft_label: str) -> None:
-    meeting = doc["record"]["meeting"]
-    if draft_label:
-        _para(pdf, draft_label, size=11, bold=True, align="C", color=ACCENT)
-        _gap(pdf, 1)
-    pdf.set_char_spacing(0.8)
-    _para(pdf, heading, size=16, bold=True, align="C", height=8)
-    pdf.set_char_spacing(0)
-    _gap(pdf, 1)
-    _para(pdf, clean(meeting.get("title")), size=12.5, bold=True, align="C", height=6.2)
-    kind = MEETING_KIND_LABELS.get(str(meeting.get("kind")), str(meeting.get("kind") or ""))
-    _para(pdf, clean(kind), size=10, align="C", color=MUTED)
-    _gap(pdf, 4)
 
 
 # --- the minutes --------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
+from agenda.text import one_line
+
 # Combining marks (the Vietnamese tones and vowel marks after NFKD, and their relatives).
 MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _MARKS_RE = re.compile(f"[{MARKS}]+")
@@ -125,8 +127,6 @@ class Highlighter:
 
 def tidy(text: str) -> str:
     """One line of plain text: control and bidi characters gone, whitespace collapsed."""
-    from agenda.text import one_line
-
     return one_line(text)
 
 

@@ -1,58 +1,59 @@
 """One search over the programme, meetings, agenda items, conclusions and papers. See docs/search.md.
 
-The index is a plain table, `search_entry` (kind, ref_id, folded title, folded body), written by
-the domain functions that change what it covers, in their own transaction. On SQLite an FTS5
-table (`search_index`, external content, kept in step by triggers) indexes it; on PostgreSQL a
-generated tsvector column with a GIN index does. Both engines hold folded text
-(agenda.search.text_search.fold), and the query is folded the same way.
+The index is a plain table, `search_entry` (kind, ref_id, folded title, folded body; see
+agenda/search/index.py), written by the domain functions that change what it covers, in their
+own transaction. The query is folded as the index is (agenda.search.text_search.fold). This
+module sits above every subsystem it searches, so it imports them at the top.
 
 What a viewer gets is filtered twice: in SQL by the meetings and agenda items they may see, and
 then each hit again by the visibility functions the pages use (meetings.can_see,
-agenda_items.get_agenda_item, documents.get_visible_document, hidden_programme_ids).
+agenda_items.get_agenda_item, access.papers.get_visible_document, hidden_programme_ids).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
-    Index,
-    Text,
     and_,
     delete,
     func,
-    insert,
     literal_column,
     or_,
     table,
 )
 from sqlalchemy import column as sa_column
 from sqlalchemy import text as sql_text
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
+from agenda.access.papers import get_visible_document
 from agenda.clock import to_local
 from agenda.errors import InvalidInput, NotFound
+from agenda.meetings.agenda_items import (
+    AgendaAudience,
+    AgendaItem,
+    get_agenda_item,
+    hidden_programme_ids,
+    index_agenda_item,
+)
+from agenda.meetings.meetings import Meeting, get_meeting, index_meeting, list_meetings
+from agenda.papers.documents import Document, index_document_version, latest_text
+from agenda.polls.opinion_polls import OpinionPoll, PollRecipient
+from agenda.programme.programme import ProgrammeItem, index_programme_item
+from agenda.search.index import SearchEntry
 from agenda.search.text_search import (
     MAX_QUERY_CHARS,
     MAX_SNIPPET_SCAN,
     Highlighter,
-    index_body,
-    index_title,
     query_terms,
     snippet,
 )
 from agenda.text import N_
 from agenda.viewer import Viewer
-
-if TYPE_CHECKING:
-    from agenda.meetings.agenda_items import AgendaItem
-    from agenda.meetings.meetings import Meeting
-    from agenda.papers.documents import Document
-    from agenda.programme.programme import ProgrammeItem
 
 KINDS = ("programme_item", "meeting", "agenda_item", "conclusion", "document")
 MAX_LIMIT = 50
@@ -60,122 +61,11 @@ ROUNDS = 4  # over-fetching rounds before giving up on filling `limit` with visi
 RANK_WEIGHTS = "0.0, 0.0, 10.0, 1.0"  # bm25 per column of search_index: kind, ref_id, title, body
 
 
-class SearchEntry(SQLModel, table=True):
-    """One searchable thing, its title and body folded (the index tokenizes these)."""
-
-    __tablename__ = "search_entry"
-    __table_args__ = (Index("ix_search_entry_kind_ref", "kind", "ref_id", unique=True),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)
-    ref_id: int
-    title: str = Field(default="", sa_type=Text)
-    body: str = Field(default="", sa_type=Text)
-
-
-class DocumentText(SQLModel, table=True):
-    """The text of a document version, extracted once at upload in the PDF sandbox."""
-
-    __tablename__ = "document_text"
-
-    document_version_id: int = Field(foreign_key="document_version.id", primary_key=True)
-    text: str = Field(default="", sa_type=Text)
-
-
 # --- keeping the index current -------------------------------------------------------------------
-
-
-def _put(session: Session, kind: str, ref_id: int, title: str, body: str) -> None:
-    remove(session, kind, ref_id)
-    session.execute(
-        insert(SearchEntry).values(kind=kind, ref_id=ref_id, title=index_title(title), body=index_body(body))
-    )
-
-
-def remove(session: Session, kind: str, ref_id: int) -> None:
-    """Drop one thing from the index (nothing happens when it is not there)."""
-    session.execute(
-        delete(SearchEntry).where(col(SearchEntry.kind) == kind, col(SearchEntry.ref_id) == ref_id)
-    )
-
-
-def index_programme_item(session: Session, item: ProgrammeItem) -> None:
-    assert item.id is not None
-    _put(session, "programme_item", item.id, f"{item.code} {item.title}", item.lead_agency)
-
-
-def index_meeting(session: Session, meeting: Meeting) -> None:
-    assert meeting.id is not None
-    _put(session, "meeting", meeting.id, meeting.title, meeting.place)
-
-
-def index_agenda_item(session: Session, item: AgendaItem) -> None:
-    """The item (title, presenter) and, once it has one, its conclusion."""
-    assert item.id is not None
-    _put(session, "agenda_item", item.id, item.title, item.presenter)
-    if (item.conclusion or "").strip():
-        _put(session, "conclusion", item.id, item.title, item.conclusion or "")
-    else:
-        remove(session, "conclusion", item.id)
-
-
-def remove_agenda_item(session: Session, agenda_item_id: int) -> None:
-    remove(session, "agenda_item", agenda_item_id)
-    remove(session, "conclusion", agenda_item_id)
-
-
-def store_text(session: Session, document_version_id: int, text: str) -> None:
-    """Keep the text extracted from a version (once, at upload). No engine stores a NUL."""
-    session.add(DocumentText(document_version_id=document_version_id, text=text.replace("\x00", " ")))
-    session.flush()
-
-
-def index_document_version(session: Session, document: Document, text: str | None = None) -> None:
-    """The document under its title, with the text of its latest version.
-
-    `text` is that version's text when the caller has it at hand; otherwise it is read back.
-    """
-    assert document.id is not None
-    if text is None:
-        text = _latest_text(session, document.id)
-    _put(session, "document", document.id, document.title, text)
-
-
-def _latest_text(session: Session, document_id: int, *, limit: int | None = None) -> str:
-    from agenda.papers.documents import DocumentVersion
-
-    value: Any = DocumentText.text if limit is None else func.substr(DocumentText.text, 1, limit)
-    found = session.exec(
-        select(value)
-        .select_from(DocumentVersion)
-        .outerjoin(DocumentText, col(DocumentText.document_version_id) == DocumentVersion.id)
-        .where(DocumentVersion.document_id == document_id)
-        .order_by(col(DocumentVersion.version).desc())
-        .limit(1)
-    ).first()
-    return str(found or "")
-
-
-def versions_without_text(session: Session) -> list[tuple[int, str]]:
-    """(version id, sha256) of every document version whose text was never extracted
-    (uploaded before search existed); `python run.py reindex` extracts them."""
-    from agenda.papers.documents import DocumentVersion
-
-    rows = session.exec(
-        select(DocumentVersion.id, DocumentVersion.sha256)
-        .where(col(DocumentVersion.id).not_in(select(DocumentText.document_version_id)))
-        .order_by(col(DocumentVersion.id))
-    ).all()
-    return [(int(version_id), str(sha)) for version_id, sha in rows if version_id is not None]
 
 
 def rebuild(session: Session) -> int:
     """Index everything again from the tables; the number of entries."""
-    from agenda.meetings.agenda_items import AgendaItem
-    from agenda.meetings.meetings import Meeting
-    from agenda.papers.documents import Document
-    from agenda.programme.programme import ProgrammeItem
-
     session.execute(delete(SearchEntry))
     for item in session.exec(select(ProgrammeItem).order_by(col(ProgrammeItem.id))):
         index_programme_item(session, item)
@@ -341,9 +231,6 @@ class Scope:
 
     @classmethod
     def of(cls, session: Session, viewer: Viewer, can_read_programme: bool) -> Scope:
-        from agenda.meetings.agenda_items import hidden_programme_ids
-        from agenda.meetings.meetings import list_meetings
-
         meeting_ids = None
         if not viewer.is_staff:
             meeting_ids = [m.id for m in list_meetings(session=session, viewer=viewer) if m.id is not None]
@@ -352,10 +239,6 @@ class Scope:
 
     def where(self) -> ColumnElement[bool] | None:
         """The SQL filter on search_entry; None when the viewer may see nothing at all."""
-        from agenda.meetings.agenda_items import AgendaAudience, AgendaItem
-        from agenda.meetings.meetings import Meeting
-        from agenda.papers.documents import Document
-
         kind, ref = col(SearchEntry.kind), col(SearchEntry.ref_id)
         clauses: list[ColumnElement[bool]] = []
         if self.can_read_programme:
@@ -387,8 +270,6 @@ class Scope:
             on_agenda = select(AgendaItem.programme_item_id).where(col(AgendaItem.id).in_(items))
             sources.append(col(Document.programme_item_id).in_(on_agenda))
         if member is not None:
-            from agenda.polls.opinion_polls import OpinionPoll, PollRecipient
-
             polled = (
                 select(OpinionPoll.programme_item_id)
                 .join(PollRecipient, col(PollRecipient.poll_id) == OpinionPoll.id)
@@ -409,7 +290,6 @@ def _hit(kind: str, ref_id: int, title: str, text: str, url: str, highlighter: H
 
 
 def _programme_item(session: Session, scope: Scope, ref_id: int, highlighter: Highlighter) -> Hit | None:
-    from agenda.programme.programme import ProgrammeItem
 
     item = session.get(ProgrammeItem, ref_id)
     if item is None or not scope.can_read_programme or ref_id in scope.hidden_programme:
@@ -419,7 +299,6 @@ def _programme_item(session: Session, scope: Scope, ref_id: int, highlighter: Hi
 
 
 def _meeting(session: Session, scope: Scope, ref_id: int, highlighter: Highlighter) -> Hit | None:
-    from agenda.meetings.meetings import get_meeting
 
     try:
         meeting = get_meeting(session=session, meeting_id=ref_id, viewer=scope.viewer)
@@ -431,9 +310,6 @@ def _meeting(session: Session, scope: Scope, ref_id: int, highlighter: Highlight
 
 
 def _visible_item(session: Session, scope: Scope, ref_id: int) -> tuple[AgendaItem, Meeting] | None:
-    from agenda.meetings.agenda_items import get_agenda_item
-    from agenda.meetings.meetings import Meeting
-
     try:
         item = get_agenda_item(session=session, agenda_item_id=ref_id, viewer=scope.viewer)
     except NotFound:
@@ -462,13 +338,12 @@ def _conclusion(session: Session, scope: Scope, ref_id: int, highlighter: Highli
 
 
 def _document(session: Session, scope: Scope, ref_id: int, highlighter: Highlighter) -> Hit | None:
-    from agenda.papers.documents import get_visible_document
 
     try:
         document = get_visible_document(session=session, document_id=ref_id, viewer=scope.viewer)
     except NotFound:
         return None
-    text = _latest_text(session, ref_id, limit=MAX_SNIPPET_SCAN)
+    text = latest_text(session, ref_id, limit=MAX_SNIPPET_SCAN)
     return _hit("document", ref_id, document.title, text, f"/documents/{ref_id}/read", highlighter)
 
 
