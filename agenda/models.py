@@ -17,10 +17,11 @@ from agenda.people.accounts import AuthSession, LoginFailure, User
 from agenda.people.members import Member
 from agenda.people.notifications import Notification
 from agenda.polls.opinion_polls import OpinionPoll, PollRecipient, PollResponse
-from agenda.programme.programme import Postponement, ProgrammeItem
+from agenda.programme.postponements import Postponement
+from agenda.programme.programme import ProgrammeItem
 from agenda.record.minutes import Minutes
-from agenda.search.search import DocumentText, SearchEntry
-from agenda.votes.votes import Ballot, BallotReceipt, IdempotencyRecord, SecretTally, Vote, VoteEligible
+from agenda.search.index import DocumentText, SearchEntry
+from agenda.votes.models import Ballot, BallotReceipt, IdempotencyRecord, SecretTally, Vote, VoteEligible
 
 metadata = SQLModel.metadata
 

@@ -39,8 +39,10 @@ import pypdf  # noqa: E402
 from fpdf import FPDF  # noqa: E402
 from fpdf.enums import XPos, YPos  # noqa: E402
 
-from agenda.books.book_build import BookDocument, BookItem, BookPlan, assemble, build_book  # noqa: E402
-from agenda.papers.stamp import StampText, overlay_pdf, stamp_page_pdf, stamp_pdf  # noqa: E402
+from agenda.books.book_build import assemble, build_book  # noqa: E402
+from agenda.books.plan import BookDocument, BookItem, BookPlan  # noqa: E402
+from agenda.papers.overlay import overlay_pdf, stamp_pdf  # noqa: E402
+from agenda.papers.stamp import StampText, stamp_page_pdf  # noqa: E402
 from agenda.pdf.fonts import subset_font_files  # noqa: E402
 from agenda.storage import original_path, store_original  # noqa: E402
 

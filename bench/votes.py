@@ -71,7 +71,12 @@ from agenda.db import Database, make_engine  # noqa: E402
 from agenda.live import presiding  # noqa: E402
 from agenda.log import event_kinds as k  # noqa: E402
 from agenda.log import events as ev  # noqa: E402
-from agenda.meetings import agenda_items, attendance, meetings  # noqa: E402
+from agenda.meetings import (  # noqa: E402
+    agenda_edits,
+    attendance,
+    meetings,
+    publishing,
+)
 from agenda.meetings.agenda_items import AgendaItemCreate  # noqa: E402
 from agenda.meetings.attendance import AttendanceSet  # noqa: E402
 from agenda.meetings.meetings import MeetingCreate  # noqa: E402
@@ -181,7 +186,7 @@ def seat(db: Database, settings: Settings, policy: Policy, size: int, rounds: in
         assert created.id is not None
         items = []
         for number in range(1, rounds + 1):
-            item = agenda_items.add_item(
+            item = agenda_edits.add_item(
                 session=session,
                 meeting_id=created.id,
                 data=AgendaItemCreate(title=f"Nghị quyết số {number}", minutes=10),
@@ -190,7 +195,7 @@ def seat(db: Database, settings: Settings, policy: Policy, size: int, rounds: in
             )
             assert item.id is not None
             items.append(item.id)
-        meetings.publish(session=session, meeting_id=created.id, actor_id=actor)
+        publishing.publish(session=session, meeting_id=created.id, actor_id=actor)
         return created.id, items
 
     meeting_id, item_ids = db.write_sync(meeting)

@@ -17,14 +17,15 @@ from sqlmodel import Session
 
 from agenda.db import Database
 from agenda.errors import DomainError
-from agenda.votes import votes
-from agenda.votes.votes import Answer, BallotRequest
+from agenda.votes import ballots
+from agenda.votes.ballots import BallotRequest
+from agenda.votes.models import Answer
 
 MAX_BATCH = 500
 
 
 def _cast_many(session: Session, *, requests: list[BallotRequest], pepper: str) -> list[Answer | DomainError]:
-    return votes.cast_many(session=session, requests=requests, pepper=pepper)
+    return ballots.cast_many(session=session, requests=requests, pepper=pepper)
 
 
 @dataclass

@@ -40,7 +40,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agenda.errors import InvalidInput
 from agenda.people import accounts
 from agenda.viewer import Viewer
-from agenda.votes.votes import CHOICES, BallotCast, BallotRequest
+from agenda.votes.ballots import BallotRequest
+from agenda.votes.models import CHOICES, BallotCast
 from meeting_app import i18n
 from meeting_app.api.common import MAX_ID
 from meeting_app.api.votes import cast, valid_key

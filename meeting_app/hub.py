@@ -447,7 +447,7 @@ class Hub:
         open_ids = [v["id"] for v in channel.state.get("votes", []) if v["state"] == "open"]
         if not open_ids or viewer.member_id is None or not viewer.has("member"):
             return {}
-        from agenda.votes.votes import get_vote, vote_view
+        from agenda.votes.models import get_vote, vote_view
 
         def read(session: Session) -> dict[int, dict[str, Any]]:
             found: dict[int, dict[str, Any]] = {}

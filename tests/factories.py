@@ -22,10 +22,9 @@ from starlette.testclient import TestClient
 from agenda.clock import LOCAL_TZ
 from agenda.db import Database
 from agenda.log import event_kinds, events
-from agenda.meetings import agenda_items, meetings
+from agenda.meetings import agenda_edits, dossier, meetings, publishing
 from agenda.meetings.agenda_items import AgendaItem, AgendaItemCreate
 from agenda.meetings.meetings import Meeting, MeetingCreate
-from agenda.papers import documents
 from agenda.papers.documents import Document, DocumentVersion
 from agenda.pdf.fonts import font_files
 from agenda.people import accounts, members
@@ -175,7 +174,7 @@ def make_document(
     sha256 = hashlib.sha256(f"{programme_item_id}:{kind}:{title}".encode()).hexdigest()
 
     def add(s: Any) -> Document:
-        document, _version = documents.add_document(
+        document, _version = dossier.add_document(
             session=s,
             programme_item_id=programme_item_id,
             kind=kind,
@@ -219,7 +218,7 @@ def make_stored_document(
     sha256 = store_original(data_dir, data)
 
     def add(s: Any) -> Document:
-        document, _version = documents.add_document(
+        document, _version = dossier.add_document(
             session=s,
             programme_item_id=programme_item_id,
             kind=kind,
@@ -242,7 +241,7 @@ def add_stored_version(
     data = make_pdf(pages, heading=f"Tài liệu {document_id}, bản sửa {_next()}")
     sha256 = store_original(data_dir, data)
     return db.write_sync(
-        lambda s: documents.add_version(
+        lambda s: dossier.add_version(
             session=s,
             document_id=document_id,
             sha256=sha256,
@@ -320,14 +319,14 @@ def add_agenda_item(
         reason=reason,
     )
     return db.write_sync(
-        lambda s: agenda_items.add_item(
+        lambda s: agenda_edits.add_item(
             session=s, meeting_id=meeting_id, data=data, actor_id=None, policy=DEFAULT_POLICY
         )
     )
 
 
 def publish_meeting(db: Database, meeting_id: int) -> Meeting:
-    return db.write_sync(lambda s: meetings.publish(session=s, meeting_id=meeting_id, actor_id=None))
+    return db.write_sync(lambda s: publishing.publish(session=s, meeting_id=meeting_id, actor_id=None))
 
 
 def meeting_starts(days: int = 30) -> str:

@@ -24,7 +24,8 @@ from agenda.books import briefing
 from agenda.books.book_pages import Layout, roman
 from agenda.books.briefing import BookError, BookPlan
 from agenda.db import Database
-from agenda.papers import copies, documents
+from agenda.meetings import dossier
+from agenda.papers import copies
 from agenda.papers.copies import DocumentCopy, ReadReceipt
 from agenda.papers.documents import Document
 from agenda.pdf.fonts import subset_font_files
@@ -68,7 +69,7 @@ def add_paper(
     data = paper(title, pages)
     sha = store_original(data_dir, data)
     return db.write_sync(
-        lambda s: documents.add_document(
+        lambda s: dossier.add_document(
             session=s,
             programme_item_id=programme_item_id,
             kind=kind,
@@ -337,7 +338,7 @@ def test_changes_give_a_new_book(world: World, db: Database) -> None:
     sha = store_original(world.data_dir, data)
     submission = plan_for(db, world, world.insider_user).items[1].documents[0]
     db.write_sync(
-        lambda s: documents.add_version(
+        lambda s: dossier.add_version(
             session=s,
             document_id=submission.document_id,
             sha256=sha,

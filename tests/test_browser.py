@@ -38,11 +38,10 @@ def seed(data_dir: Path) -> Seeded:
     """The demo (when agenda/demo/demo.py exists) plus our own users, items and two meetings."""
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.meetings import agenda_items, meetings
+    from agenda.meetings import agenda_edits, dossier, meetings, publishing
     from agenda.meetings.agenda_items import AgendaItemCreate
     from agenda.meetings.meetings import MeetingCreate
     from agenda.migrate import upgrade
-    from agenda.papers import documents
     from agenda.people import members
     from agenda.people.accounts import UserCreate, create_user
     from agenda.people.members import MemberCreate
@@ -110,7 +109,7 @@ def seed(data_dir: Path) -> Seeded:
             )
         ids = [item.id for item in items if item.id is not None]
         for kind in ("submission", "draft", "appraisal"):
-            documents.add_document(
+            dossier.add_document(
                 session=s,
                 programme_item_id=ids[0],
                 kind=kind,
@@ -146,28 +145,28 @@ def seed(data_dir: Path) -> Seeded:
         published = meeting("Phiên họp đã công bố thử", 3)
         for meeting_id in (draft, published):
             for title in ("Khai mạc", "Thông qua biên bản", "Bế mạc"):
-                agenda_items.add_item(
+                agenda_edits.add_item(
                     session=s,
                     meeting_id=meeting_id,
                     data=AgendaItemCreate(title=title, minutes=15),
                     actor_id=None,
                     policy=policy,
                 )
-        agenda_items.add_item(
+        agenda_edits.add_item(
             session=s,
             meeting_id=published,
             data=AgendaItemCreate(title="Nội dung mật thử", minutes=20, restricted_member_ids=[other.id]),
             actor_id=None,
             policy=policy,
         )
-        agenda_items.add_item(
+        agenda_edits.add_item(
             session=s,
             meeting_id=draft,
             data=AgendaItemCreate(programme_item_id=ids[1], minutes=30, override_readiness=True),
             actor_id=None,
             policy=policy,
         )
-        meetings.publish(session=s, meeting_id=published, actor_id=None)
+        publishing.publish(session=s, meeting_id=published, actor_id=None)
         return Seeded(draft_meeting=draft, published_meeting=published, programme_item=ids[0])
 
     try:

@@ -57,11 +57,10 @@ class Seeded:
 def seed(data_dir: Path) -> Seeded:
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.meetings import agenda_items, meetings
+    from agenda.meetings import agenda_edits, dossier, meetings, publishing
     from agenda.meetings.agenda_items import AgendaItemCreate
     from agenda.meetings.meetings import MeetingCreate
     from agenda.migrate import upgrade
-    from agenda.papers import documents
     from agenda.people import members
     from agenda.people.accounts import UserCreate, create_user
     from agenda.people.members import MemberCreate
@@ -115,7 +114,7 @@ def seed(data_dir: Path) -> Seeded:
             actor_id=None,
         )
         assert source.id is not None
-        document, _version = documents.add_document(
+        document, _version = dossier.add_document(
             session=s,
             programme_item_id=source.id,
             kind="submission",
@@ -141,28 +140,28 @@ def seed(data_dir: Path) -> Seeded:
         )
         assert meeting.id is not None and document.id is not None
         items = [
-            agenda_items.add_item(
+            agenda_edits.add_item(
                 session=s,
                 meeting_id=meeting.id,
                 data=AgendaItemCreate(title=TITLES[0], minutes=5),
                 actor_id=None,
                 policy=policy,
             ),
-            agenda_items.add_item(
+            agenda_edits.add_item(
                 session=s,
                 meeting_id=meeting.id,
                 data=AgendaItemCreate(programme_item_id=source.id, minutes=45, presenter="Bộ trưởng Một"),
                 actor_id=None,
                 policy=policy,
             ),
-            agenda_items.add_item(
+            agenda_edits.add_item(
                 session=s,
                 meeting_id=meeting.id,
                 data=AgendaItemCreate(title=TITLES[2], minutes=5),
                 actor_id=None,
                 policy=policy,
             ),
-            agenda_items.add_item(
+            agenda_edits.add_item(
                 session=s,
                 meeting_id=meeting.id,
                 data=AgendaItemCreate(title=TITLES[3], minutes=5, consent=True),
@@ -170,7 +169,7 @@ def seed(data_dir: Path) -> Seeded:
                 policy=policy,
             ),
         ]
-        meetings.publish(session=s, meeting_id=meeting.id, actor_id=None)
+        publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
         return Seeded(
             meeting_id=meeting.id,
             items=[i.id for i in items if i.id is not None],

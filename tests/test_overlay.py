@@ -12,8 +12,8 @@ from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
 
-from agenda.papers.overlay import splice_stamp
-from agenda.papers.stamp import StampText, overlay_pdf, stamp_page_pdf, stamp_pdf
+from agenda.papers.overlay import overlay_pdf, splice_stamp, stamp_pdf
+from agenda.papers.stamp import StampText, stamp_page_pdf
 from agenda.pdf.fonts import subset_font_files
 
 STAMP = StampText("Nguyễn Văn An", "Bộ trưởng Bộ Tư pháp", "08:15 03/12/2026", "K7Q2-M9XD")

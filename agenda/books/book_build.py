@@ -25,61 +25,10 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import IndirectObject
 
 from agenda.books import book_pages
+from agenda.books.plan import BookDocument, BookItem, BookPlan
 from agenda.papers.stamp import StampText, apply_stamp, stamp_page_pdf
+from agenda.pdf import letterhead
 from agenda.text import N_
-
-
-@dataclass(frozen=True)
-class BookDocument:
-    """One document of an agenda item, in its latest version."""
-
-    document_id: int
-    version_id: int
-    version: int
-    kind: str
-    kind_label: str
-    title: str
-    pages: int
-    sha256: str
-    path: str  # the stored original
-
-
-@dataclass(frozen=True)
-class BookItem:
-    """An agenda item this recipient may see. `number` counts only those (1, 2, ...), so the
-    book shows no gap where a restricted item was left out."""
-
-    agenda_item_id: int
-    position: int
-    number: int
-    title: str
-    code: str
-    lead_agency: str
-    presenter: str
-    minutes: int
-    consent: bool
-    documents: tuple[BookDocument, ...]
-
-
-@dataclass(frozen=True)
-class BookPlan:
-    """Everything one recipient's book shows; `plan_hash` names it in the cache."""
-
-    meeting_id: int
-    title: str
-    kind: str
-    kind_label: str
-    starts_at: str  # local, e.g. "08:30, thứ Năm, ngày 03/12/2026"
-    place: str
-    chair_name: str
-    chair_title: str
-    agenda_version: int
-    draft: bool
-    recipient_id: int
-    recipient_name: str
-    recipient_title: str
-    items: tuple[BookItem, ...]
-    plan_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -242,7 +191,7 @@ def _outline(writer: PdfWriter, items: list[tuple[BookItem, int, list[int]]]) ->
     """Bookmarks: each item (at its divider) with its documents as children."""
     for item, divider, starts in items:
         parent: IndirectObject = writer.add_outline_item(
-            title=book_pages.clean(item.title), page_number=divider
+            title=letterhead.clean(item.title), page_number=divider
         )
         for document, start in zip(item.documents, starts, strict=True):
-            writer.add_outline_item(title=book_pages.clean(document.title), page_number=start, parent=parent)
+            writer.add_outline_item(title=letterhead.clean(document.title), page_number=start, parent=parent)

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from agenda.books.plan import BookItem, BookPlan
 from agenda.papers.stamp import StampText
 from agenda.pdf.fonts import fonts_for
 from agenda.pdf.letterhead import ACCENT, INK, LEFT, MUTED, PAGE_H, PAGE_W, RIGHT, TEXT_W, clean, letterhead
-
-if TYPE_CHECKING:
-    from agenda.books.book_build import BookItem, BookPlan
 
 TOP = 20.0
 FOOT_Y = PAGE_H - 16.0  # the footer rule; body text stays above FOOT_Y - 4

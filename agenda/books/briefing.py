@@ -16,16 +16,8 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from agenda import storage
-from agenda.books.book_build import (
-    BookDocument,
-    BookError,
-    BookItem,
-    BookPlan,
-    BuildResult,
-    build_book,
-    read_progress,
-    write_progress,
-)
+from agenda.books.book_build import BookError, BuildResult, build_book, read_progress, write_progress
+from agenda.books.plan import BookDocument, BookItem, BookPlan
 from agenda.errors import NotFound
 from agenda.labels import MEETING_KIND_LABELS, local_when
 from agenda.meetings.agenda_items import audiences, can_see_item, list_items

@@ -10,19 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from agenda.clock import LOCAL_TZ
+from agenda.demo.cast import Seat
 from agenda.papers.pdf_check import trusted_text
 from agenda.pdf.fonts import subset_fonts
 from agenda.programme import programme
 from agenda.programme.programme import ProgrammeItemCreate
-
-if TYPE_CHECKING:
-    from agenda.demo.demo import Seat
 
 DEMO_DATA = Path(__file__).resolve().parent / "data"
 

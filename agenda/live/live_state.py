@@ -27,7 +27,7 @@ from agenda.people.accounts import User
 from agenda.people.members import Member
 from agenda.policy import Policy
 from agenda.viewer import Viewer
-from agenda.votes.votes import meeting_votes, public_vote
+from agenda.votes.models import meeting_votes, public_vote
 
 State = dict[str, Any]
 # The full view, as the secretariat sees it; live_view.py narrows it for everyone else.

@@ -25,7 +25,7 @@ from agenda.policy import Policy
 from agenda.programme.programme import ProgrammeItem, change_status
 from agenda.record.minutes import generate_draft
 from agenda.text import N_
-from agenda.votes.votes import open_votes
+from agenda.votes.models import open_votes
 
 OUTCOMES = ("adopted", "adopted_with_changes", "deferred", "returned", "noted")
 # The programme item's status after each outcome.

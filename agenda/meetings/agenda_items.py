@@ -19,17 +19,10 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda.clock import iso
 from agenda.errors import NotFound
-from agenda.meetings.meetings import (
-    Meeting,
-    get_meeting,
-    guest_ids,
-    invitee_ids,
-)
+from agenda.meetings.meetings import Meeting, get_meeting, guest_ids, invitee_ids
 from agenda.papers.documents import latest_versions, present_kinds
 from agenda.policy import Policy
-from agenda.programme.programme import (
-    ProgrammeItem,
-)
+from agenda.programme.programme import ProgrammeItem
 from agenda.search import index
 from agenda.text import N_
 from agenda.viewer import Viewer

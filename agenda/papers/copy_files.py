@@ -20,7 +20,8 @@ from sqlmodel import Session
 from agenda.clock import to_local
 from agenda.errors import NotFound
 from agenda.papers.copies import DocumentCopy
-from agenda.papers.stamp import StampText, stamp_pdf
+from agenda.papers.overlay import stamp_pdf
+from agenda.papers.stamp import StampText
 from agenda.people.accounts import User
 from agenda.people.members import Member
 

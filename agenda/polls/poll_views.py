@@ -19,8 +19,8 @@ from agenda.polls.opinion_polls import (
     overdue,
     response_of,
     responses,
-    tally,
 )
+from agenda.polls.poll_lifecycle import tally
 from agenda.programme.programme import ProgrammeItem
 from agenda.viewer import Viewer
 

@@ -16,7 +16,8 @@ from agenda.log.events import Event, verify_chain
 from agenda.people.accounts import User
 from agenda.policy import Policy
 from agenda.record.minutes import Minutes, content_hash
-from agenda.votes.votes import Vote, recount_all
+from agenda.votes.models import Vote
+from agenda.votes.tally import recount_all
 
 PAGE_LIMIT = 500
 # The payload fields a summary shows first, in this order (short ones; never a whole text).

@@ -4,8 +4,8 @@ Drawn with fpdf2 in Vietnamese (the official record), in the style of the briefi
 the letterhead they share (agenda/pdf/letterhead.py): the national motto, black type, one dark
 red accent. The page, its footer and the drawing helpers are agenda/record/page.py. Input is
 the JSON view of the minutes (agenda/record/minutes.py `view`), already narrowed for the reader,
-so a restricted item outside the reader's audience is only ever drawn as a placeholder. Plain data in, bytes out: it runs in
-the PDF process pool.
+so a restricted item outside the reader's audience is only ever drawn as a placeholder. Plain
+data in, bytes out: it runs in the PDF process pool.
 """
 
 from __future__ import annotations

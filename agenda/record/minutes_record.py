@@ -22,7 +22,7 @@ from agenda.people.accounts import User
 from agenda.people.members import Member
 from agenda.programme.programme import ProgrammeItem
 from agenda.viewer import Viewer
-from agenda.votes.votes import Ballot, Vote, VoteEligible, meeting_votes
+from agenda.votes.models import Ballot, Vote, VoteEligible, meeting_votes
 
 Record = dict[str, Any]
 ADOPTED = ("adopted", "adopted_with_changes")

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agenda.access.papers import get_visible_document
 from agenda.errors import NotFound
 from agenda.papers import notes
-from agenda.papers.documents import get_visible_document
 from agenda.papers.notes import NoteText
 from agenda.viewer import Viewer
 from meeting_app.api.common import MAX_ID, ident, listing, reply

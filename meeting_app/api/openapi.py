@@ -21,14 +21,10 @@ from agenda.papers.notes import NoteText
 from agenda.people.accounts import UserCreate, UserUpdate
 from agenda.people.members import MemberCreate, MemberUpdate
 from agenda.polls.opinion_polls import PollAnswer, PollCreate
-from agenda.programme.programme import (
-    PostponementCreate,
-    PostponementDecision,
-    ProgrammeItemCreate,
-    ProgrammeItemUpdate,
-)
+from agenda.programme.postponements import PostponementCreate, PostponementDecision
+from agenda.programme.programme import ProgrammeItemCreate, ProgrammeItemUpdate
 from agenda.record.minutes import MinutesEdit
-from agenda.votes.votes import BallotCast, VoteCreate
+from agenda.votes.models import BallotCast, VoteCreate
 from meeting_app.api.auth import LoginBody, MeUpdate
 from meeting_app.api.common import reply
 
