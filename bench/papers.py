@@ -10,7 +10,7 @@ contents and dividers. No database and no server: it times the functions the PDF
               (a new name and copy code each time): drawing the stamp, one Form XObject
               over every page, one write. This is the per-recipient cost of the budget;
   (c) overlay the same stamp PDF over every page of the same unstamped book, then saved to
-              bytes, by ours (`agenda.papers.stamp.overlay_pdf`) and by pikepdf (`Page.add_overlay`
+              bytes, by ours (`agenda.papers.overlay.overlay_pdf`) and by pikepdf (`Page.add_overlay`
               of one Form XObject made once, as ours does; qpdf underneath), alternating runs.
 Each figure is the median of --runs timed runs after one warm-up run. It prints a table and
 asserts nothing. pikepdf is a bench-only dependency: `pip install -e '.[bench]'`.

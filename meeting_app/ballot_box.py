@@ -4,7 +4,7 @@ together in the next transaction, then each is acknowledged.
 500 members voting at once on SQLite are then a handful of transactions instead of 500, each
 waiting for the one before (a write transaction costs the same fsync however many ballots it
 holds). A ballot is still acknowledged only after the commit that holds it, and each ballot is
-checked and refused on its own (agenda.votes.votes.cast_many).
+checked and refused on its own (agenda.votes.ballots.cast_many).
 """
 
 from __future__ import annotations

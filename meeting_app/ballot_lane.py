@@ -13,7 +13,7 @@ same checks made by the same functions, in well under half of that:
   user with the `member` role; the Origin is ours (auth.sender_allowed) and X-CSRF-Token
   matches (auth.token_ok), as auth.api_user checks them;
 - the Idempotency-Key is valid (api.votes.valid_key) and the body is exactly `{"choice": c}`
-  with a known choice (agenda.votes.votes.BallotCast).
+  with a known choice (agenda.votes.models.BallotCast).
 
 Then the ballot goes to the ballot box through api.votes.cast, as the route's does, and is
 answered with the route's headers plus security.SECURITY_HEADERS. A refusal is answered by the

@@ -461,7 +461,7 @@ def test_a_draft_meeting_is_hidden_from_members(world: World) -> None:
 
 
 def test_an_opinion_ballot_opens_its_papers_to_its_members(client: TestClient, db: Database) -> None:
-    """papers.can_view_programme_papers: a ballot sent to a member carries its item's papers."""
+    """access.papers.can_view_programme_papers: a ballot sent to a member carries its item's papers."""
     from datetime import timedelta
 
     from agenda.clock import utcnow

@@ -251,7 +251,7 @@ class Scope:
             return or_(*clauses)
         viewer = self.viewer
         member = viewer.member_id if viewer.has("member", "assistant") else None
-        # Papers: those of items on agenda items the viewer may see, and (documents.
+        # Papers: those of items on agenda items the viewer may see, and (access.papers.
         # can_view_programme_papers) those an opinion ballot sent to the viewer's member carries.
         sources: list[ColumnElement[bool]] = []
         if self.meeting_ids:

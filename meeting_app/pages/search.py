@@ -1,6 +1,6 @@
 """The search page: one box in the header for every signed-in user, results grouped by type.
 
-The hits come from agenda.search.search, already filtered for the viewer; each title and snippet is
+The hits come from agenda.search.queries, already filtered for the viewer; each title and snippet is
 plain text, cut here into pieces (marked or not) that the template escapes. See docs/search.md.
 """
 
