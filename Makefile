@@ -63,10 +63,11 @@ endif
 run: venv node-deps
 	$(BIN)/python run.py serve --demo
 
-# Lint and formatting, configured in pyproject.toml.
+# Lint, formatting and the layers of agenda/ (import-linter), configured in pyproject.toml.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # mypy --strict over agenda, meeting_app and tests (configured in pyproject.toml).
 typecheck: venv

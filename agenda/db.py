@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
-from agenda import events as ev
+from agenda.log import events as ev
 
 T = TypeVar("T")
 

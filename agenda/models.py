@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from agenda.accounts import AuthSession, LoginFailure, User
-from agenda.agenda_items import AgendaAudience, AgendaItem
-from agenda.attendance import Attendance
-from agenda.copies import DocumentCopy, ReadReceipt
-from agenda.documents import Document, DocumentVersion
-from agenda.events import Event, StreamHead
-from agenda.meetings import Meeting, MeetingGuest, MeetingInvitee
-from agenda.members import Member
-from agenda.minutes import Minutes
-from agenda.notes import PageNote
-from agenda.notifications import Notification
-from agenda.opinion_polls import OpinionPoll, PollRecipient, PollResponse
-from agenda.positions import Position
-from agenda.programme import Postponement, ProgrammeItem
-from agenda.search import DocumentText, SearchEntry
-from agenda.speakers import Speaker
-from agenda.votes import Ballot, BallotReceipt, IdempotencyRecord, SecretTally, Vote, VoteEligible
+from agenda.log.events import Event, StreamHead
+from agenda.meetings.agenda_items import AgendaAudience, AgendaItem
+from agenda.meetings.attendance import Attendance
+from agenda.meetings.meetings import Meeting, MeetingGuest, MeetingInvitee
+from agenda.meetings.positions import Position
+from agenda.meetings.speakers import Speaker
+from agenda.papers.copies import DocumentCopy, ReadReceipt
+from agenda.papers.documents import Document, DocumentVersion
+from agenda.papers.notes import PageNote
+from agenda.people.accounts import AuthSession, LoginFailure, User
+from agenda.people.members import Member
+from agenda.people.notifications import Notification
+from agenda.polls.opinion_polls import OpinionPoll, PollRecipient, PollResponse
+from agenda.programme.postponements import Postponement
+from agenda.programme.programme import ProgrammeItem
+from agenda.record.minutes import Minutes
+from agenda.search.index import DocumentText, SearchEntry
+from agenda.votes.models import Ballot, BallotReceipt, IdempotencyRecord, SecretTally, Vote, VoteEligible
 
 metadata = SQLModel.metadata
 

@@ -62,7 +62,7 @@ sys.path.insert(0, str(ROOT))
 
 from processes import cpu_seconds, free_port  # noqa: E402
 
-from agenda import demo  # noqa: E402
+from agenda.demo import cast as demo_cast  # noqa: E402
 from meeting_app import commands  # noqa: E402
 from meeting_app.settings import Settings  # noqa: E402
 
@@ -390,7 +390,7 @@ class Ours(Server):
         self.name = "ours"
         self.pid = pid
         self.base = f"http://127.0.0.1:{port}"
-        passwords = {u: p for u, p, _ in demo.DEMO_LOGINS}
+        passwords = {u: p for u, p, _ in demo_cast.DEMO_LOGINS}
         cookies: list[str] = []
         for username in TABLET_LOGINS:
             token, _ = log_in(self.base, username, passwords[username])

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from processes import free_port, wait_until_up  # noqa: E402
 
-from agenda import demo  # noqa: E402
+from agenda.demo import cast  # noqa: E402
 from meeting_app import commands  # noqa: E402
 from meeting_app.settings import Settings  # noqa: E402
 
@@ -94,7 +94,7 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
 
 
 def member_logins() -> list[tuple[str, str]]:
-    return [(a.username, a.password) for a in demo.ACCOUNTS if a.roles == ("member",)]
+    return [(a.username, a.password) for a in cast.ACCOUNTS if a.roles == ("member",)]
 
 
 def log_in(base: str, readers: int) -> list[str]:

@@ -4,13 +4,13 @@ under 1 s, and stamping throughput within 3x of pikepdf/qpdf doing the same stam
 Generates its own inputs with fpdf2 in a temporary folder: a meeting of 30 agenda items whose
 papers (Vietnamese text, 1 to 4 per item) make a book of about 300 pages with its cover,
 contents and dividers. No database and no server: it times the functions the PDF pool runs.
-  (a) build   `agenda.briefing.build_book` for one recipient: cover, contents, dividers, the
+  (a) build   `agenda.books.briefing.build_book` for one recipient: cover, contents, dividers, the
               papers appended, bookmarks, page labels, the stamp, one write;
-  (b) stamp   `agenda.stamp.stamp_pdf` of the assembled, unstamped book for one recipient
+  (b) stamp   `agenda.papers.stamp.stamp_pdf` of the assembled, unstamped book for one recipient
               (a new name and copy code each time): drawing the stamp, one Form XObject
               over every page, one write. This is the per-recipient cost of the budget;
   (c) overlay the same stamp PDF over every page of the same unstamped book, then saved to
-              bytes, by ours (`agenda.stamp.overlay_pdf`) and by pikepdf (`Page.add_overlay`
+              bytes, by ours (`agenda.papers.overlay.overlay_pdf`) and by pikepdf (`Page.add_overlay`
               of one Form XObject made once, as ours does; qpdf underneath), alternating runs.
 Each figure is the median of --runs timed runs after one warm-up run. It prints a table and
 asserts nothing. pikepdf is a bench-only dependency: `pip install -e '.[bench]'`.
@@ -39,9 +39,11 @@ import pypdf  # noqa: E402
 from fpdf import FPDF  # noqa: E402
 from fpdf.enums import XPos, YPos  # noqa: E402
 
-from agenda.book_build import BookDocument, BookItem, BookPlan, assemble, build_book  # noqa: E402
-from agenda.fonts import subset_font_files  # noqa: E402
-from agenda.stamp import StampText, overlay_pdf, stamp_page_pdf, stamp_pdf  # noqa: E402
+from agenda.books.book_build import assemble, build_book  # noqa: E402
+from agenda.books.plan import BookDocument, BookItem, BookPlan  # noqa: E402
+from agenda.papers.overlay import overlay_pdf, stamp_pdf  # noqa: E402
+from agenda.papers.stamp import StampText, stamp_page_pdf  # noqa: E402
+from agenda.pdf.fonts import subset_font_files  # noqa: E402
 from agenda.storage import original_path, store_original  # noqa: E402
 
 BUDGET_STAMP_S = 1.0

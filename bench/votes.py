@@ -5,7 +5,7 @@ Setup, in-process through the domain functions, into a fresh DATA_DIR (or a fres
 schema with --database-url): --members voting members, each with a `member` account (the first
 is also the chair), all invited to one meeting and marked present, the meeting published and
 started, one agenda item per round. The members never type a password: their login sessions
-are written the way agenda.accounts.login() writes them (the HMAC of a random token, a CSRF
+are written the way agenda.people.accounts.login() writes them (the HMAC of a random token, a CSRF
 token, the auth.login event), so their accounts get a light argon2id hash. The secretariat
 logs in over HTTP and, per round, creates and opens a named vote over HTTP.
 
@@ -66,17 +66,24 @@ sys.path.insert(0, str(ROOT))
 
 from processes import cpu_seconds, free_port, wait_until_up  # noqa: E402
 
-from agenda import accounts, agenda_items, attendance, meetings, members, presiding  # noqa: E402
-from agenda import event_kinds as k  # noqa: E402
-from agenda import events as ev  # noqa: E402
-from agenda.accounts import AuthSession, UserCreate  # noqa: E402
-from agenda.agenda_items import AgendaItemCreate  # noqa: E402
-from agenda.attendance import AttendanceSet  # noqa: E402
 from agenda.clock import LOCAL_TZ, utcnow  # noqa: E402
 from agenda.db import Database, make_engine  # noqa: E402
-from agenda.meetings import MeetingCreate  # noqa: E402
-from agenda.members import MemberCreate  # noqa: E402
+from agenda.live import presiding  # noqa: E402
+from agenda.log import event_kinds as k  # noqa: E402
+from agenda.log import events as ev  # noqa: E402
+from agenda.meetings import (  # noqa: E402
+    agenda_edits,
+    attendance,
+    meetings,
+    publishing,
+)
+from agenda.meetings.agenda_items import AgendaItemCreate  # noqa: E402
+from agenda.meetings.attendance import AttendanceSet  # noqa: E402
+from agenda.meetings.meetings import MeetingCreate  # noqa: E402
 from agenda.migrate import upgrade  # noqa: E402
+from agenda.people import accounts, members  # noqa: E402
+from agenda.people.accounts import AuthSession, UserCreate  # noqa: E402
+from agenda.people.members import MemberCreate  # noqa: E402
 from agenda.policy import Policy  # noqa: E402
 from meeting_app.settings import Settings  # noqa: E402
 
@@ -179,7 +186,7 @@ def seat(db: Database, settings: Settings, policy: Policy, size: int, rounds: in
         assert created.id is not None
         items = []
         for number in range(1, rounds + 1):
-            item = agenda_items.add_item(
+            item = agenda_edits.add_item(
                 session=session,
                 meeting_id=created.id,
                 data=AgendaItemCreate(title=f"Nghị quyết số {number}", minutes=10),
@@ -188,7 +195,7 @@ def seat(db: Database, settings: Settings, policy: Policy, size: int, rounds: in
             )
             assert item.id is not None
             items.append(item.id)
-        meetings.publish(session=session, meeting_id=created.id, actor_id=actor)
+        publishing.publish(session=session, meeting_id=created.id, actor_id=actor)
         return created.id, items
 
     meeting_id, item_ids = db.write_sync(meeting)

@@ -16,12 +16,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from agenda import accounts
-from agenda.agenda_cache import AgendaCache
 from agenda.db import Database, is_sqlite, make_engine
 from agenda.errors import Conflict, InvalidInput
-from agenda.events import log_epoch
+from agenda.log.events import log_epoch
+from agenda.meetings.agenda_cache import AgendaCache
 from agenda.migrate import upgrade
+from agenda.people import accounts
 from agenda.policy import Policy
 from agenda.text import N_
 from meeting_app import api, health, live_feed, monitoring, pages, reminders, user_feed, vendor

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 
-from agenda import accounts
-from agenda.accounts import User
 from agenda.errors import Forbidden
+from agenda.people import accounts
+from agenda.people.accounts import User
 from agenda.viewer import Viewer
 from meeting_app import i18n
 from meeting_app.context import ctx

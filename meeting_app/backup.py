@@ -24,9 +24,9 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from agenda import event_kinds as k
-from agenda import events
 from agenda.db import Database, make_engine
+from agenda.log import event_kinds as k
+from agenda.log import events
 from agenda.migrate import MIGRATIONS, upgrade
 from agenda.storage import original_path
 from agenda.text import N_

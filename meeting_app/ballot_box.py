@@ -4,7 +4,7 @@ together in the next transaction, then each is acknowledged.
 500 members voting at once on SQLite are then a handful of transactions instead of 500, each
 waiting for the one before (a write transaction costs the same fsync however many ballots it
 holds). A ballot is still acknowledged only after the commit that holds it, and each ballot is
-checked and refused on its own (agenda.votes.cast_many).
+checked and refused on its own (agenda.votes.ballots.cast_many).
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from functools import partial
 
 from sqlmodel import Session
 
-from agenda import votes
 from agenda.db import Database
 from agenda.errors import DomainError
-from agenda.votes import Answer, BallotRequest
+from agenda.votes import ballots
+from agenda.votes.ballots import BallotRequest
+from agenda.votes.models import Answer
 
 MAX_BATCH = 500
 
 
 def _cast_many(session: Session, *, requests: list[BallotRequest], pepper: str) -> list[Answer | DomainError]:
-    return votes.cast_many(session=session, requests=requests, pepper=pepper)
+    return ballots.cast_many(session=session, requests=requests, pepper=pepper)
 
 
 @dataclass

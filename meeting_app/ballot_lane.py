@@ -13,7 +13,7 @@ same checks made by the same functions, in well under half of that:
   user with the `member` role; the Origin is ours (auth.sender_allowed) and X-CSRF-Token
   matches (auth.token_ok), as auth.api_user checks them;
 - the Idempotency-Key is valid (api.votes.valid_key) and the body is exactly `{"choice": c}`
-  with a known choice (agenda.votes.BallotCast).
+  with a known choice (agenda.votes.models.BallotCast).
 
 Then the ballot goes to the ballot box through api.votes.cast, as the route's does, and is
 answered with the route's headers plus security.SECURITY_HEADERS. A refusal is answered by the
@@ -37,10 +37,11 @@ from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agenda import accounts
 from agenda.errors import InvalidInput
+from agenda.people import accounts
 from agenda.viewer import Viewer
-from agenda.votes import CHOICES, BallotCast, BallotRequest
+from agenda.votes.ballots import BallotRequest
+from agenda.votes.models import CHOICES, BallotCast
 from meeting_app import i18n
 from meeting_app.api.common import MAX_ID
 from meeting_app.api.votes import cast, valid_key

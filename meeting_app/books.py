@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agenda import briefing
-from agenda.briefing import BookError, BookPlan, BuildResult
-from agenda.stamp import StampText
+from agenda.books import briefing
+from agenda.books.briefing import BookError, BookPlan, BuildResult
+from agenda.papers.stamp import StampText
 from agenda.text import N_
 
 log = logging.getLogger("ecabinet.books")

@@ -4,7 +4,7 @@ process pool (single flight). See docs/papers.md.
 The job runs in `AppContext.pdf_pool`, never on the event loop. Each waiter awaits it through
 `asyncio.shield`, so a client that goes away does not cancel the build for the others; the job
 leaves the table when it ends, whatever its outcome. Several app processes may still build the
-same file at once; the builders write atomically (agenda/copy_files.py), so that costs time,
+same file at once; the builders write atomically (agenda/papers/copy_files.py), so that costs time,
 never correctness.
 """
 

@@ -11,16 +11,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from agenda import accounts, demo, opinion_polls, search
 from agenda.db import Database, make_engine
+from agenda.demo import cast, demo
 from agenda.errors import BadPdf, DomainError
-from agenda.events import verify_chain
+from agenda.log.events import verify_chain
 from agenda.migrate import upgrade
-from agenda.pdf_check import check_pdf
+from agenda.papers import documents
+from agenda.papers.pdf_check import check_pdf
+from agenda.people import accounts
 from agenda.policy import Policy
+from agenda.polls import poll_lifecycle
+from agenda.search import index, queries
 from agenda.storage import original_path
 from agenda.text import N_
-from agenda.votes import recount_all
+from agenda.votes.tally import recount_all
 from meeting_app import backup as backups
 from meeting_app.archive import BackupError
 from meeting_app.i18n import translate
@@ -47,7 +51,7 @@ def seed_demo(settings: Settings) -> list[tuple[str, str, str]]:
             return db.write_sync(
                 lambda s: demo.seed_demo(session=s, data_dir=settings.data_dir, policy=policy)
             )
-        return list(demo.DEMO_LOGINS)
+        return list(cast.DEMO_LOGINS)
     finally:
         db.engine.dispose()
 
@@ -58,7 +62,7 @@ def reindex(settings: Settings) -> int:
     db = _database(settings)
     extracted = 0
     try:
-        for version_id, sha256 in db.read_sync(search.versions_without_text):
+        for version_id, sha256 in db.read_sync(documents.versions_without_text):
             path = original_path(settings.data_dir, sha256)
             if not path.exists():
                 continue  # a missing original: tried again next time
@@ -66,9 +70,9 @@ def reindex(settings: Settings) -> int:
                 text = check_pdf(path).text
             except BadPdf:
                 text = ""  # refused now: kept empty, so it is not tried again
-            db.write_sync(partial(search.store_text, document_version_id=version_id, text=text))
+            db.write_sync(partial(index.store_text, document_version_id=version_id, text=text))
             extracted += 1
-        entries = db.write_sync(search.rebuild)
+        entries = db.write_sync(queries.rebuild)
     finally:
         db.engine.dispose()
     print(json.dumps({"extracted": extracted, "entries": entries}))
@@ -163,7 +167,7 @@ def verify(settings: Settings) -> int:
     try:
         report = db.read_sync(lambda s: verify_chain(session=s))
         counted, problems = db.read_sync(lambda s: recount_all(s, policy))
-        polls, poll_problems = db.read_sync(lambda s: opinion_polls.recount_all(s, policy))
+        polls, poll_problems = db.read_sync(lambda s: poll_lifecycle.recount_all(s, policy))
     finally:
         db.engine.dispose()
     summary: dict[str, Any] = {

@@ -9,8 +9,8 @@ from anyio import CapacityLimiter
 from jinja2 import Environment
 from starlette.requests import HTTPConnection
 
-from agenda.agenda_cache import AgendaCache
 from agenda.db import Database
+from agenda.meetings.agenda_cache import AgendaCache
 from agenda.policy import Policy
 from meeting_app.ballot_box import BallotBox
 from meeting_app.books import BookBuilds
@@ -36,7 +36,7 @@ class AppContext:
     hub: Hub  # the live feed's sockets and per-meeting state (meeting_app/hub.py)
     pdf_pool: PdfPool  # CPU-bound PDF work (validation runs in its own sandboxed process)
     user_feed: UserFeed  # each user's /ws/me sockets: the bell and ballot boards (user_feed.py)
-    # Uploads checked at once; each check is a child process of up to 512 MB (agenda/pdf_check.py).
+    # Uploads checked at once; each check is a child process of up to 512 MB (agenda/papers/pdf_check.py).
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
     # Copies and books being built, one job per file (meeting_app/builds.py).
     builds: Builds = field(default_factory=Builds)

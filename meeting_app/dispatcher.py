@@ -10,7 +10,7 @@ Committed events come in by two paths:
 Both paths go through one high-water mark per stream: an event is handed on only when its seq
 is the next after the last one handed on. An event already handed on is dropped; one that
 arrives early is held, and a gap that stays open GAP_AFTER seconds is read from the table. A
-stream's seq has no gap and commits in order (agenda/events.py), so a read of `seq > high`
+stream's seq has no gap and commits in order (agenda/log/events.py), so a read of `seq > high`
 always returns a contiguous run. Consumers (the hub, the user feed, the session cache) are
 called under a lock, so each sees every stream in order, once, whatever thread brought it.
 What must happen once per commit in the whole cluster (mailing a notification) is a `local`
@@ -30,8 +30,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from agenda import events as ev
 from agenda.db import Database
+from agenda.log import events as ev
 
 log = logging.getLogger("ecabinet.dispatcher")
 

@@ -5,10 +5,10 @@
   that arrives early waits for the ones before it, and a gap that does not fill within
   CATCH_UP_AFTER seconds is read from the Event table. Other processes' events come the same
   way, through the dispatcher (meeting_app/dispatcher.py, listener.py) in front of `publish`.
-- Each meeting's channel keeps the full state (agenda/live_state.py) at the seq it delivered,
+- Each meeting's channel keeps the full state (agenda/live/live_state.py) at the seq it delivered,
   advanced by `apply()`; kinds it cannot apply reload the state from the database before the
   event is delivered, so visibility is always judged on a state that includes the event.
-- Frames are serialized once per audience class (agenda/live_view.py) and queued on each
+- Frames are serialized once per audience class (agenda/live/live_view.py) and queued on each
   connection. A connection's queue is bounded: a tablet that falls QUEUE_BYTES behind is
   closed with 1013 and resumes by itself; it never slows the others. Publishing never awaits a
   socket. Under uvicorn each frame is also framed once (`encode_frame`) and written straight to
@@ -38,11 +38,11 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from agenda import events as ev
 from agenda.clock import iso, utcnow
 from agenda.db import Database
-from agenda.live_state import State, apply, load_state
-from agenda.live_view import AudienceKey, audience_key, event_visible, present_state
+from agenda.live.live_state import State, apply, load_state
+from agenda.live.live_view import AudienceKey, audience_key, event_visible, present_state
+from agenda.log import events as ev
 from agenda.policy import Policy
 from agenda.viewer import Viewer
 from meeting_app.metrics import Counter, Histogram
@@ -206,7 +206,7 @@ class Hub:
         self.db = db
         self.policy = policy
         self.session_limit = session_limit  # a login session's absolute lifetime
-        # Names the event log (agenda.events.log_epoch), set by the app at start; the same in
+        # Names the event log (agenda.log.events.log_epoch), set by the app at start; the same in
         # every process on one database, so a tablet resumes by seq on any of them.
         self.epoch = secrets.token_hex(8)
         self.channels: dict[int, Channel] = {}
@@ -447,7 +447,7 @@ class Hub:
         open_ids = [v["id"] for v in channel.state.get("votes", []) if v["state"] == "open"]
         if not open_ids or viewer.member_id is None or not viewer.has("member"):
             return {}
-        from agenda.votes import get_vote, vote_view
+        from agenda.votes.models import get_vote, vote_view
 
         def read(session: Session) -> dict[int, dict[str, Any]]:
             found: dict[int, dict[str, Any]] = {}
@@ -524,7 +524,7 @@ def read_records(session: Session, meeting_id: int, after: int, limit: int) -> l
 def live_sessions(session: Session, session_ids: set[str], absolute: timedelta) -> set[str]:
     """The login sessions that still exist, are younger than the absolute limit, and belong to an
     active user. (An open feed is activity: the idle limit applies to HTTP requests.)"""
-    from agenda.accounts import AuthSession, User
+    from agenda.people.accounts import AuthSession, User
 
     oldest = utcnow() - absolute
     rows = session.exec(

@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.messages.pofile import read_po
 
-from agenda.accounts import LOCALES
+from agenda.people.accounts import LOCALES
 
 DEFAULT_LOCALE = "vi"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"

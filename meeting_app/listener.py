@@ -2,7 +2,7 @@
 process's sockets. See docs/deployment.md ("Several processes").
 
 The transaction that appends an event runs `pg_notify('meeting_events', '<stream>:<seq>')`
-(agenda/events.py); PostgreSQL delivers it to every listener once that transaction commits.
+(agenda/log/events.py); PostgreSQL delivers it to every listener once that transaction commits.
 The listener hands each notification to the dispatcher (meeting_app/dispatcher.py), which reads
 the rows after the last seq this process handed on, so a notification for an event already
 handed on (this process's own commits) costs nothing, and one that is lost costs nothing
@@ -30,7 +30,7 @@ from typing import Any
 
 import psycopg
 
-from agenda import events as ev
+from agenda.log import events as ev
 from meeting_app.dispatcher import EVENTS_AFTER, Dispatcher, event_of
 
 log = logging.getLogger("ecabinet.listener")

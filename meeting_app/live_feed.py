@@ -16,8 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.protocol import Protocol, State
 
-from agenda import accounts, meetings
 from agenda.errors import NotFound
+from agenda.meetings import meetings
+from agenda.people import accounts
 from meeting_app import hub as hub_module
 from meeting_app.auth import current, origin_allowed
 from meeting_app.context import ctx

@@ -19,9 +19,9 @@ from email.utils import formatdate, make_msgid
 
 from sqlmodel import Session, col, select
 
-from agenda.accounts import User
 from agenda.db import Database
-from agenda.notifications import Notification
+from agenda.people.accounts import User
+from agenda.people.notifications import Notification
 from agenda.text import N_, one_line
 from meeting_app.i18n import translate, use_locale
 from meeting_app.settings import Settings

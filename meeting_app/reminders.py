@@ -14,8 +14,8 @@ import logging
 
 from sqlmodel import Session
 
-from agenda.notifications import send_due_reminders
-from agenda.opinion_polls import close_due_polls
+from agenda.polls.poll_lifecycle import close_due_polls
+from agenda.polls.reminders import send_due_reminders
 from meeting_app.context import AppContext
 
 log = logging.getLogger("ecabinet.reminders")

@@ -1,7 +1,7 @@
 """Login sessions remembered for a few minutes, so a burst of requests does not read the session
 table once per request (500 members voting at once are 500 requests in a few milliseconds).
 
-- An entry is what `agenda.accounts.authenticate` found, kept for `TTL` seconds at most (a safety
+- An entry is what `agenda.people.accounts.authenticate` found, kept for `TTL` seconds at most (a safety
   net for rows changed by hand: every change the application makes goes through the log). The idle
   and absolute limits are applied to it on every request, from its own times.
 - Entries are dropped at once when the log says the account or its sessions changed: a logout
@@ -20,11 +20,11 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 
-from agenda import accounts
-from agenda import events as ev
-from agenda.accounts import Authenticated, SessionPolicy
 from agenda.clock import utcnow
 from agenda.db import Database
+from agenda.log import events as ev
+from agenda.people import accounts
+from agenda.people.accounts import Authenticated, SessionPolicy
 
 log = logging.getLogger(__name__)
 

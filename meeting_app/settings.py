@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agenda.accounts import PasswordCost, SessionPolicy
 from agenda.db import sqlite_url
+from agenda.people.accounts import PasswordCost, SessionPolicy
 
 DEFAULT_HOSTS = ("127.0.0.1", "localhost", "[::1]", "testserver")
 

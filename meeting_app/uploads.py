@@ -28,7 +28,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from agenda.errors import InvalidInput
-from agenda.pdf_check import PdfFacts, check_pdf
+from agenda.papers.pdf_check import PdfFacts, check_pdf
 from agenda.storage import store_file
 from agenda.text import N_
 from meeting_app.context import ctx

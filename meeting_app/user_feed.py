@@ -27,10 +27,10 @@ from typing import Any
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from agenda import accounts
-from agenda import events as ev
 from agenda.db import Database
-from agenda.notifications import unread_count
+from agenda.log import events as ev
+from agenda.people import accounts
+from agenda.people.notifications import unread_count
 from meeting_app.auth import current, origin_allowed
 from meeting_app.context import ctx
 from meeting_app.hub import RESTARTING, Connection, live_sessions

@@ -28,12 +28,14 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
-from agenda import accounts, attendance, members, presiding
-from agenda.accounts import AuthSession
-from agenda.attendance import AttendanceSet
 from agenda.clock import utcnow
 from agenda.db import Database
-from agenda.members import MemberCreate
+from agenda.live import presiding
+from agenda.meetings import attendance
+from agenda.meetings.attendance import AttendanceSet
+from agenda.people import accounts, members
+from agenda.people.accounts import AuthSession
+from agenda.people.members import MemberCreate
 from agenda.policy import DEFAULT_POLICY
 from meeting_app.auth import SESSION_COOKIE
 from tests.browser_server import free_port

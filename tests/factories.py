@@ -18,17 +18,20 @@ from httpx2 import Response
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
-from agenda import accounts, agenda_items, documents, event_kinds, events, meetings, members, programme
-from agenda.accounts import User, UserCreate
-from agenda.agenda_items import AgendaItem, AgendaItemCreate
 from agenda.clock import LOCAL_TZ
 from agenda.db import Database
-from agenda.documents import Document, DocumentVersion
-from agenda.fonts import font_files
-from agenda.meetings import Meeting, MeetingCreate
-from agenda.members import Member, MemberCreate
+from agenda.log import event_kinds, events
+from agenda.meetings import agenda_edits, dossier, meetings, publishing
+from agenda.meetings.agenda_items import AgendaItem, AgendaItemCreate
+from agenda.meetings.meetings import Meeting, MeetingCreate
+from agenda.papers.documents import Document, DocumentVersion
+from agenda.pdf.fonts import font_files
+from agenda.people import accounts, members
+from agenda.people.accounts import User, UserCreate
+from agenda.people.members import Member, MemberCreate
 from agenda.policy import DEFAULT_POLICY, Policy
-from agenda.programme import ProgrammeItem, ProgrammeItemCreate
+from agenda.programme import programme
+from agenda.programme.programme import ProgrammeItem, ProgrammeItemCreate
 from agenda.storage import store_original
 from meeting_app.auth import SESSION_COOKIE
 
@@ -166,7 +169,7 @@ def make_document(
     sha256 = hashlib.sha256(f"{programme_item_id}:{kind}:{title}".encode()).hexdigest()
 
     def add(s: Any) -> Document:
-        document, _version = documents.add_document(
+        document, _version = dossier.add_document(
             session=s,
             programme_item_id=programme_item_id,
             kind=kind,
@@ -183,7 +186,7 @@ def make_document(
 
 
 def make_pdf(pages: int = 3, *, heading: str = "Tài liệu") -> bytes:
-    """A small real PDF: one line of Vietnamese text per page, in DejaVu (agenda.fonts)."""
+    """A small real PDF: one line of Vietnamese text per page, in DejaVu (agenda.pdf.fonts)."""
     regular, _bold = font_files()
     pdf = FPDF(unit="pt", format="A4")
     pdf.add_font("dejavu", "", str(regular))
@@ -210,7 +213,7 @@ def make_stored_document(
     sha256 = store_original(data_dir, data)
 
     def add(s: Any) -> Document:
-        document, _version = documents.add_document(
+        document, _version = dossier.add_document(
             session=s,
             programme_item_id=programme_item_id,
             kind=kind,
@@ -233,7 +236,7 @@ def add_stored_version(
     data = make_pdf(pages, heading=f"Tài liệu {document_id}, bản sửa {_next()}")
     sha256 = store_original(data_dir, data)
     return db.write_sync(
-        lambda s: documents.add_version(
+        lambda s: dossier.add_version(
             session=s,
             document_id=document_id,
             sha256=sha256,
@@ -311,14 +314,14 @@ def add_agenda_item(
         reason=reason,
     )
     return db.write_sync(
-        lambda s: agenda_items.add_item(
+        lambda s: agenda_edits.add_item(
             session=s, meeting_id=meeting_id, data=data, actor_id=None, policy=DEFAULT_POLICY
         )
     )
 
 
 def publish_meeting(db: Database, meeting_id: int) -> Meeting:
-    return db.write_sync(lambda s: meetings.publish(session=s, meeting_id=meeting_id, actor_id=None))
+    return db.write_sync(lambda s: publishing.publish(session=s, meeting_id=meeting_id, actor_id=None))
 
 
 def meeting_starts(days: int = 30) -> str:

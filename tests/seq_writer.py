@@ -17,9 +17,9 @@ from functools import partial
 
 from sqlmodel import Session
 
-from agenda import events
 from agenda.db import Database, make_engine
-from agenda.event_kinds import AgendaAdvanced
+from agenda.log import events
+from agenda.log.event_kinds import AgendaAdvanced
 
 
 class Rollback(Exception):

@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import Session, col, func, select
 from starlette.testclient import TestClient
 
-from agenda.agenda_items import AgendaItem
 from agenda.db import Database
-from agenda.events import Event
+from agenda.log.events import Event
+from agenda.meetings.agenda_items import AgendaItem
 from tests.factories import (
     Actor,
     add_agenda_item,

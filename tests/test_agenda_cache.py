@@ -3,11 +3,11 @@ changes the token; personal reading activity does not."""
 
 from __future__ import annotations
 
-from agenda import notes
-from agenda.agenda_cache import AgendaCache, change_token
 from agenda.db import Database
+from agenda.meetings.agenda_cache import AgendaCache, change_token
+from agenda.papers import notes
 from agenda.policy import DEFAULT_POLICY
-from agenda.programme import ProgrammeItemUpdate, update_item
+from agenda.programme.programme import ProgrammeItemUpdate, update_item
 from tests.factories import add_agenda_item, make_meeting, make_member, make_ready_item, make_user
 
 

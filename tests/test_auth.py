@@ -9,9 +9,9 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from agenda import clock
-from agenda.accounts import AuthSession, SessionPolicy, User
 from agenda.db import Database
-from agenda.events import Event
+from agenda.log.events import Event
+from agenda.people.accounts import AuthSession, SessionPolicy, User
 from meeting_app.auth import SESSION_COOKIE
 from tests.factories import PASSWORD, error_of, login, login_as, make_member, make_user
 

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 from starlette.testclient import TestClient
 
 from agenda.db import Database
-from agenda.events import Event
+from agenda.log.events import Event
 from tests.factories import (
     Actor,
     error_of,

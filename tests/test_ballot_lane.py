@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from agenda import accounts
 from agenda.db import Database
+from agenda.people import accounts
 from meeting_app.ballot_lane import BallotLane
 from meeting_app.context import AppContext
 from tests.factories import error_of

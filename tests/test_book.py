@@ -1,4 +1,4 @@
-"""Briefing books: GET /api/v1/meetings/{id}/book.pdf, built in the PDF pool (agenda/briefing.py).
+"""Briefing books: GET /api/v1/meetings/{id}/book.pdf, built in the PDF pool (agenda/books/briefing.py).
 
 A published meeting with three items (a decree with three papers, a procedural item, a report
 restricted to one member) is built for two members; the books are read back with pypdf.
@@ -20,14 +20,16 @@ from pypdf import PdfReader
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from agenda import briefing, copies, documents
-from agenda.accounts import User
-from agenda.book_pages import Layout, roman
-from agenda.briefing import BookError, BookPlan
-from agenda.copies import DocumentCopy, ReadReceipt
+from agenda.books import briefing
+from agenda.books.book_pages import Layout, roman
+from agenda.books.briefing import BookError, BookPlan
 from agenda.db import Database
-from agenda.documents import Document
-from agenda.fonts import subset_font_files
+from agenda.meetings import dossier
+from agenda.papers import copies
+from agenda.papers.copies import DocumentCopy, ReadReceipt
+from agenda.papers.documents import Document
+from agenda.pdf.fonts import subset_font_files
+from agenda.people.accounts import User
 from agenda.policy import DEFAULT_POLICY
 from agenda.storage import store_original
 from agenda.viewer import Viewer
@@ -67,7 +69,7 @@ def add_paper(
     data = paper(title, pages)
     sha = store_original(data_dir, data)
     return db.write_sync(
-        lambda s: documents.add_document(
+        lambda s: dossier.add_document(
             session=s,
             programme_item_id=programme_item_id,
             kind=kind,
@@ -336,7 +338,7 @@ def test_changes_give_a_new_book(world: World, db: Database) -> None:
     sha = store_original(world.data_dir, data)
     submission = plan_for(db, world, world.insider_user).items[1].documents[0]
     db.write_sync(
-        lambda s: documents.add_version(
+        lambda s: dossier.add_version(
             session=s,
             document_id=submission.document_id,
             sha256=sha,

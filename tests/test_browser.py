@@ -35,24 +35,26 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    """The demo (when agenda/demo.py exists) plus our own users, items and two meetings."""
-    from agenda import agenda_items, documents, meetings, members, programme
-    from agenda.accounts import UserCreate, create_user
-    from agenda.agenda_items import AgendaItemCreate
+    """The demo (when agenda/demo/demo.py exists) plus our own users, items and two meetings."""
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.meetings import MeetingCreate
-    from agenda.members import MemberCreate
+    from agenda.meetings import agenda_edits, dossier, meetings, publishing
+    from agenda.meetings.agenda_items import AgendaItemCreate
+    from agenda.meetings.meetings import MeetingCreate
     from agenda.migrate import upgrade
+    from agenda.people import members
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.people.members import MemberCreate
     from agenda.policy import Policy
-    from agenda.programme import ProgrammeItemCreate
+    from agenda.programme import programme
+    from agenda.programme.programme import ProgrammeItemCreate
 
     engine = make_engine(sqlite_url(data_dir), pool_size=0)
     upgrade(engine)
     db = Database(engine)
     policy = Policy()
-    if importlib.util.find_spec("agenda.demo") is not None:
-        from agenda import demo
+    if importlib.util.find_spec("agenda.demo.demo") is not None:
+        from agenda.demo import demo
 
         db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=policy))
 
@@ -107,7 +109,7 @@ def seed(data_dir: Path) -> Seeded:
             )
         ids = [item.id for item in items if item.id is not None]
         for kind in ("submission", "draft", "appraisal"):
-            documents.add_document(
+            dossier.add_document(
                 session=s,
                 programme_item_id=ids[0],
                 kind=kind,
@@ -143,28 +145,28 @@ def seed(data_dir: Path) -> Seeded:
         published = meeting("Phiên họp đã công bố thử", 3)
         for meeting_id in (draft, published):
             for title in ("Khai mạc", "Thông qua biên bản", "Bế mạc"):
-                agenda_items.add_item(
+                agenda_edits.add_item(
                     session=s,
                     meeting_id=meeting_id,
                     data=AgendaItemCreate(title=title, minutes=15),
                     actor_id=None,
                     policy=policy,
                 )
-        agenda_items.add_item(
+        agenda_edits.add_item(
             session=s,
             meeting_id=published,
             data=AgendaItemCreate(title="Nội dung mật thử", minutes=20, restricted_member_ids=[other.id]),
             actor_id=None,
             policy=policy,
         )
-        agenda_items.add_item(
+        agenda_edits.add_item(
             session=s,
             meeting_id=draft,
             data=AgendaItemCreate(programme_item_id=ids[1], minutes=30, override_readiness=True),
             actor_id=None,
             policy=policy,
         )
-        meetings.publish(session=s, meeting_id=published, actor_id=None)
+        publishing.publish(session=s, meeting_id=published, actor_id=None)
         return Seeded(draft_meeting=draft, published_meeting=published, programme_item=ids[0])
 
     try:

@@ -55,16 +55,18 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    from agenda import agenda_items, documents, meetings, members, programme
-    from agenda.accounts import UserCreate, create_user
-    from agenda.agenda_items import AgendaItemCreate
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.meetings import MeetingCreate
-    from agenda.members import MemberCreate
+    from agenda.meetings import agenda_edits, dossier, meetings, publishing
+    from agenda.meetings.agenda_items import AgendaItemCreate
+    from agenda.meetings.meetings import MeetingCreate
     from agenda.migrate import upgrade
+    from agenda.people import members
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.people.members import MemberCreate
     from agenda.policy import Policy
-    from agenda.programme import ProgrammeItemCreate
+    from agenda.programme import programme
+    from agenda.programme.programme import ProgrammeItemCreate
 
     engine = make_engine(sqlite_url(data_dir), pool_size=0)
     upgrade(engine)
@@ -112,7 +114,7 @@ def seed(data_dir: Path) -> Seeded:
             actor_id=None,
         )
         assert source.id is not None
-        document, _version = documents.add_document(
+        document, _version = dossier.add_document(
             session=s,
             programme_item_id=source.id,
             kind="submission",
@@ -138,28 +140,28 @@ def seed(data_dir: Path) -> Seeded:
         )
         assert meeting.id is not None and document.id is not None
         items = [
-            agenda_items.add_item(
+            agenda_edits.add_item(
                 session=s,
                 meeting_id=meeting.id,
                 data=AgendaItemCreate(title=TITLES[0], minutes=5),
                 actor_id=None,
                 policy=policy,
             ),
-            agenda_items.add_item(
+            agenda_edits.add_item(
                 session=s,
                 meeting_id=meeting.id,
                 data=AgendaItemCreate(programme_item_id=source.id, minutes=45, presenter="Bộ trưởng Một"),
                 actor_id=None,
                 policy=policy,
             ),
-            agenda_items.add_item(
+            agenda_edits.add_item(
                 session=s,
                 meeting_id=meeting.id,
                 data=AgendaItemCreate(title=TITLES[2], minutes=5),
                 actor_id=None,
                 policy=policy,
             ),
-            agenda_items.add_item(
+            agenda_edits.add_item(
                 session=s,
                 meeting_id=meeting.id,
                 data=AgendaItemCreate(title=TITLES[3], minutes=5, consent=True),
@@ -167,7 +169,7 @@ def seed(data_dir: Path) -> Seeded:
                 policy=policy,
             ),
         ]
-        meetings.publish(session=s, meeting_id=meeting.id, actor_id=None)
+        publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
         return Seeded(
             meeting_id=meeting.id,
             items=[i.id for i in items if i.id is not None],
@@ -372,7 +374,7 @@ def test_a_live_session_across_console_tablets_and_display(screens: Any, server:
         expect(tablet.page.locator(f"#item-{seeded.items[1]}")).to_contain_text("Thông qua có chỉnh sửa")
 
     # Every screen built its state from one snapshot and the events after it, by live.js's mirror
-    # of agenda/live_state.py; it equals the server's fresh view for that viewer, at the same seq.
+    # of agenda/live/live_state.py; it equals the server's fresh view for that viewer, at the same seq.
     for screen in (chair, one, two, room):
         assert_state_matches_the_server(screen.page, seeded.meeting_id)
 

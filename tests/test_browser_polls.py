@@ -41,14 +41,17 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    from agenda import documents, members, opinion_polls, programme
-    from agenda.accounts import UserCreate, create_user
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.members import MemberCreate
+    from agenda.meetings import dossier
     from agenda.migrate import upgrade
-    from agenda.opinion_polls import PollCreate
-    from agenda.programme import ProgrammeItemCreate
+    from agenda.people import members
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.people.members import MemberCreate
+    from agenda.polls import poll_lifecycle
+    from agenda.polls.opinion_polls import PollCreate
+    from agenda.programme import programme
+    from agenda.programme.programme import ProgrammeItemCreate
     from agenda.storage import store_original
     from tests.factories import make_pdf
 
@@ -114,7 +117,7 @@ def seed(data_dir: Path) -> Seeded:
             actor_id=None,
         )
         assert item.id is not None
-        document, _version = documents.add_document(
+        document, _version = dossier.add_document(
             session=s,
             programme_item_id=item.id,
             kind="draft",
@@ -125,7 +128,7 @@ def seed(data_dir: Path) -> Seeded:
             note="",
             actor_id=None,
         )
-        poll = opinion_polls.create(
+        poll = poll_lifecycle.create(
             session=s,
             data=PollCreate(
                 programme_item_id=item.id, question=QUESTION, deadline=utcnow() + timedelta(days=2)
@@ -133,7 +136,7 @@ def seed(data_dir: Path) -> Seeded:
             actor_id=staff.id,
         )
         assert poll.id is not None and document.id is not None
-        opinion_polls.send(session=s, poll_id=poll.id, actor_id=staff.id)
+        poll_lifecycle.send(session=s, poll_id=poll.id, actor_id=staff.id)
         return Seeded(poll_id=poll.id, document_id=document.id, members=ids)
 
     try:

@@ -45,7 +45,7 @@ def paper() -> tuple[bytes, int]:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from agenda.fonts import find_font
+    from agenda.pdf.fonts import find_font
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
@@ -87,16 +87,18 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    from agenda import agenda_items, documents, meetings, members, programme
-    from agenda.accounts import UserCreate, create_user
-    from agenda.agenda_items import AgendaItemCreate
     from agenda.clock import utcnow
     from agenda.db import Database, make_engine, sqlite_url
-    from agenda.meetings import MeetingCreate
-    from agenda.members import MemberCreate
+    from agenda.meetings import agenda_edits, dossier, meetings, publishing
+    from agenda.meetings.agenda_items import AgendaItemCreate
+    from agenda.meetings.meetings import MeetingCreate
     from agenda.migrate import upgrade
+    from agenda.people import members
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.people.members import MemberCreate
     from agenda.policy import Policy
-    from agenda.programme import ProgrammeItemCreate
+    from agenda.programme import programme
+    from agenda.programme.programme import ProgrammeItemCreate
     from agenda.storage import store_original
 
     data, pages = paper()
@@ -138,7 +140,7 @@ def seed(data_dir: Path) -> Seeded:
             actor_id=None,
         )
         assert item.id is not None
-        document, _version = documents.add_document(
+        document, _version = dossier.add_document(
             session=s,
             programme_item_id=item.id,
             kind="submission",
@@ -163,14 +165,14 @@ def seed(data_dir: Path) -> Seeded:
             actor_id=None,
         )
         assert meeting.id is not None and document.id is not None
-        agenda_items.add_item(
+        agenda_edits.add_item(
             session=s,
             meeting_id=meeting.id,
             data=AgendaItemCreate(programme_item_id=item.id, minutes=30),
             actor_id=None,
             policy=Policy(),
         )
-        meetings.publish(session=s, meeting_id=meeting.id, actor_id=None)
+        publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
         return Seeded(meeting_id=meeting.id, document_id=document.id, pages=pages)
 
     try:

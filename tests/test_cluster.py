@@ -34,12 +34,13 @@ import psycopg
 import pytest
 from sqlmodel import col, select
 
-from agenda import events
 from agenda.db import Database, make_engine
-from agenda.events import Event
+from agenda.log import events
+from agenda.log.events import Event
 from agenda.migrate import upgrade
 from agenda.policy import DEFAULT_POLICY
-from agenda.votes import CHOICES, recount_all
+from agenda.votes.models import CHOICES
+from agenda.votes.tally import recount_all
 from meeting_app.listener import application_name
 from meeting_app.session_cache import TTL
 from tests.cli import ROOT, json_out, run_cli

@@ -19,13 +19,13 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from agenda import clock
-from agenda.copies import DocumentCopy, issue_copy, normalize_code, trace_copy
-from agenda.copy_files import build_copy, copy_path, stamp_for, title_of
 from agenda.db import Database
-from agenda.documents import versions_of
 from agenda.errors import NotFound
-from agenda.events import Event
-from agenda.stamp import StampText
+from agenda.log.events import Event
+from agenda.papers.copies import DocumentCopy, issue_copy, normalize_code, trace_copy
+from agenda.papers.copy_files import build_copy, copy_path, stamp_for, title_of
+from agenda.papers.documents import versions_of
+from agenda.papers.stamp import StampText
 from agenda.storage import original_path
 from tests.conftest import context_of
 from tests.factories import (

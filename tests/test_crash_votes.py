@@ -24,11 +24,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from agenda import votes
 from agenda.db import Database, make_engine, sqlite_url
 from agenda.migrate import upgrade
 from agenda.policy import DEFAULT_POLICY
-from agenda.votes import CHOICES, Ballot, Vote
+from agenda.votes import tally
+from agenda.votes.models import CHOICES, Ballot, Vote
 from meeting_app.auth import SESSION_COOKIE
 from tests.browser_server import free_port
 from tests.cli import ROOT, json_out, run_cli
@@ -230,7 +230,7 @@ def test_acknowledged_ballots_survive_a_kill(tmp_path: Path) -> None:
             assert {
                 b.member_id: b.choice for b in db.read_sync(lambda s: s.exec(select(Ballot)).all())
             } == rows
-            assert db.read_sync(lambda s: votes.recount_all(s, DEFAULT_POLICY)) == (1, [])
+            assert db.read_sync(lambda s: tally.recount_all(s, DEFAULT_POLICY)) == (1, [])
     finally:
         server.stop()
 

@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
-from agenda import events as ev
 from agenda.db import Database, make_engine
+from agenda.log import events as ev
 from agenda.migrate import upgrade
 from meeting_app.dispatcher import Dispatcher, read_events
 from meeting_app.listener import Listener, application_name, backoff, libpq_url, parse

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from starlette.routing import Route
 
-from agenda import event_kinds  # noqa: F401  (registers every kind)
-from agenda.events import REGISTRY
+from agenda.log import event_kinds  # noqa: F401  (registers every kind)
+from agenda.log.events import REGISTRY
 from meeting_app.api.openapi import ENDPOINTS
 from meeting_app.app import create_app
 from tests.conftest import settings_for

@@ -14,10 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from agenda import events, programme
 from agenda.db import Database, is_sqlite
-from agenda.events import GLOBAL_STREAM, Event, StreamHead, verify_chain
-from agenda.programme import ProgrammeItem, ProgrammeItemCreate
+from agenda.log import events
+from agenda.log.events import GLOBAL_STREAM, Event, StreamHead, verify_chain
+from agenda.programme import programme
+from agenda.programme.programme import ProgrammeItem, ProgrammeItemCreate
 from meeting_app.settings import Settings
 from tests.cli import json_out, run_cli
 from tests.factories import (

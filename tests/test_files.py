@@ -21,10 +21,10 @@ from sqlmodel import col, func, select
 from starlette.testclient import TestClient
 
 from agenda import clock
-from agenda.copies import OPEN_WINDOW, DocumentCopy, ReadReceipt
-from agenda.copy_files import copy_path
 from agenda.db import Database
-from agenda.events import Event
+from agenda.log.events import Event
+from agenda.papers.copies import OPEN_WINDOW, DocumentCopy, ReadReceipt
+from agenda.papers.copy_files import copy_path
 from meeting_app.builds import Builds
 from meeting_app.downloads import ByteRange, Unsatisfiable, content_disposition, parse_range
 from tests.conftest import context_of
@@ -121,7 +121,7 @@ def disposition(value: str) -> tuple[str, dict[str, str]]:
 
 
 def copies_of(db: Database, user: str) -> list[DocumentCopy]:
-    from agenda.accounts import User
+    from agenda.people.accounts import User
 
     return list(
         db.read_sync(
@@ -211,7 +211,7 @@ def test_an_empty_cache_file_counts_as_missing(papers: Papers) -> None:
 
 
 def test_a_missing_original_is_a_clear_404(papers: Papers) -> None:
-    from agenda.documents import versions_of
+    from agenda.papers.documents import versions_of
     from agenda.storage import original_path
 
     [version] = papers.db.read_sync(lambda s: versions_of(session=s, document_id=papers.document_id))

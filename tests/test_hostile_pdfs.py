@@ -1,7 +1,7 @@
 """Hostile files, made here byte by byte: each one gets a fast, clean 4xx with the reason, nothing
 is stored, and the server stays healthy (and still takes a good upload) afterwards.
 
-The sandbox itself (agenda/pdf_check.py) is tested directly too: its limits, its timeout, and a
+The sandbox itself (agenda/papers/pdf_check.py) is tested directly too: its limits, its timeout, and a
 child that dies or talks nonsense.
 """
 
@@ -18,11 +18,11 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from agenda import pdf_check
 from agenda.db import Database
-from agenda.documents import Document
 from agenda.errors import BadPdf
-from agenda.pdf_check import check_pdf, read_verdict
+from agenda.papers import pdf_check
+from agenda.papers.documents import Document
+from agenda.papers.pdf_check import check_pdf, read_verdict
 from tests import pdf_files as pdfs
 from tests.factories import Actor, error_of, login_as, make_programme_item, make_user
 

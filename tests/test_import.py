@@ -10,8 +10,8 @@ from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
 from agenda.db import Database
-from agenda.events import Event
-from agenda.programme import ProgrammeItem
+from agenda.log.events import Event
+from agenda.programme.programme import ProgrammeItem
 from tests.factories import Actor, error_of, login_as, make_programme_item, make_user
 
 DEMO_CSV = Path(__file__).parent / "data" / "work-programme.csv"

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from agenda.db import Database
-from agenda.events import log_epoch
+from agenda.log.events import log_epoch
 from agenda.viewer import Viewer
 from meeting_app import hub as hub_module
 from meeting_app.app import create_app

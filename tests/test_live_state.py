@@ -13,10 +13,10 @@ from typing import Any
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from agenda import events as ev
 from agenda.db import Database
-from agenda.live_state import State, apply, load_state
-from agenda.live_view import EVERYTHING, audience_key, event_visible, present_state
+from agenda.live.live_state import State, apply, load_state
+from agenda.live.live_view import EVERYTHING, audience_key, event_visible, present_state
+from agenda.log import events as ev
 from agenda.policy import DEFAULT_POLICY
 from agenda.viewer import Viewer
 from tests.live_setup import Live, make_live

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from agenda import members
 from agenda.db import Database
-from agenda.members import MemberUpdate
+from agenda.people import members
+from agenda.people.members import MemberUpdate
 from tests.factories import Actor, add_agenda_item, error_of, login_as, make_member, make_user
 
 

@@ -24,11 +24,12 @@ from sqlalchemy import text
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from agenda import clock, events
-from agenda.accounts import User
+from agenda import clock
 from agenda.db import Database, is_sqlite
-from agenda.events import Event, verify_chain
-from agenda.minutes import Minutes
+from agenda.log import events
+from agenda.log.events import Event, verify_chain
+from agenda.people.accounts import User
+from agenda.record.minutes import Minutes
 from meeting_app.settings import Settings
 from tests.cli import json_out, run_cli
 from tests.factories import add_agenda_item, error_of, make_meeting

@@ -11,11 +11,12 @@ import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from agenda import documents, notes
 from agenda.db import Database
 from agenda.errors import InvalidInput, RuleBroken
-from agenda.events import ACTIVITY_STREAM, Event
-from agenda.notes import MAX_NOTE_CHARS, PageNote
+from agenda.log.events import ACTIVITY_STREAM, Event
+from agenda.meetings import dossier
+from agenda.papers import notes
+from agenda.papers.notes import MAX_NOTE_CHARS, PageNote
 from tests.factories import (
     Actor,
     add_agenda_item,
@@ -243,7 +244,7 @@ def test_the_log_names_the_note_but_never_its_text(world: World, db: Database) -
 def test_the_page_range_follows_the_latest_version(world: World, db: Database) -> None:
     assert world.a.put(notes_url(world.document_id, 5), json={"text": "x"}).status_code == 422
     db.write_sync(
-        lambda s: documents.add_version(
+        lambda s: dossier.add_version(
             session=s,
             document_id=world.document_id,
             sha256="b" * 64,

@@ -25,10 +25,10 @@ from starlette.testclient import TestClient
 
 from agenda.db import Database, make_engine
 from agenda.errors import WrongState
-from agenda.events import EMPTY_LOG, log_epoch
-from agenda.members import Member
+from agenda.log.events import EMPTY_LOG, log_epoch
+from agenda.people.members import Member
 from agenda.storage import original_path
-from agenda.votes import Vote
+from agenda.votes.models import Vote
 from meeting_app import commands, monitoring
 from meeting_app.archive import MANIFEST
 from meeting_app.metrics import Ballots, Histogram

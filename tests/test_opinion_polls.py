@@ -23,13 +23,16 @@ from sqlmodel import col, select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from agenda import accounts, clock, notifications, opinion_polls
-from agenda.accounts import UserUpdate
+from agenda import clock
 from agenda.db import Database
-from agenda.events import ACTIVITY_STREAM, GLOBAL_STREAM, Event
-from agenda.notifications import Notification
-from agenda.opinion_polls import OpinionPoll, PollResponse
+from agenda.log.events import ACTIVITY_STREAM, GLOBAL_STREAM, Event
+from agenda.people import accounts
+from agenda.people.accounts import UserUpdate
+from agenda.people.notifications import Notification
 from agenda.policy import DEFAULT_POLICY, Policy
+from agenda.polls import opinion_polls, poll_lifecycle
+from agenda.polls import reminders as polls_reminders
+from agenda.polls.opinion_polls import OpinionPoll, PollResponse
 from meeting_app import reminders
 from meeting_app.app import create_app
 from tests.cli import json_out, run_cli
@@ -163,9 +166,9 @@ def test_answer_revise_until_the_deadline_then_409(client: TestClient, db: Datab
     assert seen["state"] == "sent" and seen["overdue"] is True and seen["can_answer"] is False
     assert seen["result"]["disagree"] == 1 and seen["result"]["adopted"] is False
 
-    closed = db.write_sync(lambda s: opinion_polls.close_due_polls(session=s, policy=DEFAULT_POLICY))
+    closed = db.write_sync(lambda s: poll_lifecycle.close_due_polls(session=s, policy=DEFAULT_POLICY))
     assert [p.id for p in closed] == [poll_id]
-    again = db.write_sync(lambda s: opinion_polls.close_due_polls(session=s, policy=DEFAULT_POLICY))
+    again = db.write_sync(lambda s: poll_lifecycle.close_due_polls(session=s, policy=DEFAULT_POLICY))
     assert again == []
     event = db.read_sync(lambda s: s.exec(select(Event).where(Event.kind == "poll.closed")).one())
     assert event.stream == GLOBAL_STREAM and event.actor_id is None
@@ -323,7 +326,7 @@ def _reminders(db: Database) -> list[tuple[int, str]]:
 
 
 def _run(db: Database) -> list[Notification]:
-    return db.write_sync(lambda s: notifications.send_due_reminders(session=s, policy=DEFAULT_POLICY))
+    return db.write_sync(lambda s: polls_reminders.send_due_reminders(session=s, policy=DEFAULT_POLICY))
 
 
 def test_reminders_fire_at_the_right_times(client: TestClient, db: Database) -> None:
@@ -453,7 +456,7 @@ def test_verify_recounts_ballots_and_names_a_tampered_one(
     assert summary["bad_polls"] == [{"poll_id": tampered, "reason": "tally_differs_from_responses"}]
 
     # Changing the stored result too still disagrees with the hash-chained poll.closed event.
-    counted = db.read_sync(lambda s: opinion_polls.tally(s, s.get(OpinionPoll, tampered), DEFAULT_POLICY))  # type: ignore[arg-type]
+    counted = db.read_sync(lambda s: poll_lifecycle.tally(s, s.get(OpinionPoll, tampered), DEFAULT_POLICY))  # type: ignore[arg-type]
     with db.engine.begin() as conn:
         conn.execute(
             text("UPDATE opinion_poll SET result = :r WHERE id = :p"),

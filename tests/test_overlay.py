@@ -1,4 +1,4 @@
-"""The stamp splicer (agenda/overlay.py): every page stamped, every other object copied as it is,
+"""The stamp splicer (agenda/papers/overlay.py): every page stamped, every other object copied as it is,
 and the result a complete new file, on the shapes of PDF that uploads come in."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
 
-from agenda.fonts import subset_font_files
-from agenda.overlay import splice_stamp
-from agenda.stamp import StampText, overlay_pdf, stamp_page_pdf, stamp_pdf
+from agenda.papers.overlay import overlay_pdf, splice_stamp, stamp_pdf
+from agenda.papers.stamp import StampText, stamp_page_pdf
+from agenda.pdf.fonts import subset_font_files
 
 STAMP = StampText("Nguyễn Văn An", "Bộ trưởng Bộ Tư pháp", "08:15 03/12/2026", "K7Q2-M9XD")
 PAGES = 4

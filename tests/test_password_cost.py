@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher, extract_parameters
 
-from agenda import accounts
-from agenda.accounts import PasswordCost
 from agenda.db import Database, make_engine
 from agenda.migrate import upgrade
+from agenda.people import accounts
+from agenda.people.accounts import PasswordCost
 from meeting_app.app import create_app
 from meeting_app.settings import Settings
 from tests.cluster_setup import Server

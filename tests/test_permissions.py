@@ -14,15 +14,17 @@ from sqlmodel import Session
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from agenda import notifications, opinion_polls, programme
 from agenda.clock import utcnow
-from agenda.copies import issue_copy
 from agenda.db import Database
-from agenda.documents import versions_of
-from agenda.opinion_polls import PollCreate
-from agenda.programme import PostponementCreate
-from agenda.speakers import Speaker
-from agenda.votes import Vote
+from agenda.meetings.speakers import Speaker
+from agenda.papers.copies import issue_copy
+from agenda.papers.documents import versions_of
+from agenda.people import notifications
+from agenda.polls import poll_lifecycle
+from agenda.polls.opinion_polls import PollCreate
+from agenda.programme import postponements
+from agenda.programme.postponements import PostponementCreate
+from agenda.votes.models import Vote
 from meeting_app.api.openapi import ENDPOINTS
 from tests.conftest import context_of
 from tests.factories import (
@@ -243,7 +245,7 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
     ready = make_ready_item(db)
     assert item.id and ready.id and other.id and chair_member.id and user_id
     request = db.write_sync(
-        lambda s: programme.request_postponement(
+        lambda s: postponements.request_postponement(
             session=s, item_id=item.id or 0, data=PostponementCreate(reason="Chưa đủ hồ sơ"), actor_id=None
         )
     )
@@ -283,12 +285,12 @@ def _poll_and_notification(db: Database, user_id: int) -> tuple[int, int]:
     deadline = utcnow() + timedelta(days=2)
 
     def add(s: Session) -> tuple[int, int]:
-        poll = opinion_polls.create(
+        poll = poll_lifecycle.create(
             session=s,
             data=PollCreate(programme_item_id=polled, question="Đồng ý?", deadline=deadline),
             actor_id=None,
         )
-        opinion_polls.send(session=s, poll_id=poll.id or 0, actor_id=None)
+        poll_lifecycle.send(session=s, poll_id=poll.id or 0, actor_id=None)
         found = notifications.notify(
             s, user_id=user_id, kind="poll_sent", key="permissions", params={}, url="/opinion-polls"
         )

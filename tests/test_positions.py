@@ -12,10 +12,10 @@ from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from agenda import clock
-from agenda import events as ev
-from agenda.agenda_items import AgendaItem
 from agenda.db import Database
-from agenda.speakers import Speaker
+from agenda.log import events as ev
+from agenda.meetings.agenda_items import AgendaItem
+from agenda.meetings.speakers import Speaker
 from tests.factories import (
     add_agenda_item,
     error_of,

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from agenda.db import Database
-from agenda.events import Event
+from agenda.log.events import Event
 from agenda.policy import DEFAULT_READINESS, DOCUMENT_KINDS, PROGRAMME_KINDS
-from agenda.programme import ProgrammeItem
+from agenda.programme.programme import ProgrammeItem
 from tests.factories import Actor, error_of, login_as, make_document, make_programme_item, make_user
 
 

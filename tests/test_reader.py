@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from agenda import copies, documents
 from agenda.db import Database
-from agenda.documents import DocumentVersion
+from agenda.meetings import dossier
+from agenda.papers import copies
+from agenda.papers.documents import DocumentVersion
 from meeting_app import vendor
 from meeting_app.security import CSP
 from tests.factories import (
@@ -80,7 +81,7 @@ def attributes(html: str) -> dict[str, str]:
 
 def new_version(db: Database, document_id: int, *, pages: int, note: str) -> DocumentVersion:
     return db.write_sync(
-        lambda s: documents.add_version(
+        lambda s: dossier.add_version(
             session=s,
             document_id=document_id,
             sha256=f"{pages:064x}",
@@ -204,7 +205,7 @@ def test_the_agenda_opens_papers_in_the_reader_and_flags_new_versions(world: Wor
 def test_version_news(world: World, db: Database) -> None:
     def news() -> dict[int, dict[str, object]]:
         return db.read_sync(
-            lambda s: documents.version_news(
+            lambda s: copies.version_news(
                 session=s,
                 user_id=world.member_user_id,
                 document_ids=[world.document_id, world.draft_document_id],
@@ -213,9 +214,7 @@ def test_version_news(world: World, db: Database) -> None:
 
     assert news() == {}
     assert (
-        db.read_sync(
-            lambda s: documents.version_news(session=s, user_id=world.member_user_id, document_ids=[])
-        )
+        db.read_sync(lambda s: copies.version_news(session=s, user_id=world.member_user_id, document_ids=[]))
         == {}
     )
     open_version(db, world.member_user_id, world.document_id, 1)

@@ -11,8 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from agenda.db import Database
+from agenda.meetings.reading import LATEST, NOT_IN_AUDIENCE, OLDER, UNREAD, reading_matrix
 from agenda.policy import DEFAULT_POLICY
-from agenda.reading import LATEST, NOT_IN_AUDIENCE, OLDER, UNREAD, reading_matrix
 from tests.conftest import context_of
 from tests.factories import (
     Actor,

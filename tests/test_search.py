@@ -19,17 +19,20 @@ from pypdf import PdfReader
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from agenda import documents, pdf_check, presiding, search
-from agenda.accounts import User
 from agenda.db import Database, make_engine
 from agenda.errors import BadPdf
+from agenda.live import presiding
+from agenda.live.presiding import OutcomeSet
+from agenda.meetings import dossier
 from agenda.migrate import upgrade
-from agenda.pdf_check import check_pdf
+from agenda.papers import documents, pdf_check
+from agenda.papers.pdf_check import check_pdf
+from agenda.people.accounts import User
 from agenda.policy import DEFAULT_POLICY
-from agenda.presiding import OutcomeSet
-from agenda.search import DocumentText, SearchEntry
+from agenda.search import queries
+from agenda.search.index import DocumentText, SearchEntry
+from agenda.search.text_search import Highlighter, fold, index_body, query_terms, snippet
 from agenda.storage import store_original
-from agenda.text_search import Highlighter, fold, index_body, query_terms, snippet
 from agenda.viewer import Viewer
 from tests import pdf_files as pdfs
 from tests.cli import json_out, run_cli
@@ -349,7 +352,7 @@ def world(shared_client: TestClient, shared_db: Database) -> World:
 
     def paper(programme_item_id: int, title: str, text: str) -> int:
         def add(s: Session) -> int:
-            document, _ = documents.add_document(
+            document, _ = dossier.add_document(
                 session=s,
                 programme_item_id=programme_item_id,
                 kind="annex",
@@ -458,12 +461,12 @@ def test_a_draft_meeting_is_hidden_from_members(world: World) -> None:
 
 
 def test_an_opinion_ballot_opens_its_papers_to_its_members(client: TestClient, db: Database) -> None:
-    """documents.can_view_programme_papers: a ballot sent to a member carries its item's papers."""
+    """access.papers.can_view_programme_papers: a ballot sent to a member carries its item's papers."""
     from datetime import timedelta
 
-    from agenda import opinion_polls
     from agenda.clock import utcnow
-    from agenda.opinion_polls import PollCreate
+    from agenda.polls import poll_lifecycle
+    from agenda.polls.opinion_polls import PollCreate
 
     member = user_actor(client, db, "thanhvien", ["member"])
     guest = user_actor(client, db, "khach", ["guest"])
@@ -471,7 +474,7 @@ def test_an_opinion_ballot_opens_its_papers_to_its_members(client: TestClient, d
     assert item.id
 
     def add(s: Session) -> int:
-        document, _ = documents.add_document(
+        document, _ = dossier.add_document(
             session=s,
             programme_item_id=item.id or 0,
             kind="draft",
@@ -492,9 +495,9 @@ def test_an_opinion_ballot_opens_its_papers_to_its_members(client: TestClient, d
         data = PollCreate(
             programme_item_id=item.id or 0, question="Đồng ý?", deadline=utcnow() + timedelta(days=3)
         )
-        opinion_polls.send(
+        poll_lifecycle.send(
             session=s,
-            poll_id=opinion_polls.create(session=s, data=data, actor_id=None).id or 0,
+            poll_id=poll_lifecycle.create(session=s, data=data, actor_id=None).id or 0,
             actor_id=None,
         )
 
@@ -507,7 +510,7 @@ def test_the_visibility_functions_guard_even_a_broken_sql_filter(
     world: World, shared_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Defence in depth: with the SQL filter gone, each hit is still checked again."""
-    monkeypatch.setattr(search.Scope, "where", lambda self: sa.true())
+    monkeypatch.setattr(queries.Scope, "where", lambda self: sa.true())
     for actor in (world.outside, world.guest, world.observer, world.uninvited):
         assert secret_hits(actor) == set(), actor.username
         assert found(actor, "bach duong") == [], actor.username
@@ -551,7 +554,7 @@ def test_reindex_extracts_missing_text_and_rebuilds(
     sha = store_original(data_dir, pdf)
     # A paper stored before search existed: no text yet.
     document = db.write_sync(
-        lambda s: documents.add_document(
+        lambda s: dossier.add_document(
             session=s,
             programme_item_id=item.id or 0,
             kind="annex",
@@ -576,17 +579,17 @@ def test_reindex_extracts_missing_text_and_rebuilds(
 
 
 def test_the_demo_seed_ends_with_a_full_index(client: TestClient, db: Database) -> None:
-    from agenda import demo
+    from agenda.demo import cast, demo
 
     data_dir = context_of(client).settings.data_dir
     db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=DEFAULT_POLICY))
     seeded = entries(db)
     assert seeded
-    count = db.write_sync(search.rebuild)
+    count = db.write_sync(queries.rebuild)
     assert entries(db) == seeded and count == len(seeded)
-    missing = db.read_sync(search.versions_without_text)
+    missing = db.read_sync(documents.versions_without_text)
     assert missing == []  # every demo paper came with its text
-    secretary = login_as(client, "thuky", demo.SECRETARIAT_PASSWORD)
+    secretary = login_as(client, "thuky", cast.SECRETARIAT_PASSWORD)
     results = found(secretary, "nghi dinh", limit=50)
     assert {r["type"] for r in results} >= {"programme_item", "document"}
     assert any("định" in r["snippet"].lower() for r in results if r["type"] == "document")
@@ -613,7 +616,7 @@ def test_migrating_an_existing_database_fills_the_index(engine: str, tmp_path: P
             assert rows == [("programme_item", 1, "nd 1 nghi dinh ve dang kiem", "bo giao thong van tai")]
             viewer = Viewer(user_id=1, roles=frozenset({"secretariat"}))
             hits = db.read_sync(
-                lambda s: search.search(session=s, viewer=viewer, q="dang kiem", can_read_programme=True)
+                lambda s: queries.search(session=s, viewer=viewer, q="dang kiem", can_read_programme=True)
             )
             assert [(h.type, h.id) for h in hits] == [("programme_item", 1)]
         finally:

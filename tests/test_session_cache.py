@@ -12,8 +12,8 @@ from sqlmodel import delete, select
 from starlette.testclient import TestClient
 
 from agenda import clock
-from agenda.accounts import AuthSession, SessionPolicy
 from agenda.db import Database
+from agenda.people.accounts import AuthSession, SessionPolicy
 from meeting_app import session_cache
 from meeting_app.auth import SESSION_COOKIE
 from tests.conftest import context_of

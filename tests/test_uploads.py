@@ -19,12 +19,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from agenda import documents
 from agenda.db import Database
-from agenda.documents import Document, DocumentVersion
 from agenda.errors import DomainError
-from agenda.events import Event
-from agenda.programme import ProgrammeItem
+from agenda.log.events import Event
+from agenda.papers import documents
+from agenda.papers.documents import Document, DocumentVersion
+from agenda.programme.programme import ProgrammeItem
 from meeting_app import uploads
 from meeting_app.app import create_app
 from meeting_app.errors import error_body, status_of

@@ -23,14 +23,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from agenda import votes
-from agenda.accounts import User
 from agenda.db import Database
 from agenda.errors import Forbidden, WrongState
-from agenda.events import Event
+from agenda.log.events import Event
+from agenda.people.accounts import User
 from agenda.policy import DEFAULT_POLICY
 from agenda.viewer import Viewer
-from agenda.votes import CHOICES, Ballot, BallotReceipt, IdempotencyRecord, RecountProblem, SecretTally, Vote
+from agenda.votes import ballots as votes_ballots
+from agenda.votes import lifecycle, models
+from agenda.votes import tally as votes_tally
+from agenda.votes.models import CHOICES, Ballot, BallotReceipt, IdempotencyRecord, SecretTally, Vote
+from agenda.votes.tally import RecountProblem
 from meeting_app.settings import Settings
 from tests.cli import json_out, run_cli
 from tests.factories import error_of
@@ -121,7 +124,7 @@ def tally(db: Database, vote_id: int) -> dict[str, int]:
 
 
 def recount(db: Database) -> tuple[int, list[RecountProblem]]:
-    return db.read_sync(lambda s: votes.recount_all(s, DEFAULT_POLICY))
+    return db.read_sync(lambda s: votes_tally.recount_all(s, DEFAULT_POLICY))
 
 
 def vote_events(db: Database, meeting_id: int, vote_id: int) -> list[Event]:
@@ -133,7 +136,7 @@ def vote_events(db: Database, meeting_id: int, vote_id: int) -> list[Event]:
 
 def close_now(db: Database, vote_id: int) -> Vote:
     return db.write_sync(
-        lambda s: votes.close(session=s, vote_id=vote_id, actor_id=None, policy=DEFAULT_POLICY)
+        lambda s: lifecycle.close(session=s, vote_id=vote_id, actor_id=None, policy=DEFAULT_POLICY)
     )
 
 
@@ -173,8 +176,8 @@ def test_only_the_voting_members_present_may_vote(live: Live) -> None:
         # The domain refuses them too, whatever route calls it.
         viewer = Viewer(user_id(live.db, who), frozenset({role}))
 
-        def cast(s: Session, viewer: Viewer = viewer) -> votes.Answer:
-            return votes.cast(session=s, vote_id=vote_id, choice="no", key="direct", viewer=viewer)
+        def cast(s: Session, viewer: Viewer = viewer) -> models.Answer:
+            return votes_ballots.cast(session=s, vote_id=vote_id, choice="no", key="direct", viewer=viewer)
 
         with pytest.raises(Forbidden) as refusal:
             live.db.write_sync(cast)
@@ -668,11 +671,11 @@ def test_retries_racing_each_other_get_the_first_answer(db: Database) -> None:
         vote_id = open_vote(db, seated, secret=secret)
         go = threading.Barrier(copies)
 
-        def send(_: int, vote_id: int = vote_id, go: threading.Barrier = go) -> votes.Answer | str:
+        def send(_: int, vote_id: int = vote_id, go: threading.Barrier = go) -> models.Answer | str:
             go.wait()
             try:
                 return db.write_sync(
-                    lambda s: votes.cast(
+                    lambda s: votes_ballots.cast(
                         session=s, vote_id=vote_id, choice="yes", key=f"retried-{vote_id}", viewer=voter
                     )
                 )
@@ -681,7 +684,7 @@ def test_retries_racing_each_other_get_the_first_answer(db: Database) -> None:
 
         with ThreadPoolExecutor(max_workers=copies) as pool:
             answers = list(pool.map(send, range(copies)))
-        first = votes.Answer(200, {"vote_id": vote_id, "counted": True, "secret": secret})
+        first = models.Answer(200, {"vote_id": vote_id, "counted": True, "secret": secret})
         if not secret:
             first.body["choice"] = "yes"
         assert answers == [first] * copies
@@ -711,7 +714,7 @@ def race(db: Database, vote_id: int, voters: list[Viewer]) -> tuple[dict[int, st
         go.wait()
         try:
             answer = db.write_sync(
-                lambda s: votes.cast(
+                lambda s: votes_ballots.cast(
                     session=s, vote_id=vote_id, choice=choice, key=f"race-{vote_id}-{n}", viewer=voter
                 )
             )
@@ -737,7 +740,9 @@ def race(db: Database, vote_id: int, voters: list[Viewer]) -> tuple[dict[int, st
     def closer() -> None:
         go.wait()
         some_in.wait(timeout=60)
-        db.write_sync(lambda s: votes.close(session=s, vote_id=vote_id, actor_id=None, policy=DEFAULT_POLICY))
+        db.write_sync(
+            lambda s: lifecycle.close(session=s, vote_id=vote_id, actor_id=None, policy=DEFAULT_POLICY)
+        )
 
     with ThreadPoolExecutor(max_workers=len(voters) + 1) as pool:
         futures = [pool.submit(ballot, n, v) for n, v in enumerate(voters)]
@@ -876,4 +881,4 @@ def test_no_storage_order_or_transaction_id_links_a_secret_ballot(live: Live) ->
                 singled_out: dict[tuple[int, int], set[str]] = {}
                 for person, vote_id, choice in linked:
                     singled_out.setdefault((person, vote_id), set()).add(choice)
-                assert all(found == set(votes.CHOICES) for found in singled_out.values()), (table, linked)
+                assert all(found == set(models.CHOICES) for found in singled_out.values()), (table, linked)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agenda import attendance, presiding, votes
-from agenda.attendance import AttendanceSet
 from agenda.db import Database
+from agenda.live import presiding
+from agenda.meetings import attendance
+from agenda.meetings.attendance import AttendanceSet
 from agenda.policy import DEFAULT_POLICY
 from agenda.viewer import Viewer
-from agenda.votes import VoteCreate
+from agenda.votes import lifecycle
+from agenda.votes.models import VoteCreate
 from tests.factories import add_agenda_item, make_meeting, make_member, make_user, publish_meeting
 
 
@@ -69,9 +71,11 @@ def open_vote(db: Database, seated: Seated, *, secret: bool, question: str = "Th
     """Create and open a vote on the meeting's item; returns its id."""
     data = VoteCreate(question=question, secret=secret)
     vote = db.write_sync(
-        lambda s: votes.create(session=s, agenda_item_id=seated.agenda_item_id, data=data, actor_id=None)
+        lambda s: lifecycle.create(session=s, agenda_item_id=seated.agenda_item_id, data=data, actor_id=None)
     )
     assert vote.id is not None
     vote_id = vote.id
-    db.write_sync(lambda s: votes.open_vote(session=s, vote_id=vote_id, actor_id=None, policy=DEFAULT_POLICY))
+    db.write_sync(
+        lambda s: lifecycle.open_vote(session=s, vote_id=vote_id, actor_id=None, policy=DEFAULT_POLICY)
+    )
     return vote_id

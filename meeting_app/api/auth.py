@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import accounts
 from agenda.errors import DomainError
+from agenda.people import accounts
 from agenda.text import N_
 from meeting_app.api.common import reply
 from meeting_app.auth import SESSION_COOKIE, api_user, current, end_session

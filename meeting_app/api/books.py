@@ -22,12 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agenda import briefing, copies
-from agenda.briefing import BookPlan
-from agenda.copies import DocumentCopy
-from agenda.copy_files import stamp_for
+from agenda.books import briefing
+from agenda.books.briefing import BookPlan
 from agenda.errors import RuleBroken, Unavailable
-from agenda.stamp import StampText
+from agenda.papers import copies
+from agenda.papers.copies import DocumentCopy
+from agenda.papers.copy_files import stamp_for
+from agenda.papers.stamp import StampText
 from agenda.text import N_
 from meeting_app import books
 from meeting_app.api.common import ident

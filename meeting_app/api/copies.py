@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda.copies import trace_copy
 from agenda.errors import NotFound
+from agenda.papers.copies import trace_copy
 from meeting_app.api.common import reply
 from meeting_app.auth import api_user
 from meeting_app.context import ctx

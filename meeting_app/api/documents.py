@@ -16,9 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, programme
-from agenda.documents import Document, DocumentVersion
-from agenda.pdf_check import PdfFacts
+from agenda.access import papers
+from agenda.meetings import dossier
+from agenda.papers import documents
+from agenda.papers.documents import Document, DocumentVersion
+from agenda.papers.pdf_check import PdfFacts
+from agenda.programme import programme
 from meeting_app import uploads
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.auth import api_user
@@ -51,7 +54,7 @@ async def add_document(request: Request) -> Response:
         facts = await uploads.check_and_store(request, upload)
 
     def add(s: Session) -> tuple[Document, DocumentVersion]:
-        return documents.add_document(
+        return dossier.add_document(
             session=s,
             programme_item_id=item_id,
             kind=kind,
@@ -79,7 +82,7 @@ async def add_version(request: Request) -> Response:
         facts = await uploads.check_and_store(request, upload)
 
     def add(s: Session) -> tuple[Document, DocumentVersion]:
-        version = documents.add_version(
+        version = dossier.add_version(
             session=s,
             document_id=document_id,
             title=title or None,
@@ -101,7 +104,7 @@ async def get_document(request: Request) -> Response:
     document_id = ident(request)
 
     def load(s: Session) -> dict[str, Any]:
-        document = documents.get_visible_document(session=s, document_id=document_id, viewer=me.viewer)
+        document = papers.get_visible_document(session=s, document_id=document_id, viewer=me.viewer)
         return documents.public_document(document, documents.versions_of(session=s, document_id=document_id))
 
     return reply(await ctx(request).db.read(load))
@@ -111,7 +114,7 @@ async def list_documents(request: Request) -> Response:
     me = await api_user(request)
     item_id = ident(request)
     found = await ctx(request).db.read(
-        lambda s: documents.visible_dossier(session=s, programme_item_id=item_id, viewer=me.viewer)
+        lambda s: papers.visible_dossier(session=s, programme_item_id=item_id, viewer=me.viewer)
     )
     return listing(found)
 

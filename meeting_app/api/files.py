@@ -24,10 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agenda.copies import DocumentCopy, copy_of, issue_copy, record_open
-from agenda.copy_files import build_copy, copy_path, stamp_for
-from agenda.documents import Document, DocumentVersion, get_visible_version
+from agenda.access.papers import get_visible_version
 from agenda.errors import NotFound
+from agenda.papers.copies import DocumentCopy, copy_of, issue_copy, record_open
+from agenda.papers.copy_files import build_copy, copy_path, stamp_for
+from agenda.papers.documents import Document, DocumentVersion
 from agenda.storage import original_path
 from agenda.text import N_
 from meeting_app.api.common import ident

@@ -12,11 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import attendance, meetings, presiding, speakers
-from agenda.attendance import AttendanceSet
 from agenda.clock import iso
-from agenda.live_state import public_speaker
-from agenda.presiding import Advance, OutcomeSet
+from agenda.live import presiding
+from agenda.live.live_state import public_speaker
+from agenda.live.presiding import Advance, OutcomeSet
+from agenda.meetings import attendance, meetings, speakers
+from agenda.meetings.attendance import AttendanceSet
 from meeting_app.api.common import ident, reply
 from meeting_app.auth import api_user
 from meeting_app.context import ctx

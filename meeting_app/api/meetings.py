@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items, meetings
-from agenda.agenda_cache import AgendaCache
-from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from agenda.errors import InvalidInput, NotFound
-from agenda.meetings import MeetingCreate, MeetingUpdate
+from agenda.meetings import agenda_edits, agenda_items, meetings, publishing
+from agenda.meetings.agenda_cache import AgendaCache
+from agenda.meetings.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
+from agenda.meetings.meetings import MeetingCreate, MeetingUpdate
 from agenda.policy import Policy
 from agenda.text import N_
 from agenda.viewer import Viewer
@@ -112,7 +112,7 @@ async def publish(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)
     await ctx(request).db.write(
-        lambda s: meetings.publish(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
+        lambda s: publishing.publish(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
     )
     return reply(await _detail(request, meeting_id, me.viewer))
 
@@ -127,7 +127,7 @@ async def add_agenda_item(request: Request) -> Response:
     data = await read_json(request, AgendaItemCreate)
     policy = ctx(request).policy
     item = await ctx(request).db.write(
-        lambda s: agenda_items.add_item(
+        lambda s: agenda_edits.add_item(
             session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id, policy=policy
         )
     )
@@ -151,7 +151,7 @@ async def update_agenda_item(request: Request) -> Response:
     agenda_item_id = ident(request)
     data = await read_json(request, AgendaItemUpdate)
     item = await ctx(request).db.write(
-        lambda s: agenda_items.update_item(
+        lambda s: agenda_edits.update_item(
             session=s, agenda_item_id=agenda_item_id, data=data, actor_id=me.viewer.user_id
         )
     )
@@ -164,7 +164,7 @@ async def remove_agenda_item(request: Request) -> Response:
     reason = request.query_params.get("reason")
     policy = ctx(request).policy
     await ctx(request).db.write(
-        lambda s: agenda_items.remove_item(
+        lambda s: agenda_edits.remove_item(
             session=s, agenda_item_id=agenda_item_id, reason=reason, actor_id=me.viewer.user_id, policy=policy
         )
     )
@@ -176,7 +176,7 @@ async def reorder(request: Request) -> Response:
     meeting_id = ident(request)
     data = await read_json(request, AgendaOrder)
     await ctx(request).db.write(
-        lambda s: agenda_items.reorder(
+        lambda s: agenda_edits.reorder(
             session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id
         )
     )

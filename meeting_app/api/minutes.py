@@ -22,11 +22,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import audit, minutes, minutes_pdf
 from agenda.errors import InvalidInput, Unavailable
-from agenda.events import canonical
-from agenda.meetings import get_meeting
-from agenda.minutes import MinutesEdit
+from agenda.log.events import canonical
+from agenda.meetings.meetings import get_meeting
+from agenda.record import audit, minutes, minutes_pdf
+from agenda.record.minutes import MinutesEdit
 from agenda.text import N_
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply

@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import notes
-from agenda.documents import get_visible_document
+from agenda.access.papers import get_visible_document
 from agenda.errors import NotFound
-from agenda.notes import NoteText
+from agenda.papers import notes
+from agenda.papers.notes import NoteText
 from agenda.viewer import Viewer
 from meeting_app.api.common import MAX_ID, ident, listing, reply
 from meeting_app.auth import api_user

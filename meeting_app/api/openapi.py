@@ -12,23 +12,19 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from agenda.accounts import UserCreate, UserUpdate
-from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
-from agenda.attendance import AttendanceSet
-from agenda.meetings import MeetingCreate, MeetingUpdate
-from agenda.members import MemberCreate, MemberUpdate
-from agenda.minutes import MinutesEdit
-from agenda.notes import NoteText
-from agenda.opinion_polls import PollAnswer, PollCreate
-from agenda.positions import PositionSet
-from agenda.presiding import Advance, OutcomeSet
-from agenda.programme import (
-    PostponementCreate,
-    PostponementDecision,
-    ProgrammeItemCreate,
-    ProgrammeItemUpdate,
-)
-from agenda.votes import BallotCast, VoteCreate
+from agenda.live.presiding import Advance, OutcomeSet
+from agenda.meetings.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
+from agenda.meetings.attendance import AttendanceSet
+from agenda.meetings.meetings import MeetingCreate, MeetingUpdate
+from agenda.meetings.positions import PositionSet
+from agenda.papers.notes import NoteText
+from agenda.people.accounts import UserCreate, UserUpdate
+from agenda.people.members import MemberCreate, MemberUpdate
+from agenda.polls.opinion_polls import PollAnswer, PollCreate
+from agenda.programme.postponements import PostponementCreate, PostponementDecision
+from agenda.programme.programme import ProgrammeItemCreate, ProgrammeItemUpdate
+from agenda.record.minutes import MinutesEdit
+from agenda.votes.models import BallotCast, VoteCreate
 from meeting_app.api.auth import LoginBody, MeUpdate
 from meeting_app.api.common import reply
 

@@ -13,10 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import notifications, opinion_polls, poll_report, poll_views
 from agenda.clock import iso
 from agenda.errors import Unavailable
-from agenda.opinion_polls import PollAnswer, PollCreate
+from agenda.people import notifications
+from agenda.polls import opinion_polls, poll_lifecycle, poll_report, poll_views
+from agenda.polls.opinion_polls import PollAnswer, PollCreate
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply
 from meeting_app.auth import api_user
@@ -42,7 +43,7 @@ async def _view(app: AppContext, poll_id: int, viewer: Viewer, status: int = 200
 
 def inbox(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     """The viewer's ballots with what a list needs: the item, the counts, their own answer."""
-    from agenda.programme import ProgrammeItem
+    from agenda.programme.programme import ProgrammeItem
 
     found = []
     for poll in opinion_polls.list_polls(session=session, viewer=viewer):
@@ -70,7 +71,7 @@ async def create_poll(request: Request) -> Response:
     data = await read_json(request, PollCreate)
     app = ctx(request)
     poll = await app.db.write(
-        lambda s: opinion_polls.create(session=s, data=data, actor_id=me.viewer.user_id)
+        lambda s: poll_lifecycle.create(session=s, data=data, actor_id=me.viewer.user_id)
     )
     return await _view(app, poll.id or 0, me.viewer, 201)
 
@@ -79,7 +80,7 @@ async def send_poll(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     poll_id = ident(request)
     app = ctx(request)
-    await app.db.write(lambda s: opinion_polls.send(session=s, poll_id=poll_id, actor_id=me.viewer.user_id))
+    await app.db.write(lambda s: poll_lifecycle.send(session=s, poll_id=poll_id, actor_id=me.viewer.user_id))
     return await _view(app, poll_id, me.viewer)
 
 
@@ -89,7 +90,7 @@ async def close_poll(request: Request) -> Response:
     app = ctx(request)
     actor_id = me.viewer.user_id
     await app.db.write(
-        lambda s: opinion_polls.close(session=s, poll_id=poll_id, actor_id=actor_id, policy=app.policy)
+        lambda s: poll_lifecycle.close(session=s, poll_id=poll_id, actor_id=actor_id, policy=app.policy)
     )
     return await _view(app, poll_id, me.viewer)
 
@@ -100,7 +101,7 @@ async def answer_poll(request: Request) -> Response:
     data = await read_json(request, PollAnswer)
     app = ctx(request)
     viewer = me.viewer
-    await app.db.write(lambda s: opinion_polls.respond(session=s, poll_id=poll_id, data=data, viewer=viewer))
+    await app.db.write(lambda s: poll_lifecycle.respond(session=s, poll_id=poll_id, data=data, viewer=viewer))
     return await _view(app, poll_id, me.viewer)
 
 

@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import accounts, members
-from agenda.accounts import User, UserCreate, UserUpdate
 from agenda.errors import NotFound
-from agenda.members import MemberCreate, MemberUpdate
+from agenda.people import accounts, members
+from agenda.people.accounts import User, UserCreate, UserUpdate
+from agenda.people.members import MemberCreate, MemberUpdate
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.auth import api_user
 from meeting_app.context import ctx

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import positions
-from agenda.agenda_items import AgendaItem
 from agenda.errors import Forbidden
-from agenda.positions import PositionSet
+from agenda.meetings import positions
+from agenda.meetings.agenda_items import AgendaItem
+from agenda.meetings.positions import PositionSet
 from meeting_app.api.common import ident, reply
 from meeting_app.auth import api_user
 from meeting_app.context import ctx

@@ -8,14 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items, programme, programme_import
 from agenda.errors import InvalidInput, NotFound
-from agenda.programme import (
-    PostponementCreate,
-    PostponementDecision,
-    ProgrammeItemCreate,
-    ProgrammeItemUpdate,
-)
+from agenda.meetings import agenda_items
+from agenda.programme import postponements, programme, programme_import
+from agenda.programme.postponements import PostponementCreate, PostponementDecision
+from agenda.programme.programme import ProgrammeItemCreate, ProgrammeItemUpdate
 from agenda.text import N_
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, listing, reply
@@ -68,7 +65,8 @@ async def _one(request: Request, item_id: int, viewer: Viewer) -> dict[str, obje
         item = programme.get_item(session=s, item_id=item_id)
         found = programme.public_items(session=s, items=[item], policy=policy)[0]
         found["postponements"] = [
-            programme.public_postponement(p) for p in programme.list_postponements(session=s, item_id=item_id)
+            postponements.public_postponement(p)
+            for p in postponements.list_postponements(session=s, item_id=item_id)
         ]
         return found
 
@@ -132,18 +130,18 @@ async def request_postponement(request: Request) -> Response:
     item_id = ident(request)
     data = await read_json(request, PostponementCreate)
     found = await ctx(request).db.write(
-        lambda s: programme.request_postponement(
+        lambda s: postponements.request_postponement(
             session=s, item_id=item_id, data=data, actor_id=me.viewer.user_id
         )
     )
-    return reply(programme.public_postponement(found), 201)
+    return reply(postponements.public_postponement(found), 201)
 
 
 async def list_postponements(request: Request) -> Response:
     await api_user(request, *WRITERS)
     status = request.query_params.get("status") or None
-    found = await ctx(request).db.read(lambda s: programme.list_postponements(session=s, status=status))
-    return listing([programme.public_postponement(p) for p in found])
+    found = await ctx(request).db.read(lambda s: postponements.list_postponements(session=s, status=status))
+    return listing([postponements.public_postponement(p) for p in found])
 
 
 async def decide_postponement(request: Request) -> Response:
@@ -152,11 +150,11 @@ async def decide_postponement(request: Request) -> Response:
     data = await read_json(request, PostponementDecision)
     policy = ctx(request).policy
     found = await ctx(request).db.write(
-        lambda s: programme.decide_postponement(
+        lambda s: postponements.decide_postponement(
             session=s, postponement_id=postponement_id, data=data, actor_id=me.viewer.user_id, policy=policy
         )
     )
-    return reply(programme.public_postponement(found))
+    return reply(postponements.public_postponement(found))
 
 
 routes = [

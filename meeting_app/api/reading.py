@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda.reading import public_matrix, reading_matrix
+from agenda.meetings.reading import public_matrix, reading_matrix
 from meeting_app.api.common import ident, reply
 from meeting_app.auth import api_user
 from meeting_app.context import ctx

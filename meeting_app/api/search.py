@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import search
+from agenda.search import queries
 from meeting_app.api.common import reply
 from meeting_app.api.programme import READERS as PROGRAMME_READERS
 from meeting_app.auth import api_user
@@ -17,11 +17,11 @@ async def find(request: Request) -> Response:
     """GET /api/v1/search?q=...&limit=20 → {results: [{type, id, title, snippet, url, highlights}]}."""
     me = await api_user(request)
     query = request.query_params
-    q = search.check_query(query.get("q"))
-    limit = search.check_limit(query.get("limit"))
+    q = queries.check_query(query.get("q"))
+    limit = queries.check_limit(query.get("limit"))
     viewer = me.viewer
     hits = await ctx(request).db.read(
-        lambda s: search.search(
+        lambda s: queries.search(
             session=s, viewer=viewer, q=q, limit=limit, can_read_programme=viewer.has(*PROGRAMME_READERS)
         )
     )

@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import votes
 from agenda.errors import InvalidInput
 from agenda.text import N_
-from agenda.votes import Answer, BallotCast, BallotRequest, VoteCreate
+from agenda.votes import lifecycle, models
+from agenda.votes.ballots import BallotRequest
+from agenda.votes.models import Answer, BallotCast, VoteCreate
 from meeting_app.api.common import ident, reply
 from meeting_app.api.live import PRESIDING
 from meeting_app.auth import api_user
@@ -42,7 +43,9 @@ def valid_key(raw: str) -> str:
 async def _view(request: Request, vote_id: int) -> Response:
     me = await api_user(request)
     found = await ctx(request).db.read(
-        lambda s: votes.vote_view(s, votes.get_vote(session=s, vote_id=vote_id, viewer=me.viewer), me.viewer)
+        lambda s: models.vote_view(
+            s, models.get_vote(session=s, vote_id=vote_id, viewer=me.viewer), me.viewer
+        )
     )
     return reply(found)
 
@@ -56,11 +59,11 @@ async def create_vote(request: Request) -> Response:
     agenda_item_id = ident(request)
     data = await read_json(request, VoteCreate)
     vote = await ctx(request).db.write(
-        lambda s: votes.create(
+        lambda s: lifecycle.create(
             session=s, agenda_item_id=agenda_item_id, data=data, actor_id=me.viewer.user_id
         )
     )
-    return reply(votes.public_vote(vote), 201)
+    return reply(models.public_vote(vote), 201)
 
 
 async def open_vote(request: Request) -> Response:
@@ -68,7 +71,9 @@ async def open_vote(request: Request) -> Response:
     vote_id = ident(request)
     app = ctx(request)
     await app.db.write(
-        lambda s: votes.open_vote(session=s, vote_id=vote_id, actor_id=me.viewer.user_id, policy=app.policy)
+        lambda s: lifecycle.open_vote(
+            session=s, vote_id=vote_id, actor_id=me.viewer.user_id, policy=app.policy
+        )
     )
     return await _view(request, vote_id)
 
@@ -78,7 +83,7 @@ async def close_vote(request: Request) -> Response:
     vote_id = ident(request)
     app = ctx(request)
     await app.db.write(
-        lambda s: votes.close(session=s, vote_id=vote_id, actor_id=me.viewer.user_id, policy=app.policy)
+        lambda s: lifecycle.close(session=s, vote_id=vote_id, actor_id=me.viewer.user_id, policy=app.policy)
     )
     return await _view(request, vote_id)
 

@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import accounts, members
-from agenda.accounts import ROLES, User, UserCreate, UserUpdate
 from agenda.errors import DomainError, NotFound
-from agenda.members import MemberCreate, MemberUpdate
+from agenda.people import accounts, members
+from agenda.people.accounts import ROLES, User, UserCreate, UserUpdate
+from agenda.people.members import MemberCreate, MemberUpdate
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.auth import form_user, page_user

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items
-from agenda.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from agenda.errors import DomainError, InvalidInput
+from agenda.meetings import agenda_edits, agenda_items
+from agenda.meetings.agenda_items import AgendaItemCreate, AgendaItemUpdate, AgendaOrder
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.auth import form_user
@@ -54,7 +54,7 @@ async def add_item(request: Request) -> Response:
             raise InvalidInput(N_("Hãy nhập tên nội dung."), code="title_required")
         payload = validate(AgendaItemCreate, data)
         item = await ctx(request).db.write(
-            lambda s: agenda_items.add_item(
+            lambda s: agenda_edits.add_item(
                 session=s, meeting_id=meeting_id, data=payload, actor_id=me.viewer.user_id, policy=policy
             )
         )
@@ -92,7 +92,7 @@ async def move(request: Request) -> Response:
     def run(s: Session) -> list[int]:
         order = swapped(agenda_items.agenda_ids(s, meeting_id), agenda_item_id, step)
         data = AgendaOrder(agenda_item_ids=order, reason=reason[:2000] if reason else None)
-        return agenda_items.reorder(session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id)
+        return agenda_edits.reorder(session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id)
 
     try:
         if step == 0:
@@ -111,7 +111,7 @@ async def edit_item(request: Request) -> Response:
     try:
         payload = validate(AgendaItemUpdate, data)
         await ctx(request).db.write(
-            lambda s: agenda_items.update_item(
+            lambda s: agenda_edits.update_item(
                 session=s, agenda_item_id=agenda_item_id, data=payload, actor_id=me.viewer.user_id
             )
         )
@@ -128,7 +128,7 @@ async def remove_item(request: Request) -> Response:
     policy = ctx(request).policy
     try:
         await ctx(request).db.write(
-            lambda s: agenda_items.remove_item(
+            lambda s: agenda_edits.remove_item(
                 session=s,
                 agenda_item_id=agenda_item_id,
                 reason=reason[:2000] if reason else None,

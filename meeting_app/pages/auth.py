@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from agenda import accounts
 from agenda.errors import InvalidInput, RateLimited
+from agenda.people import accounts
 from agenda.text import N_
 from meeting_app import i18n
 from meeting_app.api.auth import BadCredentials, clear_session_cookie, do_login, set_session_cookie

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import meetings
+from agenda.meetings import meetings
 from meeting_app.api.common import ident
 from meeting_app.auth import page_user
 from meeting_app.context import ctx

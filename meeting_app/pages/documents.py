@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, programme
 from agenda.errors import DomainError, NotFound
+from agenda.meetings import dossier
+from agenda.papers import documents
+from agenda.programme import programme
 from agenda.text import N_
 from meeting_app import uploads
 from meeting_app.api.common import ident
@@ -63,7 +65,7 @@ async def upload_document(request: Request) -> Response:
             facts = await uploads.check_and_store(request, upload)
 
         def add(s: Session) -> None:
-            documents.add_document(
+            dossier.add_document(
                 session=s,
                 programme_item_id=item_id,
                 kind=kind,
@@ -105,7 +107,7 @@ async def upload_version(request: Request) -> Response:
             documents.check_new_version(title=title or None, note=note)
             facts = await uploads.check_and_store(request, upload)
         await app.db.write(
-            lambda s: documents.add_version(
+            lambda s: dossier.add_version(
                 session=s,
                 document_id=document_id,
                 title=title or None,

@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items, meetings, programme
 from agenda.clock import to_local, utcnow
+from agenda.meetings import agenda_items, meetings
+from agenda.programme import postponements, programme
 from agenda.viewer import Viewer
 from meeting_app.auth import page_user
 from meeting_app.context import ctx
@@ -48,7 +49,7 @@ def staff_home(session: Session, viewer: Viewer, request: Request) -> dict[str, 
     by_id = {i["id"]: i for i in everything}
     pending = [
         {"request": p, "item": by_id.get(p.programme_item_id)}
-        for p in programme.list_postponements(session=session, status="pending")
+        for p in postponements.list_postponements(session=session, status="pending")
     ]
     return {
         "upcoming": meeting_rows(session, viewer, upcoming_only=True),

@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import meetings
 from agenda.errors import Forbidden
-from agenda.presiding import OUTCOMES
+from agenda.live.presiding import OUTCOMES
+from agenda.meetings import meetings
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.auth import Current, page_user

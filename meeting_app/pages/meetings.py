@@ -12,12 +12,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, meetings, members, positions, programme
-from agenda.accounts import User
 from agenda.errors import DomainError
-from agenda.meetings import EDITABLE_STATES, MEETING_KINDS, MeetingCreate, MeetingUpdate
-from agenda.programme import SCHEDULABLE
-from agenda.reading import reading_matrix
+from agenda.meetings import meetings, positions, publishing
+from agenda.meetings.meetings import EDITABLE_STATES, MEETING_KINDS, MeetingCreate, MeetingUpdate
+from agenda.meetings.reading import reading_matrix
+from agenda.papers import copies
+from agenda.people import members
+from agenda.people.accounts import User
+from agenda.programme import programme
+from agenda.programme.programme import SCHEDULABLE
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.meetings import meeting_detail
@@ -111,7 +114,7 @@ async def detail_context(request: Request, me: Current, meeting_id: int) -> dict
                 mine = positions.own_positions(session=s, meeting_id=meeting_id, viewer=viewer)
                 data["my_positions"] = {p["agenda_item_id"]: p for p in mine}
         shown = [d["id"] for i in detail["agenda"] for d in i.get("documents", [])]
-        data["version_news"] = documents.version_news(session=s, user_id=viewer.user_id, document_ids=shown)
+        data["version_news"] = copies.version_news(session=s, user_id=viewer.user_id, document_ids=shown)
         if viewer.is_staff:
             on_agenda = {i.get("programme_item_id") for i in detail["agenda"]}
             candidates = [
@@ -191,7 +194,7 @@ async def publish(request: Request) -> Response:
     meeting_id = ident(request)
     try:
         await ctx(request).db.write(
-            lambda s: meetings.publish(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
+            lambda s: publishing.publish(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
         )
     except DomainError as exc:
         return await builder_failed(request, me, meeting_id, exc, "publish", form)

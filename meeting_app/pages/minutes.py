@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import audit, minutes
 from agenda.clock import to_local
 from agenda.errors import DomainError, RuleBroken
-from agenda.meetings import get_meeting, public_meeting
-from agenda.minutes import MinutesEdit
+from agenda.meetings.meetings import get_meeting, public_meeting
+from agenda.record import audit, minutes
+from agenda.record.minutes import MinutesEdit
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.minutes import minutes_view

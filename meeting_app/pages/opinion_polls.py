@@ -18,10 +18,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from agenda import documents, notifications, opinion_polls, poll_views, programme
 from agenda.errors import DomainError, Forbidden
-from agenda.members import Member
-from agenda.opinion_polls import MAX_COMMENT, NOT_A_RECIPIENT, POSITIONS, PollAnswer, PollCreate
+from agenda.papers import documents
+from agenda.people import notifications
+from agenda.people.members import Member
+from agenda.polls import opinion_polls, poll_lifecycle, poll_views
+from agenda.polls.opinion_polls import MAX_COMMENT, NOT_A_RECIPIENT, POSITIONS, PollAnswer, PollCreate
+from agenda.programme import programme
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.opinion_polls import READERS, inbox, public_notification
@@ -101,7 +104,7 @@ async def create(request: Request) -> Response:
             },
         )
         poll = await ctx(request).db.write(
-            lambda s: opinion_polls.create(session=s, data=data, actor_id=me.viewer.user_id)
+            lambda s: poll_lifecycle.create(session=s, data=data, actor_id=me.viewer.user_id)
         )
     except DomainError as exc:
         context = {**await _list_context(request, me), "values": values_of(form)}
@@ -153,10 +156,10 @@ async def _act(request: Request, action: str) -> Response:
     actor_id = me.viewer.user_id
     try:
         if action == "send":
-            await app.db.write(lambda s: opinion_polls.send(session=s, poll_id=poll_id, actor_id=actor_id))
+            await app.db.write(lambda s: poll_lifecycle.send(session=s, poll_id=poll_id, actor_id=actor_id))
         else:
             await app.db.write(
-                lambda s: opinion_polls.close(
+                lambda s: poll_lifecycle.close(
                     session=s, poll_id=poll_id, actor_id=actor_id, policy=app.policy
                 )
             )
@@ -193,7 +196,7 @@ async def answer(request: Request) -> Response:
             raise Forbidden(NOT_A_RECIPIENT, code="not_a_recipient")
         data = validate(PollAnswer, answer_data(form))
         await ctx(request).db.write(
-            lambda s: opinion_polls.respond(session=s, poll_id=poll_id, data=data, viewer=viewer)
+            lambda s: poll_lifecycle.respond(session=s, poll_id=poll_id, data=data, viewer=viewer)
         )
     except DomainError as exc:
         context = await _poll_context(request, me, poll_id)

@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import members, positions
 from agenda.errors import DomainError, Forbidden
-from agenda.meetings import get_meeting, public_meeting
-from agenda.positions import PositionSet
+from agenda.meetings import positions
+from agenda.meetings.meetings import get_meeting, public_meeting
+from agenda.meetings.positions import PositionSet
+from agenda.people import members
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.auth import form_user, page_user

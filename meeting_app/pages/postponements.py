@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import programme, programme_import
 from agenda.errors import DomainError, InvalidInput
-from agenda.programme import PostponementCreate, PostponementDecision
+from agenda.programme import postponements, programme_import
+from agenda.programme.postponements import PostponementCreate, PostponementDecision
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.programme import MAX_CSV_BYTES
@@ -34,7 +34,7 @@ async def request_postponement(request: Request) -> Response:
             },
         )
         await ctx(request).db.write(
-            lambda s: programme.request_postponement(
+            lambda s: postponements.request_postponement(
                 session=s, item_id=item_id, data=data, actor_id=me.viewer.user_id
             )
         )
@@ -56,7 +56,7 @@ async def decide(request: Request) -> Response:
             {"approve": choice == "approve", "note": text(form, "note", limit=2100) or None},
         )
         found = await ctx(request).db.write(
-            lambda s: programme.decide_postponement(
+            lambda s: postponements.decide_postponement(
                 session=s,
                 postponement_id=postponement_id,
                 data=data,
@@ -65,7 +65,9 @@ async def decide(request: Request) -> Response:
             )
         )
     except DomainError as exc:
-        found_request = await ctx(request).db.read(lambda s: s.get(programme.Postponement, postponement_id))
+        found_request = await ctx(request).db.read(
+            lambda s: s.get(postponements.Postponement, postponement_id)
+        )
         if found_request is None:
             raise
         item_id = found_request.programme_item_id

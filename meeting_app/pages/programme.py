@@ -9,12 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import agenda_items, programme
-from agenda.accounts import User
-from agenda.documents import can_view_programme_papers, dossier
+from agenda.access.papers import can_view_programme_papers
 from agenda.errors import DomainError, NotFound
+from agenda.meetings import agenda_items
+from agenda.papers.documents import dossier
+from agenda.people.accounts import User
 from agenda.policy import PROGRAMME_KINDS
-from agenda.programme import MANUAL_TRANSITIONS, STATUSES, ProgrammeItemCreate, ProgrammeItemUpdate
+from agenda.programme import postponements, programme
+from agenda.programme.programme import MANUAL_TRANSITIONS, STATUSES, ProgrammeItemCreate, ProgrammeItemUpdate
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.auth import Current, form_user, page_user
@@ -108,7 +110,7 @@ async def detail_context(request: Request, me: Current, item_id: int) -> dict[st
         if item_id in agenda_items.hidden_programme_ids(session=s, viewer=me.viewer):
             raise NotFound()
         item = programme.get_item(session=s, item_id=item_id)
-        requests = programme.list_postponements(session=s, item_id=item_id)
+        requests = postponements.list_postponements(session=s, item_id=item_id)
         people = {r.requested_by for r in requests} | {r.decided_by for r in requests}
         names = {u.id: u.full_name for u in s.exec(select(User).where(col(User.id).in_(people - {None})))}
         return {

@@ -13,12 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import documents, notes
-from agenda.agenda_items import AgendaItem, audiences, can_see_item
-from agenda.documents import DocumentVersion
+from agenda.access import papers
 from agenda.errors import NotFound
-from agenda.meetings import Meeting, can_see, guest_ids, invitee_ids
-from agenda.notes import MAX_NOTE_CHARS
+from agenda.meetings.agenda_items import AgendaItem, audiences, can_see_item
+from agenda.meetings.meetings import Meeting, can_see, guest_ids, invitee_ids
+from agenda.papers import copies, documents, notes
+from agenda.papers.documents import DocumentVersion
+from agenda.papers.notes import MAX_NOTE_CHARS
 from agenda.viewer import Viewer
 from meeting_app import vendor
 from meeting_app.api.common import MAX_ID, ident
@@ -65,7 +66,7 @@ async def read(request: Request) -> Response:
     viewer = me.viewer
 
     def load(s: Session) -> dict[str, Any]:
-        document = documents.get_visible_document(session=s, document_id=document_id, viewer=viewer)
+        document = papers.get_visible_document(session=s, document_id=document_id, viewer=viewer)
         versions = documents.versions_of(session=s, document_id=document_id)
         if not versions:
             raise NotFound()
@@ -74,7 +75,7 @@ async def read(request: Request) -> Response:
             "versions": versions,
             "version": chosen_version(raw, versions),
             "latest": versions[-1],
-            "news": documents.version_news(session=s, user_id=viewer.user_id, document_ids=[document_id]).get(
+            "news": copies.version_news(session=s, user_id=viewer.user_id, document_ids=[document_id]).get(
                 document_id
             ),
             "back": way_back(s, viewer, document.programme_item_id),

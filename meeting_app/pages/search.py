@@ -1,6 +1,6 @@
 """The search page: one box in the header for every signed-in user, results grouped by type.
 
-The hits come from agenda.search, already filtered for the viewer; each title and snippet is
+The hits come from agenda.search.queries, already filtered for the viewer; each title and snippet is
 plain text, cut here into pieces (marked or not) that the template escapes. See docs/search.md.
 """
 
@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda import search
 from agenda.errors import InvalidInput
+from agenda.search import queries
+from agenda.search.text_search import MAX_QUERY_CHARS
 from agenda.text import N_
-from agenda.text_search import MAX_QUERY_CHARS
 from meeting_app.api.programme import READERS as PROGRAMME_READERS
 from meeting_app.auth import page_user
 from meeting_app.context import ctx
@@ -48,7 +48,7 @@ def pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
     return found
 
 
-def shown(hit: search.Hit) -> dict[str, Any]:
+def shown(hit: queries.Hit) -> dict[str, Any]:
     return {
         "url": hit.url,
         "title": pieces(hit.title, hit.title_highlights),
@@ -71,9 +71,9 @@ async def search_page(request: Request) -> Response:
     if not raw.strip():
         return page(request, "search/results.html", context)
     try:
-        q = search.check_query(raw)
+        q = queries.check_query(raw)
         hits = await ctx(request).db.read(
-            lambda s: search.search(
+            lambda s: queries.search(
                 session=s, viewer=viewer, q=q, limit=LIMIT, can_read_programme=viewer.has(*PROGRAMME_READERS)
             )
         )
@@ -83,7 +83,7 @@ async def search_page(request: Request) -> Response:
     context.update(
         searched=True,
         count=len(hits),
-        groups=[(kind, [shown(h) for h in found]) for kind, found in search.grouped(hits)],
+        groups=[(kind, [shown(h) for h in found]) for kind, found in queries.grouped(hits)],
     )
     return page(request, "search/results.html", context)
 

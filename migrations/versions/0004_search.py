@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from agenda.text_search import index_body, index_title
+from agenda.search.text_search import index_body, index_title
 
 revision = "0004_search"
 down_revision = "0003"

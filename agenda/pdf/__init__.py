@@ -1,0 +1,1 @@
+"""What every PDF eCabinet draws shares: the fonts and the letterhead (minutes, books, poll reports)."""
