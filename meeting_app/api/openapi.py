@@ -99,11 +99,11 @@ class Document:
         self.refs: dict[tuple[Any, Mode], JsonSchemaValue] = dict(refs)
         self.schemas: dict[str, Any] = definitions.get("$defs", {})
 
-    def content(self, reply_: type[BaseModel] | str, mode: Mode = "serialization") -> dict[str, Any]:
-        if isinstance(reply_, str):
-            schema = {} if reply_ == JSON else {"type": "string", "format": "binary"}
-            return {reply_: {"schema": schema}}
-        return {"application/json": {"schema": self.refs[(reply_, mode)]}}
+    def content(self, answer: type[BaseModel] | str, mode: Mode = "serialization") -> dict[str, Any]:
+        if isinstance(answer, str):
+            schema = {} if answer == JSON else {"type": "string", "format": "binary"}
+            return {answer: {"schema": schema}}
+        return {"application/json": {"schema": self.refs[(answer, mode)]}}
 
     def operation(self, endpoint: Endpoint) -> dict[str, Any]:
         op = endpoint.operation
