@@ -1,7 +1,9 @@
-"""Who may do what: every JSON endpoint of openapi.ENDPOINTS against every role and anonymous.
+"""Who may do what: every JSON route of the app against every role and anonymous.
 
 Anonymous gets 401, a wrong role 403, objects one may not see 404. The tables below are the
-contract (API.md "who" columns); a route added without a row here fails the test.
+contract (API.md "who" columns); a route added without a row here fails the test. They are
+written by hand on purpose, apart from the `who` of each endpoint's @operation (the OpenAPI
+document), so that each checks the other.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from agenda.polls.opinion_polls import PollCreate
 from agenda.programme import postponements
 from agenda.programme.postponements import PostponementCreate
 from agenda.votes.models import Vote
-from meeting_app.api.openapi import ENDPOINTS
 from tests.conftest import context_of
 from tests.factories import (
     ROLES,
@@ -181,22 +182,14 @@ def api_routes(client: TestClient) -> set[tuple[str, str]]:
     return found
 
 
-def endpoints() -> set[tuple[str, str]]:
-    return {(method, path) for method, path, *_ in ENDPOINTS}
-
-
-def test_the_tables_cover_every_endpoint() -> None:
+def test_the_tables_cover_every_endpoint(client: TestClient) -> None:
     """A new endpoint needs a row in WRITES or READS (and, with a new kind of id, in World.url)."""
-    mutating = {e for e in endpoints() if e[0] != "GET"}
-    reading = {e for e in endpoints() if e[0] == "GET"}
+    mutating = {e for e in api_routes(client) if e[0] != "GET"}
+    reading = {e for e in api_routes(client) if e[0] == "GET"}
     assert sorted(mutating - set(WRITES)) == [], "mutating endpoints without a row in WRITES"
     assert sorted(reading - set(READS)) == [], "reading endpoints without a row in READS"
     assert sorted(set(WRITES) - mutating) == [], "rows in WRITES for endpoints that no longer exist"
     assert sorted(set(READS) - reading) == [], "rows in READS for endpoints that no longer exist"
-
-
-def test_routes_and_endpoints_agree(client: TestClient) -> None:
-    assert api_routes(client) == endpoints()
 
 
 @dataclass
@@ -328,10 +321,9 @@ def _rank(endpoint: tuple[str, str]) -> int:
 
 
 def call(client: TestClient, world: World, method: str, path: str) -> int:
-    body = next(b for m, p, _w, _s, b in ENDPOINTS if (m, p) == (method, path))
-    kwargs: dict[str, object] = {}
-    if body is not None and method != "GET":
-        kwargs["json"] = {}
+    # Every state change sends an empty JSON object: a route that reads a body refuses it with
+    # 400 or 422 once the role got through, and a route without one ignores it.
+    kwargs: dict[str, object] = {} if method == "GET" else {"json": {}}
     url = world.url(path)
     if world.actor is None:
         client.cookies.clear()

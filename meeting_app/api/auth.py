@@ -12,6 +12,8 @@ from agenda.errors import DomainError
 from agenda.people import accounts
 from agenda.text import N_
 from meeting_app.api.common import reply
+from meeting_app.api.schemas import Me
+from meeting_app.api.spec import operation
 from meeting_app.auth import SESSION_COOKIE, api_user, current, end_session
 from meeting_app.context import ctx
 from meeting_app.errors import Unauthorized
@@ -79,6 +81,12 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
 
 
+@operation(
+    "Log in; returns the user and a CSRF token, sets the cookie",
+    who="anyone",
+    body=LoginBody,
+    responses={200: Me},
+)
 async def login(request: Request) -> Response:
     body = await read_json(request, LoginBody)
     result = await do_login(request, body.username, body.password)
@@ -87,6 +95,7 @@ async def login(request: Request) -> Response:
     return response
 
 
+@operation("Log out; the session dies server-side", who="user", responses={204: None})
 async def logout(request: Request) -> Response:
     me = await api_user(request)
     await end_session(request, me)
@@ -95,6 +104,7 @@ async def logout(request: Request) -> Response:
     return response
 
 
+@operation("The current user and CSRF token", who="user", responses={200: Me})
 async def me(request: Request) -> Response:
     found = await current(request)
     if found is None:
@@ -102,6 +112,7 @@ async def me(request: Request) -> Response:
     return reply({"user": accounts.public_user(found.user), "csrf_token": found.csrf_token})
 
 
+@operation("Change the current user's language", who="user", body=MeUpdate, responses={200: Me})
 async def update_me(request: Request) -> Response:
     found = await api_user(request)
     body = await read_json(request, MeUpdate)

@@ -32,6 +32,7 @@ from agenda.papers.stamp import StampText
 from agenda.text import N_
 from meeting_app import books
 from meeting_app.api.common import ident
+from meeting_app.api.spec import JSON, PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
 from meeting_app.downloads import (
@@ -101,6 +102,12 @@ def _building(files: books.BookFiles) -> JSONResponse:
     )
 
 
+@operation(
+    "This user's watermarked briefing book",
+    description="A `Range` gets 206; while the book is built, 202 `{status, progress, stage}`.",
+    who="invited users, secretariat, chair",
+    responses={200: PDF, 202: JSON, 206: PDF},
+)
 async def book_pdf(request: Request) -> Response:
     me = await api_user(request)
     meeting_id = ident(request)

@@ -24,6 +24,8 @@ from agenda.papers.pdf_check import PdfFacts
 from agenda.programme import programme
 from meeting_app import uploads
 from meeting_app.api.common import ident, listing, reply
+from meeting_app.api.schemas import DocumentPublic, Dossier
+from meeting_app.api.spec import JSON, Multipart, operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 
@@ -43,6 +45,13 @@ def created(document: Document, version: DocumentVersion, facts: PdfFacts) -> di
     }
 
 
+@operation(
+    "Upload a new document (a PDF, checked in a sandbox)",
+    description="413 too large, 415 not sent as PDF, 422 refused with the reason as `code`.",
+    who="secretariat",
+    body=Multipart(("kind", "title", "note")),
+    responses={201: JSON},
+)
 async def add_document(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     item_id = ident(request)
@@ -71,6 +80,12 @@ async def add_document(request: Request) -> Response:
     return reply(created(document, version, facts), 201)
 
 
+@operation(
+    "Upload a new version of a document with a change note (`note`, required); `title` renames",
+    who="secretariat",
+    body=Multipart(("title", "note")),
+    responses={201: JSON},
+)
 async def add_version(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     document_id = ident(request)
@@ -99,6 +114,11 @@ async def add_version(request: Request) -> Response:
     return reply(created(document, version, facts), 201)
 
 
+@operation(
+    "A document with its versions and the latest one",
+    who="anyone who may see the item's papers",
+    responses={200: DocumentPublic},
+)
 async def get_document(request: Request) -> Response:
     me = await api_user(request)
     document_id = ident(request)
@@ -110,6 +130,11 @@ async def get_document(request: Request) -> Response:
     return reply(await ctx(request).db.read(load))
 
 
+@operation(
+    "An item's dossier: every document with its versions",
+    who="anyone who may see the item's papers",
+    responses={200: Dossier},
+)
 async def list_documents(request: Request) -> Response:
     me = await api_user(request)
     item_id = ident(request)

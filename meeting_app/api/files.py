@@ -32,6 +32,7 @@ from agenda.papers.documents import Document, DocumentVersion
 from agenda.storage import original_path
 from agenda.text import N_
 from meeting_app.api.common import ident
+from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
 from meeting_app.downloads import (
@@ -87,6 +88,13 @@ def error(status: int, code: str, message: str, headers: dict[str, str] | None =
     )
 
 
+@operation(
+    "The version as a PDF watermarked for the caller",
+    description="One `Range` gets 206, out of range 416; also HEAD. A GET answered from byte 0 "
+    "is logged as an open.",
+    who="anyone who may see the item's papers",
+    responses={200: PDF, 206: PDF},
+)
 async def version_file(request: Request) -> Response:
     me = await api_user(request)
     document_id, number = ident(request), ident(request, "n")

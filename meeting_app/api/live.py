@@ -19,6 +19,9 @@ from agenda.live.presiding import Advance, OutcomeSet
 from agenda.meetings import attendance, meetings, speakers
 from agenda.meetings.attendance import AttendanceSet
 from meeting_app.api.common import ident, reply
+from meeting_app.api.live_schemas import LiveSnapshot, SpeakerPublic
+from meeting_app.api.schemas import MeetingPublic
+from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.inputs import read_json
@@ -34,10 +37,14 @@ async def _live(request: Request, meeting_id: int) -> dict[str, Any]:
     return await app.hub.snapshot_for(meeting_id, me.viewer)
 
 
+@operation(
+    "The live feed's snapshot, filtered for the caller", who="invited users", responses={200: LiveSnapshot}
+)
 async def live(request: Request) -> Response:
     return reply(await _live(request, ident(request)))
 
 
+@operation("Start the session", who="chair, secretariat", responses={200: MeetingPublic})
 async def start(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id = ident(request)
@@ -47,6 +54,7 @@ async def start(request: Request) -> Response:
     return reply(meetings.public_meeting(meeting))
 
 
+@operation("Adjourn the session", who="chair, secretariat", responses={200: MeetingPublic})
 async def adjourn(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id = ident(request)
@@ -56,6 +64,7 @@ async def adjourn(request: Request) -> Response:
     return reply(meetings.public_meeting(meeting))
 
 
+@operation("Record a member's attendance, with a substitute", who="chair, secretariat", body=AttendanceSet)
 async def set_attendance(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id, member_id = ident(request), ident(request, "member_id")
@@ -82,6 +91,7 @@ async def set_attendance(request: Request) -> Response:
     )
 
 
+@operation("Move to another agenda item", who="chair, secretariat", body=Advance)
 async def advance(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id = ident(request)
@@ -103,6 +113,7 @@ async def advance(request: Request) -> Response:
     return reply({"current_item": current})
 
 
+@operation("Adopt the consent block", who="chair, secretariat")
 async def adopt_consent(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id = ident(request)
@@ -115,6 +126,7 @@ async def adopt_consent(request: Request) -> Response:
     return reply({"adopted_item_ids": [i.id for i in adopted]})
 
 
+@operation("Record an outcome", who="chair, secretariat", body=OutcomeSet)
 async def set_outcome(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     agenda_item_id = ident(request)
@@ -135,6 +147,7 @@ async def set_outcome(request: Request) -> Response:
     )
 
 
+@operation("Ask to speak", who="member, guest", responses={201: SpeakerPublic})
 async def request_speaker(request: Request) -> Response:
     me = await api_user(request)
     agenda_item_id = ident(request)
@@ -144,6 +157,7 @@ async def request_speaker(request: Request) -> Response:
     return reply(public_speaker(speaker), 201)
 
 
+@operation("Give the floor", who="chair, secretariat", responses={200: SpeakerPublic})
 async def start_speaker(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     speaker_id = ident(request)
@@ -153,6 +167,7 @@ async def start_speaker(request: Request) -> Response:
     return reply(public_speaker(speaker))
 
 
+@operation("End the speaker's time", who="chair, secretariat", responses={200: SpeakerPublic})
 async def stop_speaker(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     speaker_id = ident(request)
@@ -162,6 +177,7 @@ async def stop_speaker(request: Request) -> Response:
     return reply(public_speaker(speaker))
 
 
+@operation("Withdraw a request to speak", who="speaker, chair, secretariat", responses={204: None})
 async def withdraw_speaker(request: Request) -> Response:
     me = await api_user(request)
     speaker_id = ident(request)

@@ -18,6 +18,8 @@ from agenda.policy import Policy
 from agenda.text import N_
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, listing, reply
+from meeting_app.api.schemas import AgendaEntryPublic, MeetingDetail, MeetingList
+from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.i18n import translate
@@ -61,6 +63,7 @@ async def _detail(request: Request, meeting_id: int, viewer: Viewer) -> dict[str
     return await app.db.read(lambda s: meeting_detail(s, meeting_id, viewer, app.policy, app.agenda_cache))
 
 
+@operation("The meetings this user may see", who="user", responses={200: MeetingList})
 async def list_meetings(request: Request) -> Response:
     me = await api_user(request)
     found = await ctx(request).db.read(lambda s: meetings.list_meetings(session=s, viewer=me.viewer))
@@ -79,6 +82,12 @@ def require_offset(data: MeetingCreate | MeetingUpdate) -> None:
         )
 
 
+@operation(
+    "Create a meeting (invitees default to all voting members)",
+    who="secretariat",
+    body=MeetingCreate,
+    responses={201: MeetingDetail},
+)
 async def create_meeting(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     data = await read_json(request, MeetingCreate)
@@ -90,11 +99,22 @@ async def create_meeting(request: Request) -> Response:
     return reply(await _detail(request, meeting.id, me.viewer), 201)
 
 
+@operation(
+    "A meeting with its agenda as this viewer may see it",
+    who="invited users, secretariat, chair",
+    responses={200: MeetingDetail},
+)
 async def get_meeting(request: Request) -> Response:
     me = await api_user(request)
     return reply(await _detail(request, ident(request), me.viewer))
 
 
+@operation(
+    "Change a meeting; after publishing give a reason",
+    who="secretariat",
+    body=MeetingUpdate,
+    responses={200: MeetingDetail},
+)
 async def update_meeting(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)
@@ -108,6 +128,7 @@ async def update_meeting(request: Request) -> Response:
     return reply(await _detail(request, meeting_id, me.viewer))
 
 
+@operation("Publish the agenda", who="secretariat", responses={200: MeetingDetail})
 async def publish(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)
@@ -121,6 +142,12 @@ def _item_of(detail: dict[str, Any], agenda_item_id: int) -> dict[str, Any]:
     return next(i for i in detail["agenda"] if i["id"] == agenda_item_id)
 
 
+@operation(
+    "Add an agenda item; a not-ready programme item needs override_readiness",
+    who="secretariat",
+    body=AgendaItemCreate,
+    responses={201: AgendaEntryPublic},
+)
 async def add_agenda_item(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)
@@ -135,6 +162,9 @@ async def add_agenda_item(request: Request) -> Response:
     return reply(_item_of(await _detail(request, meeting_id, me.viewer), item.id), 201)
 
 
+@operation(
+    "One agenda item (a placeholder if restricted)", who="invited users", responses={200: AgendaEntryPublic}
+)
 async def get_agenda_item(request: Request) -> Response:
     me = await api_user(request)
     agenda_item_id = ident(request)
@@ -146,6 +176,9 @@ async def get_agenda_item(request: Request) -> Response:
     return reply(_item_of(await _detail(request, item.meeting_id, me.viewer), agenda_item_id))
 
 
+@operation(
+    "Edit an agenda item", who="secretariat", body=AgendaItemUpdate, responses={200: AgendaEntryPublic}
+)
 async def update_agenda_item(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     agenda_item_id = ident(request)
@@ -158,6 +191,12 @@ async def update_agenda_item(request: Request) -> Response:
     return reply(_item_of(await _detail(request, item.meeting_id, me.viewer), agenda_item_id))
 
 
+@operation(
+    "Remove an agenda item; ?reason= after publishing",
+    who="secretariat",
+    query={"reason": str},
+    responses={204: None},
+)
 async def remove_agenda_item(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     agenda_item_id = ident(request)
@@ -171,6 +210,9 @@ async def remove_agenda_item(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@operation(
+    "Reorder the agenda (a permutation)", who="secretariat", body=AgendaOrder, responses={200: MeetingDetail}
+)
 async def reorder(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     meeting_id = ident(request)

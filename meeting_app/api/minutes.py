@@ -30,6 +30,7 @@ from agenda.record.minutes import MinutesEdit
 from agenda.text import N_
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply
+from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
 from meeting_app.downloads import content_disposition
@@ -56,11 +57,23 @@ async def minutes_view(app: AppContext, meeting_id: int, viewer: Viewer) -> dict
     return found
 
 
+@operation(
+    "The minutes once adjourned",
+    description="`{state, record, narrative, resolution, last_event: {seq, hash}}`; restricted items "
+    "outside the caller's audience are placeholders.",
+    who="secretariat, chair, invited members",
+)
 async def get_minutes(request: Request) -> Response:
     me = await api_user(request)
     return reply(await minutes_view(ctx(request), ident(request), me.viewer))
 
 
+@operation(
+    "Edit the narrative of draft minutes (opening, items: {agenda_item_id: summary}, closing)",
+    description="409 minutes_final once finalized.",
+    who="secretariat",
+    body=MinutesEdit,
+)
 async def edit_minutes(request: Request) -> Response:
     me = await api_user(request, *minutes.WRITERS)
     meeting_id = ident(request)
@@ -72,6 +85,10 @@ async def edit_minutes(request: Request) -> Response:
     return reply(await minutes_view(app, meeting_id, me.viewer))
 
 
+@operation(
+    "Finalize and lock the minutes; the meeting is closed; records the last event's seq and hash",
+    who="secretariat",
+)
 async def finalize_minutes(request: Request) -> Response:
     me = await api_user(request, *minutes.WRITERS)
     meeting_id = ident(request)
@@ -103,6 +120,11 @@ def pdf_response(data: bytes, name: str, default: str) -> Response:
     )
 
 
+@operation(
+    "The minutes as a PDF (application/pdf) with the last event's hash on every page",
+    who="secretariat, chair, invited members",
+    responses={200: PDF},
+)
 async def minutes_pdf_file(request: Request) -> Response:
     me = await api_user(request)
     app = ctx(request)
@@ -112,6 +134,11 @@ async def minutes_pdf_file(request: Request) -> Response:
     return pdf_response(data, f"Biên bản – {title}", "bien-ban")
 
 
+@operation(
+    "The draft session resolution as a PDF: the adopted items and their conclusions",
+    who="secretariat, chair, invited members",
+    responses={200: PDF},
+)
 async def resolution_pdf_file(request: Request) -> Response:
     me = await api_user(request)
     app = ctx(request)
@@ -136,6 +163,13 @@ def _count(request: Request, name: str, default: int, low: int, high: int) -> in
     return int(raw)
 
 
+@operation(
+    "The meeting's raw event log with hashes",
+    description="`{items: [{seq, kind, at, actor_id, data, prev_hash, hash}], next_since}`; "
+    "`limit` is 1..500.",
+    who="secretariat",
+    query={"since": int, "limit": int},
+)
 async def event_log(request: Request) -> Response:
     me = await api_user(request, "secretariat")
     meeting_id = ident(request)

@@ -17,6 +17,8 @@ from agenda.papers import notes
 from agenda.papers.notes import NoteText
 from agenda.viewer import Viewer
 from meeting_app.api.common import MAX_ID, ident, listing, reply
+from meeting_app.api.schemas import NoteList, NotePublic
+from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.inputs import read_json
@@ -30,6 +32,11 @@ def page_number(request: Request) -> int:
     return value
 
 
+@operation(
+    "The caller's own private notes on a document, by page",
+    who="anyone who may read the document",
+    responses={200: NoteList},
+)
 async def list_notes(request: Request) -> Response:
     me = await api_user(request)
     document_id = ident(request)
@@ -43,6 +50,12 @@ async def list_notes(request: Request) -> Response:
     return listing([notes.public_note(n) for n in found])
 
 
+@operation(
+    "Write the caller's private note on a page; empty text deletes it",
+    who="anyone who may read the document",
+    body=NoteText,
+    responses={200: NotePublic},
+)
 async def put_note(request: Request) -> Response:
     me = await api_user(request)
     document_id = ident(request)
@@ -61,6 +74,11 @@ async def put_note(request: Request) -> Response:
     return reply(await ctx(request).db.write(save))
 
 
+@operation(
+    "Delete the caller's private note on a page",
+    who="anyone who may read the document",
+    responses={204: None},
+)
 async def delete_note(request: Request) -> Response:
     me = await api_user(request)
     document_id = ident(request)

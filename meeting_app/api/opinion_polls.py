@@ -20,6 +20,8 @@ from agenda.polls import opinion_polls, poll_lifecycle, poll_report, poll_views
 from agenda.polls.opinion_polls import PollAnswer, PollCreate
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply
+from meeting_app.api.live_schemas import Bell, PollList, PollView
+from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
 from meeting_app.downloads import content_disposition
@@ -55,17 +57,35 @@ def inbox(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     return found
 
 
+@operation(
+    "Opinion ballots: all (staff), or those sent to the caller's member (members, assistants)",
+    who="secretariat, chair, member, assistant",
+    responses={200: PollList},
+)
 async def list_polls(request: Request) -> Response:
     me = await api_user(request, *READERS)
     items = await ctx(request).db.read(lambda s: inbox(s, me.viewer))
     return reply({"items": items})
 
 
+@operation(
+    "One opinion ballot",
+    description="`responded`/`total`; `result` after the deadline or close; the caller's own answer; "
+    "the board (staff).",
+    who="secretariat, chair, members and assistants it was sent to",
+    responses={200: PollView},
+)
 async def get_poll(request: Request) -> Response:
     me = await api_user(request, *READERS)
     return await _view(ctx(request), ident(request), me.viewer)
 
 
+@operation(
+    "Create an opinion ballot on a programme item (draft); its papers are the item's dossier",
+    who="secretariat",
+    body=PollCreate,
+    responses={201: PollView},
+)
 async def create_poll(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     data = await read_json(request, PollCreate)
@@ -76,6 +96,7 @@ async def create_poll(request: Request) -> Response:
     return await _view(app, poll.id or 0, me.viewer, 201)
 
 
+@operation("Send to every active voting member", who="secretariat", responses={200: PollView})
 async def send_poll(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     poll_id = ident(request)
@@ -84,6 +105,7 @@ async def send_poll(request: Request) -> Response:
     return await _view(app, poll_id, me.viewer)
 
 
+@operation("Close early and tally (idempotent)", who="secretariat", responses={200: PollView})
 async def close_poll(request: Request) -> Response:
     me = await api_user(request, *STAFF)
     poll_id = ident(request)
@@ -95,6 +117,12 @@ async def close_poll(request: Request) -> Response:
     return await _view(app, poll_id, me.viewer)
 
 
+@operation(
+    "Answer or revise until the deadline; 409 deadline_passed after it",
+    who="member (self)",
+    body=PollAnswer,
+    responses={200: PollView},
+)
 async def answer_poll(request: Request) -> Response:
     me = await api_user(request, "member")
     poll_id = ident(request)
@@ -105,6 +133,11 @@ async def answer_poll(request: Request) -> Response:
     return await _view(app, poll_id, me.viewer)
 
 
+@operation(
+    "The synthesis report (application/pdf): tally, each member's position and comment, non-responders",
+    who="secretariat, chair",
+    responses={200: PDF},
+)
 async def report_pdf(request: Request) -> Response:
     me = await api_user(request, *REPORT_ROLES)
     poll_id = ident(request)
@@ -149,12 +182,14 @@ def bell(session: Session, user_id: int) -> dict[str, Any]:
     }
 
 
+@operation("The bell: {items, unread}, newest first", who="user", responses={200: Bell})
 async def list_notifications(request: Request) -> Response:
     me = await api_user(request)
     user_id = me.viewer.user_id
     return reply(await ctx(request).db.read(lambda s: bell(s, user_id)))
 
 
+@operation("Mark one notification read", who="user (own)", responses={200: Bell})
 async def read_notification(request: Request) -> Response:
     me = await api_user(request)
     notification_id = ident(request)
@@ -166,6 +201,7 @@ async def read_notification(request: Request) -> Response:
     return reply(await app.db.read(lambda s: bell(s, user_id)))
 
 
+@operation("Mark every notification read", who="user", responses={200: Bell})
 async def read_all_notifications(request: Request) -> Response:
     me = await api_user(request)
     user_id = me.viewer.user_id

@@ -12,6 +12,8 @@ from agenda.people import accounts, members
 from agenda.people.accounts import User, UserCreate, UserUpdate
 from agenda.people.members import MemberCreate, MemberUpdate
 from meeting_app.api.common import ident, listing, reply
+from meeting_app.api.schemas import UserList, UserPublic
+from meeting_app.api.spec import JSON, operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.inputs import read_json
@@ -19,6 +21,7 @@ from meeting_app.inputs import read_json
 MEMBER_WRITERS = ("secretariat", "admin")
 
 
+@operation("List accounts", who="admin", responses={200: UserList})
 async def list_users(request: Request) -> Response:
     await api_user(request, "admin")
     users = await ctx(request).db.read(
@@ -27,6 +30,7 @@ async def list_users(request: Request) -> Response:
     return listing([accounts.public_user(u) for u in users])
 
 
+@operation("Create an account", who="admin", body=UserCreate, responses={201: UserPublic})
 async def create_user(request: Request) -> Response:
     me = await api_user(request, "admin")
     data = await read_json(request, UserCreate)
@@ -36,6 +40,7 @@ async def create_user(request: Request) -> Response:
     return reply(accounts.public_user(user), 201)
 
 
+@operation("One account", who="admin", responses={200: UserPublic})
 async def get_user(request: Request) -> Response:
     await api_user(request, "admin")
     user_id = ident(request)
@@ -45,6 +50,12 @@ async def get_user(request: Request) -> Response:
     return reply(accounts.public_user(user))
 
 
+@operation(
+    "Change an account (roles, member link, active, password)",
+    who="admin",
+    body=UserUpdate,
+    responses={200: UserPublic},
+)
 async def update_user(request: Request) -> Response:
     me = await api_user(request, "admin")
     user_id = ident(request)
@@ -55,12 +66,14 @@ async def update_user(request: Request) -> Response:
     return reply(accounts.public_user(user))
 
 
+@operation("The registry of Government members", who="user")
 async def list_members(request: Request) -> Response:
     await api_user(request)
     found = await ctx(request).db.read(lambda s: members.list_members(session=s, only_active=False))
     return listing([members.public_member(m) for m in found])
 
 
+@operation("Add a Government member", who="secretariat, admin", body=MemberCreate, responses={201: JSON})
 async def create_member(request: Request) -> Response:
     me = await api_user(request, *MEMBER_WRITERS)
     data = await read_json(request, MemberCreate)
@@ -70,6 +83,7 @@ async def create_member(request: Request) -> Response:
     return reply(members.public_member(member), 201)
 
 
+@operation("One Government member", who="user")
 async def get_member(request: Request) -> Response:
     await api_user(request)
     member_id = ident(request)
@@ -77,6 +91,7 @@ async def get_member(request: Request) -> Response:
     return reply(members.public_member(member))
 
 
+@operation("Change a Government member", who="secretariat, admin", body=MemberUpdate)
 async def update_member(request: Request) -> Response:
     me = await api_user(request, *MEMBER_WRITERS)
     member_id = ident(request)

@@ -18,11 +18,20 @@ from agenda.meetings import positions
 from agenda.meetings.agenda_items import AgendaItem
 from agenda.meetings.positions import PositionSet
 from meeting_app.api.common import ident, reply
+from meeting_app.api.schemas import Positions, PositionStated
+from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.inputs import read_json
 
 
+@operation(
+    "State a pre-session position on an item (before the session starts)",
+    description="An objection takes the item out of the consent block.",
+    who="member (self)",
+    body=PositionSet,
+    responses={200: PositionStated},
+)
 async def set_position(request: Request) -> Response:
     me = await api_user(request)
     meeting_id, agenda_item_id = ident(request), ident(request, "agenda_item_id")
@@ -41,6 +50,11 @@ async def set_position(request: Request) -> Response:
     return reply(await ctx(request).db.write(write))
 
 
+@operation(
+    "The table of pre-session positions (staff), or the caller's own positions (member)",
+    who="secretariat, chair; member (own)",
+    responses={200: Positions},
+)
 async def read_positions(request: Request) -> Response:
     me = await api_user(request)
     meeting_id = ident(request)

@@ -16,6 +16,7 @@ from agenda.programme.programme import ProgrammeItemCreate, ProgrammeItemUpdate
 from agenda.text import N_
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, listing, reply
+from meeting_app.api.spec import JSON, Multipart, operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.errors import TooLarge
@@ -35,6 +36,11 @@ def _filters(request: Request) -> dict[str, str | None]:
     return found
 
 
+@operation(
+    "The work programme; filters month=YYYY-MM, status, agency, kind, q",
+    who="secretariat, chair, member",
+    query={"month": str, "status": str, "agency": str, "kind": str, "q": str},
+)
 async def list_items(request: Request) -> Response:
     me = await api_user(request, *READERS)
     filters = _filters(request)
@@ -73,6 +79,7 @@ async def _one(request: Request, item_id: int, viewer: Viewer) -> dict[str, obje
     return await ctx(request).db.read(load)
 
 
+@operation("Add a programme item", who="secretariat", body=ProgrammeItemCreate, responses={201: JSON})
 async def create_item(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     data = await read_json(request, ProgrammeItemCreate)
@@ -83,11 +90,13 @@ async def create_item(request: Request) -> Response:
     return reply(await _one(request, item.id, me.viewer), 201)
 
 
+@operation("One programme item with readiness and postponements", who="secretariat, chair, member")
 async def get_item(request: Request) -> Response:
     me = await api_user(request, *READERS)
     return reply(await _one(request, ident(request), me.viewer))
 
 
+@operation("Edit an item or move its status", who="secretariat", body=ProgrammeItemUpdate)
 async def update_item(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     item_id = ident(request)
@@ -116,6 +125,11 @@ async def read_upload(request: Request) -> bytes:
     return raw
 
 
+@operation(
+    "All-or-nothing CSV import (multipart field `file`); 422 lists bad lines",
+    who="secretariat",
+    body=Multipart(),
+)
 async def import_items(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     raw = await read_upload(request)
@@ -125,6 +139,12 @@ async def import_items(request: Request) -> Response:
     return reply({"imported": len(items), "ids": [i.id for i in items]})
 
 
+@operation(
+    "Ask to postpone an item, with a reason",
+    who="secretariat, member",
+    body=PostponementCreate,
+    responses={201: JSON},
+)
 async def request_postponement(request: Request) -> Response:
     me = await api_user(request, "secretariat", "member")
     item_id = ident(request)
@@ -137,6 +157,7 @@ async def request_postponement(request: Request) -> Response:
     return reply(postponements.public_postponement(found), 201)
 
 
+@operation("Postponement requests; filter status=pending", who="secretariat", query={"status": str})
 async def list_postponements(request: Request) -> Response:
     await api_user(request, *WRITERS)
     status = request.query_params.get("status") or None
@@ -144,6 +165,7 @@ async def list_postponements(request: Request) -> Response:
     return listing([postponements.public_postponement(p) for p in found])
 
 
+@operation("Approve or refuse a postponement", who="secretariat", body=PostponementDecision)
 async def decide_postponement(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     postponement_id = ident(request)

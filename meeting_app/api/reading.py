@@ -8,12 +8,19 @@ from starlette.routing import Route
 
 from agenda.meetings.reading import public_matrix, reading_matrix
 from meeting_app.api.common import ident, reply
+from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 
 WHO = ("secretariat", "chair")
 
 
+@operation(
+    "Reading status of the papers",
+    description="Per programme item the dossier's completeness, per invited member and document "
+    "whether the latest version (or only an older one) was opened.",
+    who="secretariat, chair",
+)
 async def reading(request: Request) -> Response:
     await api_user(request, *WHO)
     meeting_id = ident(request)

@@ -9,10 +9,19 @@ from starlette.routing import Route
 from agenda.search import queries
 from meeting_app.api.common import reply
 from meeting_app.api.programme import READERS as PROGRAMME_READERS
+from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 
 
+@operation(
+    "Search what this user may see",
+    description="Programme items, meetings, agenda items, conclusions and document text, with or "
+    "without Vietnamese diacritics: `q` (1-200 characters), `limit` (1-50, default 20) → "
+    "`{results: [{type, id, title, snippet, url, highlights, title_highlights}]}`.",
+    who="user (each sees only what they may see)",
+    query={"q": str, "limit": int},
+)
 async def find(request: Request) -> Response:
     """GET /api/v1/search?q=...&limit=20 → {results: [{type, id, title, snippet, url, highlights}]}."""
     me = await api_user(request)

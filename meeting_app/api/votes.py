@@ -19,6 +19,8 @@ from agenda.votes.ballots import BallotRequest
 from agenda.votes.models import Answer, BallotCast, VoteCreate
 from meeting_app.api.common import ident, reply
 from meeting_app.api.live import PRESIDING
+from meeting_app.api.live_schemas import BallotCounted, VotePublic, VoteView
+from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
 from meeting_app.inputs import read_json
@@ -50,10 +52,12 @@ async def _view(request: Request, vote_id: int) -> Response:
     return reply(found)
 
 
+@operation("A vote; counts of choices only once closed", who="invited users", responses={200: VoteView})
 async def get_vote(request: Request) -> Response:
     return await _view(request, ident(request))
 
 
+@operation("Prepare a vote", who="chair, secretariat", body=VoteCreate, responses={201: VotePublic})
 async def create_vote(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     agenda_item_id = ident(request)
@@ -66,6 +70,7 @@ async def create_vote(request: Request) -> Response:
     return reply(models.public_vote(vote), 201)
 
 
+@operation("Open a vote (needs quorum)", who="chair, secretariat", responses={200: VoteView})
 async def open_vote(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     vote_id = ident(request)
@@ -78,6 +83,7 @@ async def open_vote(request: Request) -> Response:
     return await _view(request, vote_id)
 
 
+@operation("Close and count a vote (idempotent)", who="chair, secretariat", responses={200: VoteView})
 async def close_vote(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     vote_id = ident(request)
@@ -88,6 +94,13 @@ async def close_vote(request: Request) -> Response:
     return await _view(request, vote_id)
 
 
+@operation(
+    "Cast or change a ballot; needs an Idempotency-Key header",
+    who="member (self)",
+    body=BallotCast,
+    headers=("Idempotency-Key",),
+    responses={200: BallotCounted},
+)
 async def cast_ballot(request: Request) -> Response:
     me = await api_user(request, "member")
     vote_id = ident(request)
