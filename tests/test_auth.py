@@ -9,7 +9,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from agenda import clock
-from agenda.accounts import AuthSession, SessionPolicy, User
+from agenda.accounts import AuthSession, LoginFailure, SessionPolicy, User
 from agenda.db import Database
 from agenda.events import Event
 from meeting_app.auth import SESSION_COOKIE
@@ -148,6 +148,17 @@ def test_rate_limit_window_passes(client: TestClient, db: Database) -> None:
     assert (
         client.post("/api/v1/auth/login", json={"username": "thuky", "password": PASSWORD}).status_code == 200
     )
+
+
+def test_failures_older_than_the_window_are_deleted(client: TestClient, db: Database) -> None:
+    """A password-spraying attack leaves no more rows than one failure window holds."""
+    for n in range(3):
+        client.post("/api/v1/auth/login", json={"username": f"doan{n}", "password": "doan-sai-mat-khau"})
+    assert len(db.read_sync(lambda s: s.exec(select(LoginFailure)).all())) == 3
+    clock.freeze(clock.utcnow() + POLICY.failure_window + timedelta(minutes=1))
+    client.post("/api/v1/auth/login", json={"username": "doan9", "password": "doan-sai-mat-khau"})
+    rows = db.read_sync(lambda s: s.exec(select(LoginFailure)).all())
+    assert [row.username for row in rows] == ["doan9"]
 
 
 def test_logout_kills_the_session_server_side(client: TestClient, db: Database) -> None:
