@@ -8,7 +8,6 @@ HTTP. Anything the client sends is read and dropped (the server's frame size lim
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from starlette.routing import WebSocketRoute
@@ -23,9 +22,6 @@ from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
 from meeting_app.hub import Connection
-
-log = logging.getLogger("ecabinet.feed")
-
 
 SERVER_SEND = "ecabinet.server_send"
 

@@ -268,9 +268,9 @@ def test_sockets_events_and_fanout_are_counted(ops_client: TestClient) -> None:
 
 def test_ballots_and_the_pdf_queue_are_counted(ops_client: TestClient) -> None:
     app = context_of(ops_client)
-    app.metrics.ballot_answered(200)
-    app.metrics.ballot_answered(409)
-    app.metrics.ballot_answered(403)
+    app.metrics.ballots.acknowledged.inc()  # as Ballots.counted does: one ballot acknowledged,
+    app.metrics.ballots.refused.inc()  # and two refused by a rule
+    app.metrics.ballots.refused.inc()
     counted = figures(ops_client)
     assert value(counted, "ecabinet_ballots_acknowledged_total") == 1
     assert value(counted, "ecabinet_ballots_refused_total") == 2
