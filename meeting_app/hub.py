@@ -502,6 +502,10 @@ class Hub:
     def open_sockets(self) -> int:
         return sum(len(ch.conns) for ch in self.channels.values())
 
+    def fast_path_sockets(self) -> int:
+        """The open sockets whose frames go straight to the server's transport (see Connection.raw)."""
+        return sum(1 for ch in self.channels.values() for c in ch.conns if c.raw is not None)
+
 
 def viewer_info(viewer: Viewer) -> dict[str, Any]:
     return {

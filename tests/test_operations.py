@@ -153,6 +153,7 @@ def test_the_text_format_and_every_figure(ops_client: TestClient) -> None:
         "ecabinet_start_time_seconds": "gauge",
         "ecabinet_uptime_seconds": "gauge",
         "ecabinet_open_sockets": "gauge",
+        "ecabinet_fast_path_sockets": "gauge",
         "ecabinet_meetings_followed": "gauge",
         "ecabinet_events_published_total": "counter",
         "ecabinet_events_delivered_total": "counter",
@@ -168,6 +169,7 @@ def test_the_text_format_and_every_figure(ops_client: TestClient) -> None:
     assert expected.items() <= types.items()
     assert value(samples, "ecabinet_open_sockets", feed="meeting") == 0
     assert value(samples, "ecabinet_open_sockets", feed="me") == 0
+    assert value(samples, "ecabinet_fast_path_sockets") == 0
     assert value(samples, "ecabinet_uptime_seconds") >= 0
     assert value(samples, "ecabinet_pdf_pool_workers") == context_of(ops_client).settings.pdf_workers
     # The histogram: cumulative buckets ending in +Inf, which equals _count; a _sum.
@@ -240,6 +242,7 @@ def test_sockets_events_and_fanout_are_counted(ops_client: TestClient) -> None:
         opened = figures(ops_client)
         assert value(opened, "ecabinet_open_sockets", feed="meeting") == 2
         assert value(opened, "ecabinet_open_sockets", feed="me") == 1
+        assert value(opened, "ecabinet_fast_path_sockets") == 0  # the test client has no transport
         assert value(opened, "ecabinet_meetings_followed") == 1
         live.present(1)  # attendance.changed and quorum.changed, on the meeting's stream
         assert _first_event(staff)["seq"] == _first_event(member)["seq"]
