@@ -428,6 +428,12 @@ def test_backup_while_writing_then_restore_into_a_fresh_target(
             assert again.status_code == 200 and again.json()["user"]["username"] == "sec"
             votes = restored.get(f"/api/v1/meetings/{live.meeting_id}", headers=live.actors["sec"].headers())
             assert votes.status_code == 200
+            assert votes.json()["id"] == live.meeting_id
+            vote_id = db.read_sync(lambda s: s.exec(select(Vote.id)).one())
+            url = f"/api/v1/votes/{vote_id}"
+            vote = restored.get(url, headers=live.actors["sec"].headers()).json()
+            assert vote == client.get(url, headers=live.actors["sec"].headers()).json()
+            assert vote["state"] == "closed" and vote["result"]["yes"] == 6
 
 
 def _restore(data_dir: Path, database_url: str, archive: Path, *, force: bool = False) -> int:
