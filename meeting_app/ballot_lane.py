@@ -16,8 +16,9 @@ same checks made by the same functions, in well under half of that:
   with a known choice (agenda.votes.models.BallotCast).
 
 Then the ballot goes to the ballot box through api.votes.cast, as the route's does, and is
-answered with the route's headers plus security.SECURITY_HEADERS. A refusal is answered by the
-app's own exception handler for it (errors.py), in the user's language (auth.user_locale).
+answered with the route's headers plus the security headers (security.secured). A refusal is
+answered by the app's own exception handler for it (errors.py), in the user's language
+(auth.user_locale).
 
 Any request off that path (a session this process has not seen yet, a missing or wrong header, a
 malformed or oversized body) goes down the generic stack with its body, which answers it as it
@@ -48,7 +49,7 @@ from meeting_app.api.votes import cast, valid_key
 from meeting_app.auth import MAX_TOKEN, SESSION_COOKIE, sender_allowed, token_ok, user_locale, viewer_of
 from meeting_app.context import AppContext
 from meeting_app.inputs import media_type
-from meeting_app.security import SECURITY_HEADERS, HostRule, secured
+from meeting_app.security import HostRule, secured
 from meeting_app.settings import Settings
 
 BALLOT_PATH = re.compile(r"/api/v1/votes/([0-9]{1,18})/ballots")
@@ -66,7 +67,6 @@ _WANTED = frozenset(
         b"accept-language",
     }
 )
-ANSWER_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-store"), *SECURITY_HEADERS]
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
@@ -115,7 +115,12 @@ class BallotLane:
             return
         # The route's answer (api.votes.cast_ballot) with the headers SecurityHeaders adds to it.
         body = json.dumps(answer.body).encode()
-        headers = [*ANSWER_HEADERS, (b"content-length", str(len(body)).encode())]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"cache-control", b"no-store"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        send = secured(send)
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

@@ -43,8 +43,10 @@ from agenda.db import Database
 from agenda.live.live_state import State, apply, load_state
 from agenda.live.live_view import AudienceKey, audience_key, event_visible, present_state
 from agenda.log import events as ev
+from agenda.people.accounts import AuthSession, SessionPolicy, User
 from agenda.policy import Policy
 from agenda.viewer import Viewer
+from meeting_app.close_codes import CloseCode
 from meeting_app.metrics import Counter, Histogram
 
 log = logging.getLogger("ecabinet.hub")
@@ -54,8 +56,6 @@ RECENT = 2000  # events kept in memory per meeting for resumes
 REPLAY_LIMIT = 1000  # a resume further back than this gets a snapshot instead
 CATCH_UP_AFTER = 0.05  # seconds a seq gap may stay open before it is read from the table
 HEARTBEAT_SECONDS = 15.0
-TOO_SLOW = 1013  # "try again later": the client reconnects and resumes
-RESTARTING = 1012
 GC_THRESHOLDS = (10_000, 20, 100)
 
 
@@ -202,10 +202,12 @@ class Channel:
 
 
 class Hub:
-    def __init__(self, db: Database, policy: Policy, session_limit: timedelta = timedelta(hours=14)) -> None:
+    def __init__(
+        self, db: Database, policy: Policy, session_limit: timedelta = SessionPolicy.absolute
+    ) -> None:
         self.db = db
         self.policy = policy
-        self.session_limit = session_limit  # a login session's absolute lifetime
+        self.session_limit = session_limit  # a login session's absolute lifetime (SessionPolicy's)
         # Names the event log (agenda.log.events.log_epoch), set by the app at start; the same in
         # every process on one database, so a tablet resumes by seq on any of them.
         self.epoch = secrets.token_hex(8)
@@ -231,7 +233,7 @@ class Hub:
         """Close every socket with 1012 (server restarting): tablets reconnect elsewhere or later."""
         for channel in self.channels.values():
             for conn in list(channel.conns):
-                conn.close(RESTARTING)
+                conn.close(CloseCode.RESTARTING)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.sleep(0)
@@ -327,7 +329,7 @@ class Hub:
         except Exception:
             log.exception("state reload failed for meeting %s", channel.meeting_id)
             for conn in list(channel.conns):
-                conn.close(TOO_SLOW)
+                conn.close(CloseCode.TOO_SLOW)
         finally:
             channel.busy = False
         self._drain(channel)
@@ -350,7 +352,7 @@ class Hub:
                 text = event_frame(record, visible)
                 frame = frames[conn.key] = (text, encode_frame(text))
             if not conn.push(*frame):
-                self._drop(channel, conn, TOO_SLOW)
+                self._drop(channel, conn, CloseCode.TOO_SLOW)
         if arrived is not None and channel.conns:  # once per event, never per socket
             self.fanout.observe(perf_counter() - arrived)
 
@@ -491,14 +493,18 @@ class Hub:
             framed = encode_frame(frame)
             for conn in list(channel.conns):
                 if conn.session_id not in alive:
-                    self._drop(channel, conn, 4401)
+                    self._drop(channel, conn, CloseCode.SESSION_ENDED)
                 elif not conn.push(frame, framed):
-                    self._drop(channel, conn, TOO_SLOW)
+                    self._drop(channel, conn, CloseCode.TOO_SLOW)
             if not channel.conns and not channel.busy and not channel.joining:
                 del self.channels[channel.meeting_id]  # loaded again by the next socket
 
     def open_sockets(self) -> int:
         return sum(len(ch.conns) for ch in self.channels.values())
+
+    def fast_path_sockets(self) -> int:
+        """The open sockets whose frames go straight to the server's transport (see Connection.raw)."""
+        return sum(1 for ch in self.channels.values() for c in ch.conns if c.raw is not None)
 
 
 def viewer_info(viewer: Viewer) -> dict[str, Any]:
@@ -524,8 +530,6 @@ def read_records(session: Session, meeting_id: int, after: int, limit: int) -> l
 def live_sessions(session: Session, session_ids: set[str], absolute: timedelta) -> set[str]:
     """The login sessions that still exist, are younger than the absolute limit, and belong to an
     active user. (An open feed is activity: the idle limit applies to HTTP requests.)"""
-    from agenda.people.accounts import AuthSession, User
-
     oldest = utcnow() - absolute
     rows = session.exec(
         select(AuthSession.id)

@@ -8,7 +8,6 @@ HTTP. Anything the client sends is read and dropped (the server's frame size lim
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from starlette.routing import WebSocketRoute
@@ -21,12 +20,9 @@ from agenda.meetings import meetings
 from agenda.people import accounts
 from meeting_app import hub as hub_module
 from meeting_app.auth import current, origin_allowed
+from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
 from meeting_app.hub import Connection
-
-log = logging.getLogger("ecabinet.feed")
-REFUSED = 4403
-
 
 SERVER_SEND = "ecabinet.server_send"
 
@@ -90,11 +86,11 @@ async def meeting_feed(websocket: WebSocket) -> None:
     app = ctx(websocket)
     origin = websocket.headers.get("origin")
     if not origin or not origin_allowed(websocket, origin):
-        await websocket.close(code=REFUSED)
+        await websocket.close(code=CloseCode.REFUSED)
         return
     found = await current(websocket)
     if found is None:
-        await websocket.close(code=REFUSED)
+        await websocket.close(code=CloseCode.REFUSED)
         return
     raw_id = websocket.path_params["id"]
     meeting_id = int(raw_id)
@@ -102,7 +98,7 @@ async def meeting_feed(websocket: WebSocket) -> None:
     try:
         await app.db.read(lambda s: meetings.get_meeting(session=s, meeting_id=meeting_id, viewer=viewer))
     except NotFound:
-        await websocket.close(code=REFUSED)
+        await websocket.close(code=CloseCode.REFUSED)
         return
     await websocket.accept()
     hub = app.hub

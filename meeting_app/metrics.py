@@ -73,10 +73,6 @@ class Ballots:
     acknowledged: Counter = field(default_factory=Counter)
     refused: Counter = field(default_factory=Counter)
 
-    def answered(self, status: int) -> None:
-        """Count one answer to `POST /api/v1/votes/{id}/ballots` by its HTTP status."""
-        (self.acknowledged if status < 400 else self.refused).inc()
-
     async def counted(self, answer: Awaitable[T]) -> T:
         """Await a ballot's answer and count it: acknowledged when it comes, refused when a rule
         refuses it (the DomainError goes on to the caller). Other failures are not counted."""
@@ -96,9 +92,6 @@ class Metrics:
 
     started: float = field(default_factory=time.time)  # Unix time
     ballots: Ballots = field(default_factory=Ballots)
-
-    def ballot_answered(self, status: int) -> None:
-        self.ballots.answered(status)
 
 
 # --- the text format ------------------------------------------------------------------------------

@@ -71,6 +71,11 @@ def families(app: AppContext) -> list[Family]:
             "Live sockets open on this process: meeting feeds and /ws/me.",
             [({"feed": "meeting"}, hub.open_sockets()), ({"feed": "me"}, app.user_feed.open_sockets())],
         ),
+        gauge(
+            "ecabinet_fast_path_sockets",
+            "Meeting-feed sockets written straight to uvicorn's transport (the rest: a writer task each).",
+            hub.fast_path_sockets(),
+        ),
         gauge("ecabinet_meetings_followed", "Meetings this process's hub follows.", len(hub.channels)),
         counter(
             "ecabinet_events_published_total",

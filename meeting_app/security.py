@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agenda.text import N_
 from meeting_app import i18n
+from meeting_app.close_codes import CloseCode
 from meeting_app.errors import TooLarge
 
 CSP = (
@@ -170,7 +171,7 @@ class TrustedHosts:
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008})
+            await send({"type": "websocket.close", "code": int(CloseCode.POLICY)})
             return
         with i18n.use_locale(_anonymous_locale(scope)):
             message = i18n.translate(BAD_HOST)

@@ -32,16 +32,16 @@ from agenda.log import events as ev
 from agenda.people import accounts
 from agenda.people.notifications import unread_count
 from meeting_app.auth import current, origin_allowed
+from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
-from meeting_app.hub import RESTARTING, Connection, live_sessions
-from meeting_app.live_feed import REFUSED, _drain_client
+from meeting_app.hub import Connection, live_sessions
+from meeting_app.live_feed import _drain_client
 from meeting_app.mailer import Mailer
 from meeting_app.settings import Settings
 
 log = logging.getLogger("ecabinet.user_feed")
 
 HEARTBEAT_SECONDS = 15.0
-SESSION_ENDED = 4401
 KINDS = frozenset({"notification.created", "notification.read", "poll.sent", "poll.answered", "poll.closed"})
 
 Publisher = Callable[[list[ev.Event]], None]
@@ -98,7 +98,7 @@ class UserFeed:
     async def stop(self) -> None:
         for conns in self.conns.values():
             for conn in list(conns):
-                conn.close(RESTARTING)
+                conn.close(CloseCode.RESTARTING)
         for task in list(self._tasks):
             task.cancel()
         if self.mailer is not None:
@@ -142,7 +142,7 @@ class UserFeed:
             for conns in self.conns.values():
                 for conn in list(conns):
                     if conn.viewer.is_staff and not conn.push(frame):
-                        self._drop(conn, 1013)
+                        self._drop(conn, CloseCode.TOO_SLOW)
         for user_id in users:
             if user_id in self.conns:
                 self.refresh(user_id)
@@ -163,7 +163,7 @@ class UserFeed:
                 frame = json.dumps({"type": "notifications", "unread": unread})
                 for conn in list(self.conns.get(user_id, ())):
                     if not conn.push(frame):
-                        self._drop(conn, 1013)
+                        self._drop(conn, CloseCode.TOO_SLOW)
                 if user_id not in self._dirty:
                     return
         except Exception:
@@ -208,20 +208,20 @@ class UserFeed:
         for conns in list(self.conns.values()):
             for conn in list(conns):
                 if conn.session_id not in alive:
-                    self._drop(conn, SESSION_ENDED)
+                    self._drop(conn, CloseCode.SESSION_ENDED)
                 elif not conn.push(frame):
-                    self._drop(conn, 1013)
+                    self._drop(conn, CloseCode.TOO_SLOW)
 
 
 async def my_feed(websocket: WebSocket) -> None:
     app = ctx(websocket)
     origin = websocket.headers.get("origin")
     if not origin or not origin_allowed(websocket, origin):
-        await websocket.close(code=REFUSED)
+        await websocket.close(code=CloseCode.REFUSED)
         return
     found = await current(websocket)
     if found is None:
-        await websocket.close(code=REFUSED)
+        await websocket.close(code=CloseCode.REFUSED)
         return
     await websocket.accept()
     feed = app.user_feed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,10 +67,6 @@ def make_member(
         votes=votes,
     )
     return db.write_sync(lambda s: members.create_member(session=s, data=data, actor_id=None))
-
-
-def make_members(db: Database, count: int) -> list[Member]:
-    return [make_member(db, precedence=i) for i in range(1, count + 1)]
 
 
 @cache
@@ -322,11 +318,6 @@ def add_agenda_item(
 
 def publish_meeting(db: Database, meeting_id: int) -> Meeting:
     return db.write_sync(lambda s: publishing.publish(session=s, meeting_id=meeting_id, actor_id=None))
-
-
-def meeting_starts(days: int = 30) -> str:
-    """An ISO start time with the +07:00 offset, `days` from a fixed date."""
-    return (local_time() + timedelta(days=days)).isoformat()
 
 
 # --- logging in ---------------------------------------------------------------------------------

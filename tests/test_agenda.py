@@ -225,6 +225,8 @@ def test_reorder(desk: Desk, db: Database) -> None:
     }
     same = desk.secretary.put(f"{desk.url}/agenda-order", json={"agenda_item_ids": wanted})
     assert same.status_code == 200
+    assert [i["id"] for i in same.json()["agenda"]] == wanted
+    assert [i["position"] for i in same.json()["agenda"]] == [1, 2, 3]
 
 
 def test_reorder_needs_a_permutation(desk: Desk, db: Database) -> None:

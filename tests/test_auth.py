@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from agenda import clock
 from agenda.db import Database
 from agenda.log.events import Event
-from agenda.people.accounts import AuthSession, SessionPolicy, User
+from agenda.people.accounts import AuthSession, LoginFailure, SessionPolicy, User
 from meeting_app.auth import SESSION_COOKIE
 from tests.factories import PASSWORD, error_of, login, login_as, make_member, make_user
 
@@ -145,9 +145,21 @@ def test_rate_limit_window_passes(client: TestClient, db: Database) -> None:
         client.post("/api/v1/auth/login", json={"username": "thuky", "password": PASSWORD}).status_code == 429
     )
     clock.freeze(clock.utcnow() + POLICY.failure_window + timedelta(minutes=1))
-    assert (
-        client.post("/api/v1/auth/login", json={"username": "thuky", "password": PASSWORD}).status_code == 200
-    )
+    passed = client.post("/api/v1/auth/login", json={"username": "thuky", "password": PASSWORD})
+    assert passed.status_code == 200
+    assert passed.json()["user"]["username"] == "thuky"
+    assert client.get("/api/v1/me").json()["user"]["username"] == "thuky"
+
+
+def test_failures_older_than_the_window_are_deleted(client: TestClient, db: Database) -> None:
+    """A password-spraying attack leaves no more rows than one failure window holds."""
+    for n in range(3):
+        client.post("/api/v1/auth/login", json={"username": f"doan{n}", "password": "doan-sai-mat-khau"})
+    assert len(db.read_sync(lambda s: s.exec(select(LoginFailure)).all())) == 3
+    clock.freeze(clock.utcnow() + POLICY.failure_window + timedelta(minutes=1))
+    client.post("/api/v1/auth/login", json={"username": "doan9", "password": "doan-sai-mat-khau"})
+    rows = db.read_sync(lambda s: s.exec(select(LoginFailure)).all())
+    assert [row.username for row in rows] == ["doan9"]
 
 
 def test_logout_kills_the_session_server_side(client: TestClient, db: Database) -> None:
@@ -169,7 +181,12 @@ def test_logout_needs_csrf(client: TestClient, db: Database) -> None:
     make_user(db, "thuky", ["secretariat"])
     login(client, "thuky")
     assert client.post("/api/v1/auth/logout").status_code == 403
-    assert client.get("/api/v1/me").status_code == 200
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "thuky"
+    assert len(db.read_sync(lambda s: s.exec(select(AuthSession)).all())) == 1
+    kinds = db.read_sync(lambda s: [e.kind for e in s.exec(select(Event)).all()])
+    assert "auth.logout" not in kinds
 
 
 def test_a_cookie_set_before_login_never_becomes_the_session(client: TestClient, db: Database) -> None:
@@ -182,7 +199,9 @@ def test_a_cookie_set_before_login_never_becomes_the_session(client: TestClient,
     assert issued and issued != planted
     client.cookies.clear()
     assert client.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}={planted}"}).status_code == 401
-    assert client.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}={issued}"}).status_code == 200
+    me = client.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}={issued}"})
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "thuky"
 
 
 def test_forged_cookies_are_refused(client: TestClient) -> None:
@@ -204,7 +223,9 @@ def test_logging_in_again_rotates_the_token_and_kills_the_old_one(client: TestCl
     assert response.json()["csrf_token"] != first_csrf
     client.cookies.clear()
     assert client.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}={first}"}).status_code == 401
-    assert client.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}={second}"}).status_code == 200
+    me = client.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}={second}"})
+    assert me.status_code == 200
+    assert me.json()["csrf_token"] == response.json()["csrf_token"]
 
 
 def test_two_devices_have_two_sessions(client: TestClient, db: Database) -> None:
@@ -215,7 +236,10 @@ def test_two_devices_have_two_sessions(client: TestClient, db: Database) -> None
     assert tablet.get("/api/v1/me").status_code == 200
     assert laptop.post("/api/v1/auth/logout").status_code == 204
     assert laptop.get("/api/v1/me").status_code == 401
-    assert tablet.get("/api/v1/me").status_code == 200
+    me = tablet.get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "thanhvien"
+    assert me.json()["csrf_token"] == tablet.csrf
 
 
 def test_idle_session_dies(client: TestClient, db: Database) -> None:

@@ -219,6 +219,9 @@ def test_json_with_charset_is_fine(secretary: Actor) -> None:
         secretary, "/api/v1/programme-items", json.dumps(ITEM).encode(), "application/json; charset=utf-8"
     )
     assert response.status_code == 201
+    created = response.json()
+    assert {key: created[key] for key in ITEM} == ITEM  # the Vietnamese title read as UTF-8
+    assert secretary.get(f"/api/v1/programme-items/{created['id']}").json()["title"] == ITEM["title"]
 
 
 def test_1001_urlencoded_fields_are_400(secretary: Actor) -> None:

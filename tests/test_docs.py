@@ -1,4 +1,5 @@
-"""Nothing undocumented: every event kind is in docs/events.md, every API route in docs/api.md."""
+"""Nothing undocumented: every event kind is in docs/events.md, every API route in docs/api.md,
+every WebSocket close code in docs/live.md."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.routing import Route
 from agenda.log import event_kinds  # noqa: F401  (registers every kind)
 from agenda.log.events import REGISTRY
 from meeting_app.app import create_app
+from meeting_app.close_codes import CloseCode
 from tests.conftest import settings_for
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -32,6 +34,13 @@ def test_registry_is_not_empty() -> None:
 @pytest.mark.parametrize("kind", sorted(REGISTRY))
 def test_every_event_kind_is_documented(kind: str) -> None:
     assert f"`{kind}`" in read("events.md"), f"event kind {kind} is not in docs/events.md"
+
+
+@pytest.mark.parametrize("code", list(CloseCode), ids=lambda code: code.name)
+def test_every_close_code_is_documented(code: CloseCode) -> None:
+    text = read("live.md")
+    assert "`meeting_app/close_codes.py`" in text
+    assert f"| {int(code)} | `{code.name}` |" in text, f"close code {code.name} is not in docs/live.md"
 
 
 def app_routes(tmp_path: Path) -> set[tuple[str, str]]:

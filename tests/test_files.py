@@ -373,7 +373,10 @@ def test_a_restricted_items_papers_are_404_outside_its_audience(papers: Papers) 
 def test_papers_are_404_for_members_not_invited_and_on_drafts(papers: Papers) -> None:
     assert papers.stranger.get(papers.url()).status_code == 404
     assert papers.a.get(papers.url(papers.draft_id)).status_code == 404
-    assert papers.secretariat.get(papers.url(papers.draft_id)).status_code == 200
+    draft = papers.secretariat.get(papers.url(papers.draft_id))
+    assert draft.status_code == 200
+    assert draft.headers["content-type"] == "application/pdf"
+    assert draft.content.startswith(b"%PDF-")
 
 
 def test_unknown_versions_and_absurd_ids_are_404(papers: Papers, client: TestClient) -> None:

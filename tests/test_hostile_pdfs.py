@@ -150,6 +150,7 @@ def test_a_line_break_in_the_filename_is_a_clean_answer(
         data={"kind": "draft", "title": "Dự thảo"},
     )
     assert sent.status_code == 201
+    assert (sent.json()["kind"], sent.json()["title"]) == ("draft", "Dự thảo")  # named by its title only
 
 
 def test_a_hostile_title_is_shown_escaped(client: TestClient, secretary: Actor, db: Database) -> None:

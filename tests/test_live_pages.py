@@ -80,7 +80,10 @@ def test_a_draft_meeting_is_not_found_for_readers(client: TestClient, db: Databa
     for who, screen in (("tv", "tablet"), ("qsv", "display"), ("qsv", "tablet")):
         response = login_as(client, who).get(f"/meetings/{meeting.id}/{screen}")
         assert response.status_code == 404, (who, screen)
-    assert login_as(client, "chu-toa").get(f"/meetings/{meeting.id}/console").status_code == 200
+    console = login_as(client, "chu-toa").get(f"/meetings/{meeting.id}/console")
+    assert console.status_code == 200
+    assert f'data-meeting="{meeting.id}"' in console.text
+    assert "/static/js/console.js" in console.text
 
 
 def test_without_a_session_the_pages_ask_for_a_login(live: Live) -> None:

@@ -153,6 +153,7 @@ def test_the_text_format_and_every_figure(ops_client: TestClient) -> None:
         "ecabinet_start_time_seconds": "gauge",
         "ecabinet_uptime_seconds": "gauge",
         "ecabinet_open_sockets": "gauge",
+        "ecabinet_fast_path_sockets": "gauge",
         "ecabinet_meetings_followed": "gauge",
         "ecabinet_events_published_total": "counter",
         "ecabinet_events_delivered_total": "counter",
@@ -168,6 +169,7 @@ def test_the_text_format_and_every_figure(ops_client: TestClient) -> None:
     assert expected.items() <= types.items()
     assert value(samples, "ecabinet_open_sockets", feed="meeting") == 0
     assert value(samples, "ecabinet_open_sockets", feed="me") == 0
+    assert value(samples, "ecabinet_fast_path_sockets") == 0
     assert value(samples, "ecabinet_uptime_seconds") >= 0
     assert value(samples, "ecabinet_pdf_pool_workers") == context_of(ops_client).settings.pdf_workers
     # The histogram: cumulative buckets ending in +Inf, which equals _count; a _sum.
@@ -240,6 +242,7 @@ def test_sockets_events_and_fanout_are_counted(ops_client: TestClient) -> None:
         opened = figures(ops_client)
         assert value(opened, "ecabinet_open_sockets", feed="meeting") == 2
         assert value(opened, "ecabinet_open_sockets", feed="me") == 1
+        assert value(opened, "ecabinet_fast_path_sockets") == 0  # the test client has no transport
         assert value(opened, "ecabinet_meetings_followed") == 1
         live.present(1)  # attendance.changed and quorum.changed, on the meeting's stream
         assert _first_event(staff)["seq"] == _first_event(member)["seq"]
@@ -268,9 +271,9 @@ def test_sockets_events_and_fanout_are_counted(ops_client: TestClient) -> None:
 
 def test_ballots_and_the_pdf_queue_are_counted(ops_client: TestClient) -> None:
     app = context_of(ops_client)
-    app.metrics.ballot_answered(200)
-    app.metrics.ballot_answered(409)
-    app.metrics.ballot_answered(403)
+    app.metrics.ballots.acknowledged.inc()  # as Ballots.counted does: one ballot acknowledged,
+    app.metrics.ballots.refused.inc()  # and two refused by a rule
+    app.metrics.ballots.refused.inc()
     counted = figures(ops_client)
     assert value(counted, "ecabinet_ballots_acknowledged_total") == 1
     assert value(counted, "ecabinet_ballots_refused_total") == 2
@@ -425,6 +428,12 @@ def test_backup_while_writing_then_restore_into_a_fresh_target(
             assert again.status_code == 200 and again.json()["user"]["username"] == "sec"
             votes = restored.get(f"/api/v1/meetings/{live.meeting_id}", headers=live.actors["sec"].headers())
             assert votes.status_code == 200
+            assert votes.json()["id"] == live.meeting_id
+            vote_id = db.read_sync(lambda s: s.exec(select(Vote.id)).one())
+            url = f"/api/v1/votes/{vote_id}"
+            vote = restored.get(url, headers=live.actors["sec"].headers()).json()
+            assert vote == client.get(url, headers=live.actors["sec"].headers()).json()
+            assert vote["state"] == "closed" and vote["result"]["yes"] == 6
 
 
 def _restore(data_dir: Path, database_url: str, archive: Path, *, force: bool = False) -> int:

@@ -744,6 +744,8 @@ def test_a_mail_server_that_is_down_is_logged_never_raised(
         assert any("could not send" in r.getMessage() for r in caplog.records)
         assert cast.members[0].get("/api/v1/notifications").json()["unread"] == 1
         assert cast.answer(0, poll_id, "agree").status_code == 200
+        inbox = cast.members[0].get("/api/v1/opinion-polls").json()["items"]
+        assert [(p["id"], p["my_position"]) for p in inbox] == [(poll_id, "agree")]
 
 
 def test_user_emails_are_validated(client: TestClient, db: Database) -> None:

@@ -363,6 +363,8 @@ def test_postponement_refused_leaves_the_item(secretary: Actor, db: Database) ->
         f"/api/v1/programme-items/{item.id}/postponements", json={"reason": "Xin lùi lần hai"}
     )
     assert again.status_code == 201
+    assert again.json()["id"] != request["id"]
+    assert again.json()["status"] == "pending"
 
 
 BAD_REQUESTS: list[tuple[dict[str, Any], int]] = [

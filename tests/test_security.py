@@ -95,6 +95,7 @@ def test_own_origin_with_the_token_passes(secretary: Actor) -> None:
     ):
         response = send(secretary, {"X-CSRF-Token": secretary.csrf, **header}, code=f"ND-{n}")
         assert response.status_code == 201, (header, response.text)
+        assert response.json()["code"] == f"ND-{n}"
 
 
 def test_allowed_origins_setting_is_honoured(tmp_path: Path, database_url: str) -> None:
@@ -119,6 +120,8 @@ def test_get_requests_need_no_csrf_token(secretary: Actor) -> None:
         "/api/v1/programme-items", headers={"Cookie": f"{SESSION_COOKIE}={secretary.token}"}
     )
     assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert isinstance(response.json()["items"], list)
 
 
 def test_login_from_a_foreign_origin_still_needs_the_password(client: TestClient, db: Database) -> None:
@@ -155,7 +158,9 @@ def test_a_host_not_allowed_is_400(client: TestClient, host: bytes) -> None:
 
 def test_allowed_hosts_answer(client: TestClient) -> None:
     for host in ("testserver", "localhost", "127.0.0.1", "localhost:8000"):
-        assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
+        response = client.get("/healthz", headers={"Host": host})
+        assert response.status_code == 200, host
+        assert response.text == "ok", host
 
 
 # --- headers and cookies ------------------------------------------------------------------------

@@ -94,7 +94,9 @@ def test_last_seen_is_written_for_many_sessions_in_one_batch(
         pytest.fail(f"last seen was not written: {seen}")
     # activity keeps the session alive past the original idle limit
     clock.freeze(start + POLICY.idle + timedelta(minutes=1))
-    assert actors[0].get("/api/v1/me").status_code == 200
+    me = actors[0].get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "tv0"
 
 
 def _naive(at: datetime) -> datetime:

@@ -405,9 +405,12 @@ def test_papers_are_visible_only_to_who_may_see_the_item(
     add_agenda_item(db, meeting.id, programme_item_id=item.id, override_readiness=True, reason="Cần bàn gấp")
     publish_meeting(db, meeting.id)
     for path in paths:
-        assert member.get(path).status_code == 200, path
+        seen = member.get(path)
+        assert seen.status_code == 200, path
         assert stranger.get(path).status_code == 404, path
         assert secretary.get(path).status_code == 200, path
+        assert secretary.get(path).json() == seen.json(), path
+    assert member.get(paths[0]).json()["id"] == document_id
 
 
 # --- the item's page ----------------------------------------------------------------------------
@@ -561,7 +564,12 @@ def test_an_oversized_upload_is_413_and_leaves_nothing(small_client: TestClient)
     assert stored_files(small_client) == []
     assert db.read_sync(lambda s: s.exec(select(Document)).all()) == []
     assert small_client.get("/healthz").status_code == 200
-    assert upload(secretary, item.id or 0, valid_pdf(1)).status_code == 201
+    accepted = upload(secretary, item.id or 0, valid_pdf(1))
+    assert accepted.status_code == 201
+    assert len(stored_files(small_client)) == 1
+    assert [d.id for d in db.read_sync(lambda s: s.exec(select(Document)).all())] == [
+        accepted.json()["document_id"]
+    ]
 
 
 def tiny_app(folder: Path, max_bytes: int) -> Starlette:

@@ -227,7 +227,9 @@ def test_a_restricted_items_programme_entry_is_hidden_from_outsiders(cast: Cast)
         assert actor.get(f"/api/v1/programme-items/{programme_id}").status_code == 404
     for actor in (cast.in_audience, cast.secretariat, cast.chair):
         assert SECRET_CODE in actor.get("/api/v1/programme-items").text
-        assert actor.get(f"/api/v1/programme-items/{programme_id}").status_code == 200
+        entry = actor.get(f"/api/v1/programme-items/{programme_id}")
+        assert entry.status_code == 200
+        assert entry.json()["id"] == programme_id and entry.json()["code"] == SECRET_CODE
 
 
 def test_the_programme_pages_hide_it_too(cast: Cast) -> None:

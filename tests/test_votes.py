@@ -253,7 +253,10 @@ def test_a_vote_opens_only_with_quorum_and_one_at_a_time(live: Live) -> None:
     other = create(live, "C")
     refused(chair.post(f"/api/v1/votes/{other}/open"), 409, "another_vote_open")
     close(live, vote_id)
-    assert chair.post(f"/api/v1/votes/{other}/open").status_code == 200
+    reopened = chair.post(f"/api/v1/votes/{other}/open")
+    assert reopened.status_code == 200
+    assert reopened.json()["state"] == "open" and reopened.json()["eligible"] == 6
+    assert stored(live.db, other).state == "open"
 
 
 def test_close_is_idempotent(live: Live) -> None:

@@ -238,13 +238,6 @@ def present_agenda(data: AgendaData, viewer: Viewer, policy: Policy) -> list[dic
     return result
 
 
-def public_agenda(
-    *, session: Session, meeting: Meeting, viewer: Viewer, policy: Policy
-) -> list[dict[str, Any]]:
-    """The agenda as `viewer` may see it (loads fresh; see AgendaCache for the cached path)."""
-    return present_agenda(load_agenda(session=session, meeting_id=meeting.id or 0), viewer, policy)
-
-
 def warnings(agenda: list[dict[str, Any]], meeting: Meeting) -> list[dict[str, Any]]:
     """Builder warnings: total time over the session's length, items missing documents."""
     found: list[dict[str, Any]] = []

@@ -159,13 +159,3 @@ def _substitute(session: Session, meeting: Meeting, member_id: int, data: Attend
     if session.get(MeetingGuest, (meeting.id, user.id)) is None:
         session.add(MeetingGuest(meeting_id=meeting.id, user_id=user.id))
     return user
-
-
-def substitute_of(session: Session, meeting_id: int, user_id: int) -> int | None:
-    """The member a substitute stands in for at this meeting, or None."""
-    row = session.exec(
-        select(Attendance).where(
-            Attendance.meeting_id == meeting_id, Attendance.substitute_user_id == user_id
-        )
-    ).first()
-    return row.member_id if row else None

@@ -203,10 +203,3 @@ def withdraw(*, session: Session, speaker_id: int, viewer: Viewer) -> Speaker:
         actor_id=viewer.user_id,
     )
     return speaker
-
-
-def item_of(session: Session, speaker_id: int) -> AgendaItem:
-    speaker = _get(session, speaker_id)
-    item = session.get(AgendaItem, speaker.agenda_item_id)
-    assert item is not None
-    return item

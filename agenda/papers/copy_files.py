@@ -88,13 +88,6 @@ def stamp_for(*, session: Session, copy: DocumentCopy) -> StampText:
     )
 
 
-def is_built(path: Path) -> bool:
-    try:
-        return path.stat().st_size > 0
-    except OSError:
-        return False
-
-
 def build_copy(original_path: str, target_path: str, stamp: StampText) -> int:
     """Stamp the PDF at `original_path` and write it to `target_path`; return its size in bytes.
 

@@ -279,10 +279,14 @@ def login(
     policy: SessionPolicy,
     replaces_token: str | None = None,
 ) -> Login | None:
-    """Check the password and issue a new session. None on bad credentials; raises RateLimited."""
+    """Check the password and issue a new session. None on bad credentials; raises RateLimited.
+
+    Failures older than the policy's window count for nothing and are deleted on every attempt,
+    so a password-spraying attack cannot grow the table forever."""
     now = utcnow()
     since = now - policy.failure_window
     name = username.strip().lower()[:64]
+    session.execute(delete(LoginFailure).where(col(LoginFailure.at) < since))
     user_failures = session.exec(
         select(func.count())
         .select_from(LoginFailure)

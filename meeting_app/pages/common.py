@@ -174,8 +174,3 @@ def values_of(form: FormData) -> dict[str, Any]:
         many = [v for v in form.getlist(key) if isinstance(v, str)]
         found[key] = many if len(many) > 1 else (many[0][:5000] if many else "")
     return found
-
-
-def list_value(values: dict[str, Any], name: str) -> list[str]:
-    found = values.get(name, [])
-    return [found] if isinstance(found, str) else list(found)

@@ -7,6 +7,7 @@ const BACKOFF_FIRST = 1000;
 const BACKOFF_MAX = 30000;
 const JITTER = 0.3;
 const SILENCE = 40000; // no frame, not even the 15 s heartbeat, for this long: the socket is dead
+// WebSocket close codes: meeting_app/close_codes.py names them all (docs/live.md).
 const CLOSE_LOGGED_OUT = 4401;
 const CLOSE_QUIET = 4000; // ours: we drop a silent socket
 

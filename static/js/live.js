@@ -14,6 +14,7 @@ const BACKOFF_MAX = 15000;
 const JITTER = 0.3; // +-30%
 const SILENCE = 40000; // no frame (not even a heartbeat) for this long: the socket is dead
 const BANNER_DELAY = 1500; // a planned reconnect shows the banner only if it takes longer
+// WebSocket close codes: meeting_app/close_codes.py names them all (docs/live.md).
 const CLOSE_REFUSED = 4403;
 const CLOSE_LOGGED_OUT = 4401; // the login session ended
 const CLOSE_RESTART = 1012;
