@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await feed.stop()
             await hub.stop()
             await sessions.stop(db)
-            context.pdf_pool.shutdown(wait=False, cancel_futures=True)
+            await anyio.to_thread.run_sync(context.pdf_pool.shutdown)  # its workers gone, jobs and all
             engine.dispose()
 
     handlers = {
