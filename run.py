@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             commands.print_logins(commands.seed_demo(settings), f"http://{args.host}:{args.port}")
         os.environ.setdefault("DATA_DIR", str(settings.data_dir))
         uvicorn.run(
-            "meeting_app.app:create_app",
+            "meeting_app.serving:served_app",  # the app, with the thread limit and gc tuning of a server
             factory=True,
             host=args.host,
             port=args.port,
