@@ -10,7 +10,7 @@ import os
 import sys
 
 from meeting_app import commands
-from meeting_app.settings import Settings
+from meeting_app.settings import BadSetting, Settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -58,7 +58,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except BadSetting as exc:  # one line naming the variable, no traceback
+        print(f"run.py: {exc}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         import uvicorn
 
