@@ -142,6 +142,8 @@ class Settings(BaseSettings):
             amount = getattr(value, part.key) if part.setting == info.field_name else 1
             if (amount.total_seconds() if isinstance(amount, timedelta) else amount) <= 0:
                 raise ValueError(f"{name} must be more than 0")
+        if isinstance(value, PasswordCost) and value.memory_kib < 8 * value.parallelism:  # argon2's floor
+            raise ValueError("PASSWORD_HASH_MEMORY_KIB must be at least 8 times PASSWORD_HASH_PARALLELISM")
         return value
 
     @classmethod

@@ -120,6 +120,7 @@ def test_a_given_environment_is_read_instead_of_the_process_one(
         ("PASSWORD_HASH_TIME_COST", "0", "PASSWORD_HASH_TIME_COST must be more than 0"),
         ("SESSION_IDLE_MINUTES", "an hour", "SESSION_IDLE_MINUTES: should be a number of minutes"),
         ("SESSION_LIFETIME_HOURS", "0", "SESSION_LIFETIME_HOURS must be more than 0"),
+        ("PASSWORD_HASH_MEMORY_KIB", "16", "PASSWORD_HASH_MEMORY_KIB must be at least 8 times"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str, message: str) -> None:
