@@ -10,7 +10,7 @@ import os
 import sys
 
 from meeting_app import commands
-from meeting_app.settings import Settings
+from meeting_app.settings import BadSetting, Settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -58,7 +58,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except BadSetting as exc:  # one line naming the variable, no traceback
+        print(f"run.py: {exc}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         import uvicorn
 
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             commands.print_logins(commands.seed_demo(settings), f"http://{args.host}:{args.port}")
         os.environ.setdefault("DATA_DIR", str(settings.data_dir))
         uvicorn.run(
-            "meeting_app.app:create_app",
+            "meeting_app.serving:served_app",  # the app, with the thread limit and gc tuning of a server
             factory=True,
             host=args.host,
             port=args.port,

@@ -62,8 +62,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        # A few worker threads keep the GIL and the database pool uncontended; more only queue.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.db_threads
         engine = make_engine(settings.database_url)
         await anyio.to_thread.run_sync(upgrade, engine)
         db = Database(engine)
@@ -106,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await feed.stop()
             await hub.stop()
             await sessions.stop(db)
-            context.pdf_pool.shutdown(wait=False, cancel_futures=True)
+            await anyio.to_thread.run_sync(context.pdf_pool.shutdown)  # its workers gone, jobs and all
             engine.dispose()
 
     handlers = {

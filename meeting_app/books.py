@@ -19,7 +19,7 @@ import os
 import re
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +28,13 @@ from agenda.books import briefing
 from agenda.books.briefing import BookError, BookPlan, BuildResult
 from agenda.papers.stamp import StampText
 from agenda.text import N_
+from meeting_app.pdf_pool import PdfPool
 
 log = logging.getLogger("ecabinet.books")
 
 FAILURE_TTL = 30.0  # seconds a failed build is reported before the next request retries
 STALE_PROGRESS = 30.0  # a progress file untouched this long belongs to a build that died
-BUILD_TIMEOUT = 300.0  # a build still running after this is reported as failed
+BUILD_TIMEOUT = 300.0  # a build running this long is stopped by the pool and reported as failed
 
 BUILD_FAILED = N_("Không tạo được sổ tài liệu họp; xin thử lại sau ít phút.")
 BUILD_TIMED_OUT = N_("Việc tạo sổ tài liệu họp mất quá nhiều thời gian; xin thử lại sau.")
@@ -78,8 +79,12 @@ def progress(files: BookFiles) -> dict[str, Any]:
 
 
 def _record_failure(files: BookFiles, error: BaseException) -> None:
-    if isinstance(error, BookError):
-        record: dict[str, Any] = {
+    record: dict[str, Any]
+    if isinstance(error, TimeoutError):  # the pool stopped it (meeting_app/pdf_pool.py)
+        record = {"code": "book_timeout", "message": BUILD_TIMED_OUT, "params": {}, "retry": True}
+        log.warning("briefing book %s stopped after %s s", files.pdf.name, BUILD_TIMEOUT)
+    elif isinstance(error, BookError):
+        record = {
             "code": error.code,
             "message": error.message,
             "params": error.params,
@@ -135,9 +140,9 @@ class BookBuilds:
         except OSError:
             return False
 
-    def start(self, pool: ProcessPoolExecutor, plan: BookPlan, files: BookFiles, stamp: StampText) -> None:
-        """Build the book in the pool unless it is already being built. BrokenProcessPool when the
-        pool cannot take work."""
+    def start(self, pool: PdfPool, plan: BookPlan, files: BookFiles, stamp: StampText) -> None:
+        """Build the book in the pool unless it is already being built. RuntimeError when the
+        pool cannot take work (shut down)."""
         with self._lock:
             if files.pdf in self._in_flight:
                 return
@@ -145,7 +150,9 @@ class BookBuilds:
             files.error.unlink(missing_ok=True)
             briefing.write_progress(files.progress, 0, "queued")
             try:
-                future = pool.submit(briefing.build_book, plan, str(files.pdf), stamp, str(files.progress))
+                future = pool.submit_within(
+                    BUILD_TIMEOUT, briefing.build_book, plan, str(files.pdf), stamp, str(files.progress)
+                )
             except BaseException:
                 files.progress.unlink(missing_ok=True)  # nothing is building after all
                 raise

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from typing import Any, TypeVar
+
+from meeting_app.pdf_pool import PdfPool
 
 T = TypeVar("T")
 
@@ -25,12 +27,21 @@ class Builds:
     def running(self, key: str) -> bool:
         return key in self._running
 
-    async def run(self, key: str, pool: Executor, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+    async def run(
+        self, key: str, pool: PdfPool | Executor, fn: Callable[..., T], *args: Any, timeout: float
+    ) -> T:
         """`fn(*args)` in `pool`, or the job already running under `key`. TimeoutError after
-        `timeout` seconds (the job itself runs on and is still shared)."""
+        `timeout` seconds; the job runs on for the other waiters until it has run `timeout`
+        seconds itself, when the pool stops it. (A plain Executor, the tests' threads, cannot stop
+        a job: it runs to its end.)"""
         job = self._running.get(key)
         if job is None:
-            job = asyncio.wrap_future(pool.submit(fn, *args))
+            future: Future[T]
+            if isinstance(pool, PdfPool):
+                future = pool.submit_within(timeout, fn, *args)
+            else:
+                future = pool.submit(fn, *args)
+            job = asyncio.wrap_future(future)
             self._running[key] = job
             job.add_done_callback(lambda done: self._finished(key, done))
         result: T = await asyncio.wait_for(asyncio.shield(job), timeout)

@@ -25,7 +25,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import secrets
@@ -56,7 +55,6 @@ RECENT = 2000  # events kept in memory per meeting for resumes
 REPLAY_LIMIT = 1000  # a resume further back than this gets a snapshot instead
 CATCH_UP_AFTER = 0.05  # seconds a seq gap may stay open before it is read from the table
 HEARTBEAT_SECONDS = 15.0
-GC_THRESHOLDS = (10_000, 20, 100)
 
 
 @dataclass(frozen=True)
@@ -223,11 +221,7 @@ class Hub:
     def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         self._spawn(self._heartbeat())
-        # Thousands of sockets are hundreds of thousands of long-lived objects: full collections
-        # of them took 0.3-0.6 s in bench/fanout.py and landed in the middle of a fan-out. Freeze
-        # what start-up made and collect the oldest generation far less often.
-        gc.freeze()
-        gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
+        # The collector's tuning for thousands of sockets is the serving process's: meeting_app/serving.py.
 
     async def stop(self) -> None:
         """Close every socket with 1012 (server restarting): tablets reconnect elsewhere or later."""

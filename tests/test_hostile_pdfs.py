@@ -8,6 +8,7 @@ child that dies or talks nonsense.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 import time
@@ -223,9 +224,11 @@ def test_the_memory_limit_ends_a_greedy_check(tmp_path: Path, slow_pdf: bytes) -
 
 def test_the_child_cannot_write_files(tmp_path: Path) -> None:
     probe = tmp_path / "probe"
+    limited = (
+        "from agenda import pdf_check; pdf_check.set_limits(cpu_seconds=5, memory_bytes=512 * 1024 * 1024)"
+    )
     done = subprocess.run(
-        [sys.executable, "-c", f"with open({str(probe)!r}, 'wb') as f: f.write(b'x' * 10)"],
-        preexec_fn=pdf_check.limits(cpu_seconds=5, memory_bytes=512 * 1024 * 1024),
+        [sys.executable, "-c", f"{limited}\nwith open({str(probe)!r}, 'wb') as f: f.write(b'x' * 10)"],
         capture_output=True,
         check=False,
         env=pdf_check.child_environment(),
@@ -233,6 +236,46 @@ def test_the_child_cannot_write_files(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert b"File too large" in done.stderr
     assert not probe.exists() or probe.stat().st_size == 0
+
+
+LIMITS = {
+    "RLIMIT_AS": (300 * 1024 * 1024, 300 * 1024 * 1024),
+    "RLIMIT_CPU": (7, 8),
+    "RLIMIT_FSIZE": (0, 0),
+    "RLIMIT_NOFILE": (pdf_check.OPEN_FILES, pdf_check.OPEN_FILES),
+    "RLIMIT_CORE": (0, 0),
+}
+
+
+def test_the_child_sets_its_limits_before_it_reads(tmp_path: Path) -> None:
+    """The child's main() runs under the limits on its command line, set by itself: the parent
+    starts it without a preexec_fn."""
+    path = write(tmp_path, pdfs.valid_pdf(1))
+    script = (
+        "import json, resource, sys\n"
+        "from agenda import pdf_check\n"
+        f"code = pdf_check.main(['pdf_check', {str(path)!r}, '5', '7', '{300 * 1024 * 1024}'])\n"
+        f"print(json.dumps({{n: resource.getrlimit(getattr(resource, n)) for n in {list(LIMITS)!r}}}))\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, check=False, env=pdf_check.child_environment()
+    )
+    assert done.returncode == 0, done.stderr
+    verdict, found = done.stdout.decode().splitlines()
+    assert json.loads(verdict)["ok"] is True
+    assert {name: tuple(value) for name, value in json.loads(found).items()} == LIMITS
+
+
+def test_a_child_without_its_limits_reads_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path, pdfs.valid_pdf(1))
+    assert pdf_check.main(["pdf_check", str(path), "5"]) == 2
+    assert read_verdict(2, b"") == {"ok": False, "code": "pdf_unreadable"}
+
+
+def test_a_memory_limit_below_the_interpreter_refuses_a_good_file(tmp_path: Path) -> None:
+    """1 MB: the child cannot even import pypdf, so the file is refused, whatever its merits."""
+    assert refusal(write(tmp_path, pdfs.valid_pdf(1)), memory_mb=1) in ("pdf_too_complex", "pdf_unreadable")
 
 
 def test_the_child_gets_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:

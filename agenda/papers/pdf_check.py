@@ -1,8 +1,10 @@
 """Checking an uploaded PDF before it is stored, in a sandboxed child process. See docs/uploads.md.
 
-`check_pdf(path)` runs `python -m agenda.papers.pdf_check PATH` under hard limits: address space,
-CPU seconds, no file writes, a handful of file descriptors, no core dumps, and a wall-clock
-timeout, in a minimal environment. The child parses the file with pypdf, walks every object
+`check_pdf(path)` runs `python -m agenda.papers.pdf_check PATH ...` in a minimal environment, under a
+wall-clock timeout. The child's `main()` first sets its own hard limits, passed on its command
+line: address space, CPU seconds, no file writes, a handful of file descriptors, no core dumps.
+(Not a `preexec_fn`: Python code between fork and exec can deadlock in a threaded server.)
+Only then does it read the file: it parses it with pypdf, walks every object
 for JavaScript and launch actions, decodes every page's content (a decompression bomb runs into
 pypdf's limits or the memory limit), then extracts the text page by page for search (at most
 MAX_TEXT_CHARS, within a share of the time limit: a text bomb is skipped or cut short, not
@@ -24,7 +26,7 @@ import subprocess
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,7 +104,17 @@ def check_pdf(
     if problem is not None:
         raise reject(problem)
     budget = f"{timeout * TEXT_SHARE if text_seconds is None else text_seconds:.3f}"
-    command = [sys.executable, "-s", "-B", "-m", "agenda.papers.pdf_check", str(path.resolve()), budget]
+    limits = [str(max(1, int(timeout))), str(memory_mb * 1024 * 1024)]  # CPU seconds, address space
+    command = [
+        sys.executable,
+        "-s",
+        "-B",
+        "-m",
+        "agenda.papers.pdf_check",
+        str(path.resolve()),
+        budget,
+        *limits,
+    ]
     try:
         done = subprocess.run(
             command,
@@ -112,7 +124,6 @@ def check_pdf(
             env=child_environment(),
             cwd="/",
             timeout=timeout,
-            preexec_fn=limits(cpu_seconds=max(1, int(timeout)), memory_bytes=memory_mb * 1024 * 1024),
             start_new_session=True,
             check=False,
         )
@@ -145,25 +156,24 @@ def child_environment() -> dict[str, str]:
     }
 
 
-def limits(*, cpu_seconds: int, memory_bytes: int) -> Callable[[], None]:
-    """The child's resource limits, applied between fork and exec.
+def set_limits(*, cpu_seconds: int, memory_bytes: int) -> None:
+    """Lower this process's resource limits, soft and hard, for good: the child calls it first.
 
-    The function only calls setrlimit with values computed here, in the parent, so it neither
-    allocates much nor takes locks in the forked child.
+    A limit the process already has below the one asked for is kept (an unprivileged process
+    cannot raise a hard limit). CPU seconds count from the process's start.
     """
-    settings = [
-        (resource.RLIMIT_AS, (memory_bytes, memory_bytes)),
-        (resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1)),  # SIGXCPU, then SIGKILL
-        (resource.RLIMIT_FSIZE, (0, 0)),  # may not write a byte to any file
-        (resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES)),
-        (resource.RLIMIT_CORE, (0, 0)),
+    wanted = [
+        (resource.RLIMIT_AS, memory_bytes, memory_bytes),
+        (resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 1),  # SIGXCPU, then SIGKILL
+        (resource.RLIMIT_FSIZE, 0, 0),  # may not write a byte to any file
+        (resource.RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES),
+        (resource.RLIMIT_CORE, 0, 0),
     ]
-
-    def apply() -> None:
-        for which, value in settings:
-            resource.setrlimit(which, value)
-
-    return apply
+    for which, soft, hard in wanted:
+        current = resource.getrlimit(which)[1]
+        if current != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current), min(hard, current)
+        resource.setrlimit(which, (soft, hard))
 
 
 def read_verdict(returncode: int, stdout: bytes) -> dict[str, Any]:
@@ -448,11 +458,16 @@ def trusted_text(data: bytes) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """`PATH TEXT_SECONDS CPU_SECONDS MEMORY_BYTES`: the limits first, then the file."""
     started = time.monotonic()
-    if len(argv) not in (2, 3):
+    if len(argv) != 5:
         return 2
     try:
-        text_seconds = float(argv[2]) if len(argv) == 3 else 10.0
+        set_limits(cpu_seconds=int(argv[3]), memory_bytes=int(argv[4]))
+    except (ValueError, OSError):
+        return 3  # the file is never read without its limits
+    try:
+        text_seconds = float(argv[2])
         verdict = inspect(Path(argv[1]), text_until=started + text_seconds)
         line = json.dumps(verdict, ensure_ascii=True)
     except (MemoryError, RecursionError):

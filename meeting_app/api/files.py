@@ -48,7 +48,7 @@ from meeting_app.i18n import translate
 
 log = logging.getLogger("ecabinet")
 
-BUILD_TIMEOUT = 120.0  # seconds a request waits for a build; the build itself runs on
+BUILD_TIMEOUT = 120.0  # seconds a request waits for a build, and a build may run
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 ORIGINAL_MISSING = N_("Không tìm thấy tệp gốc của tài liệu trên máy chủ; xin báo Văn phòng Chính phủ.")
 OUT_OF_RANGE = N_("Đoạn dữ liệu yêu cầu nằm ngoài tệp.")

@@ -35,6 +35,7 @@ from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
 from meeting_app.downloads import content_disposition
 from meeting_app.inputs import read_json
+from meeting_app.pdf_pool import WorkerDied
 
 RENDER_TIMEOUT = 60.0  # seconds a request waits for its PDF
 MAX_SINCE = 2**62
@@ -104,7 +105,7 @@ async def render(app: AppContext, draw: Callable[[dict[str, Any]], bytes], doc: 
     key = f"{draw.__name__}:{hashlib.sha256(canonical(doc)).hexdigest()}"
     try:
         return await app.builds.run(key, app.pdf_pool, draw, doc, timeout=RENDER_TIMEOUT)
-    except (TimeoutError, BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: pool shut down
+    except (TimeoutError, BrokenProcessPool, WorkerDied, RuntimeError) as exc:  # RuntimeError: pool shut down
         raise Unavailable() from exc
 
 

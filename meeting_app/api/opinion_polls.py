@@ -27,6 +27,7 @@ from meeting_app.context import AppContext, ctx
 from meeting_app.downloads import content_disposition
 from meeting_app.i18n import translate
 from meeting_app.inputs import read_json
+from meeting_app.pdf_pool import WorkerDied
 
 STAFF = ("secretariat",)
 REPORT_ROLES = ("secretariat", "chair")
@@ -149,9 +150,9 @@ async def report_pdf(request: Request) -> Response:
 
     plan = await app.db.read(load)
     try:
-        job = asyncio.wrap_future(app.pdf_pool.submit(poll_report.render, plan))
+        job = asyncio.wrap_future(app.pdf_pool.submit_within(REPORT_TIMEOUT, poll_report.render, plan))
         pdf = await asyncio.wait_for(job, REPORT_TIMEOUT)
-    except (BrokenProcessPool, RuntimeError, TimeoutError) as exc:
+    except (BrokenProcessPool, WorkerDied, RuntimeError, TimeoutError) as exc:
         raise Unavailable() from exc
     name = f"Báo cáo tổng hợp ý kiến – {plan.code} – phiếu {plan.poll_id}"
     headers = {**PRIVATE, "Content-Disposition": content_disposition(name, default="bao-cao-tong-hop-y-kien")}
