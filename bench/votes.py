@@ -58,7 +58,6 @@ from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
-from argon2 import PasswordHasher
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,12 +114,12 @@ class Seated:
 @contextmanager
 def light_hashes() -> Iterator[None]:
     """argon2id with light parameters for accounts whose sessions are written directly."""
-    saved = accounts._hasher
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    saved = accounts.passwords.cost
+    accounts.passwords.use(accounts.PasswordCost(time_cost=1, memory_kib=1024, parallelism=1))
     try:
         yield
     finally:
-        accounts._hasher = saved
+        accounts.passwords.use(saved)
 
 
 def open_session(session: Session, user_id: int, secret: str) -> tuple[str, str]:
