@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import anyio.to_thread
@@ -98,6 +98,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield {"ctx": context}
         finally:
             reminding.cancel()
+            # Awaited, so a database call it had in a worker thread gives its connection back
+            # before the engine is disposed (else the connection is left to the collector).
+            with suppress(asyncio.CancelledError):
+                await reminding
             if listener is not None:
                 await listener.stop()
             await dispatcher.stop()

@@ -228,9 +228,12 @@ class Hub:
         for channel in self.channels.values():
             for conn in list(channel.conns):
                 conn.close(CloseCode.RESTARTING)
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        await asyncio.sleep(0)
+        # Awaited: a database call in a worker thread gives its connection back before the
+        # engine is disposed.
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)

@@ -104,6 +104,7 @@ class SessionCache:
         """At shutdown: write what is due now instead of after the pause."""
         if self._writer is not None:
             self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
         if self._due:
             due, self._due = sorted(self._due), set()
             await db.write(lambda s: accounts.touch_many(session=s, sids=due))

@@ -99,11 +99,12 @@ class UserFeed:
         for conns in self.conns.values():
             for conn in list(conns):
                 conn.close(CloseCode.RESTARTING)
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
         if self.mailer is not None:
             self.mailer.stop()
-        await asyncio.sleep(0)
+        await asyncio.gather(*tasks, return_exceptions=True)  # their database calls finished
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
