@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from agenda.db import Database
 from agenda.log.events import Event
 from agenda.meetings.agenda_items import AgendaItem
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     complete_dossier,

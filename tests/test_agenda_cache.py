@@ -8,7 +8,7 @@ from agenda.meetings.agenda_cache import AgendaCache, change_token
 from agenda.papers import notes
 from agenda.policy import DEFAULT_POLICY
 from agenda.programme.programme import ProgrammeItemUpdate, update_item
-from tests.factories import add_agenda_item, make_meeting, make_member, make_ready_item, make_user
+from tests.support.factories import add_agenda_item, make_meeting, make_member, make_ready_item, make_user
 
 
 def test_the_cache_serves_until_a_change_and_ignores_reading(db: Database) -> None:

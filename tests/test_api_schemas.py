@@ -32,8 +32,8 @@ from meeting_app.api.schemas import (
     PositionStated,
 )
 from meeting_app.api.spec import operation_of
-from tests.factories import PASSWORD, add_agenda_item, make_ready_item
-from tests.live_setup import Live, make_live
+from tests.support.factories import PASSWORD, add_agenda_item, make_ready_item
+from tests.support.live_setup import Live, make_live
 from tests.test_opinion_polls import make_cast
 
 

@@ -13,7 +13,7 @@ from agenda.db import Database
 from agenda.log.events import Event
 from agenda.people.accounts import AuthSession, LoginFailure, SessionPolicy, User
 from meeting_app.auth import SESSION_COOKIE
-from tests.factories import PASSWORD, error_of, login, login_as, make_member, make_user
+from tests.support.factories import PASSWORD, error_of, login, login_as, make_member, make_user
 
 POLICY = SessionPolicy()
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from agenda.db import Database
 from agenda.log.events import Event
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     error_of,
     login,

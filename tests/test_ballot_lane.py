@@ -14,8 +14,8 @@ from agenda.db import Database
 from agenda.people import accounts
 from meeting_app.ballot_lane import BallotLane
 from meeting_app.context import AppContext
-from tests.factories import error_of
-from tests.live_setup import Live, make_live
+from tests.support.factories import error_of
+from tests.support.live_setup import Live, make_live
 from tests.test_votes import close
 
 Plain = Any

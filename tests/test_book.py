@@ -35,7 +35,7 @@ from agenda.storage import store_original
 from agenda.viewer import Viewer
 from meeting_app.auth import viewer_of
 from meeting_app.context import AppContext
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     login_as,

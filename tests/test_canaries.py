@@ -33,8 +33,8 @@ from agenda.log.bulk import insert_rows, table_of
 from agenda.log.events import Event
 from agenda.papers.overlay import overlay_pdf, splice_stamp
 from agenda.papers.stamp import StampText, stamp_page_pdf
-from tests.cluster_setup import Server, seat
-from tests.pdf_files import valid_pdf
+from tests.support.cluster_setup import Server, seat
+from tests.support.pdf_files import valid_pdf
 
 STAMP = StampText("Nguyễn Văn An", "Bộ trưởng Bộ Tư pháp", "08:15 03/12/2026", "K7Q2-M9XD")
 METRICS_TOKEN = "canary-metrics-token-0123456789abcdef"

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 from agenda.db import Database
 from meeting_app import commands
 from meeting_app.settings import Settings
-from tests.cli import json_out, run_cli
-from tests.factories import login, make_member
+from tests.support.cli import json_out, run_cli
+from tests.support.factories import login, make_member
 
 PASSWORD = "mat-khau-cua-cli-2026"
 

@@ -43,9 +43,9 @@ from agenda.votes.models import CHOICES
 from agenda.votes.tally import recount_all
 from meeting_app.listener import application_name
 from meeting_app.session_cache import TTL
-from tests.cli import ROOT, json_out, run_cli
-from tests.cluster_setup import Member, Seated, Server, Tablet, seat
 from tests.conftest import TEST_DATABASE_URL, fresh_database
+from tests.support.cli import ROOT, json_out, run_cli
+from tests.support.cluster_setup import Member, Seated, Server, Tablet, seat
 
 pytestmark = [
     pytest.mark.postgres,
@@ -299,7 +299,7 @@ def test_concurrent_writers_in_several_processes_leave_no_gap(cluster: Cluster) 
             [
                 sys.executable,
                 "-m",
-                "tests.seq_writer",
+                "tests.support.seq_writer",
                 cluster.url,
                 str(stream),
                 "4",

@@ -28,7 +28,7 @@ from agenda.papers.documents import versions_of
 from agenda.papers.stamp import StampText
 from agenda.storage import original_path
 from tests.conftest import context_of
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     error_of,

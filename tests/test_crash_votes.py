@@ -30,10 +30,10 @@ from agenda.policy import DEFAULT_POLICY
 from agenda.votes import tally
 from agenda.votes.models import CHOICES, Ballot, Vote
 from meeting_app.auth import SESSION_COOKIE
-from tests.browser_server import free_port
-from tests.cli import ROOT, json_out, run_cli
-from tests.factories import PASSWORD
-from tests.vote_setup import Seated, open_vote, seat_meeting
+from tests.support.browser_server import free_port
+from tests.support.cli import ROOT, json_out, run_cli
+from tests.support.factories import PASSWORD
+from tests.support.vote_setup import Seated, open_vote, seat_meeting
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from agenda.migrate import upgrade
 from meeting_app.dispatcher import Dispatcher, read_events
 from meeting_app.listener import Listener, application_name, backoff, libpq_url, parse
 from tests.conftest import context_of, plain_postgres_url
-from tests.factories import make_member
+from tests.support.factories import make_member
 
 
 @dataclass

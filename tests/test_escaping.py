@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from agenda.db import Database
-from tests.factories import (
+from tests.support.factories import (
     add_agenda_item,
     login,
     make_meeting,

@@ -20,8 +20,8 @@ from agenda.log.events import GLOBAL_STREAM, Event, StreamHead, verify_chain
 from agenda.programme import programme
 from agenda.programme.programme import ProgrammeItem, ProgrammeItemCreate
 from meeting_app.settings import Settings
-from tests.cli import json_out, run_cli
-from tests.factories import (
+from tests.support.cli import json_out, run_cli
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     login_as,

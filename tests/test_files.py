@@ -28,7 +28,7 @@ from agenda.papers.copy_files import copy_path
 from meeting_app.builds import Builds
 from meeting_app.downloads import ByteRange, Unsatisfiable, content_disposition, parse_range
 from tests.conftest import context_of
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     error_of,

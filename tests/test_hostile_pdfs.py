@@ -24,8 +24,8 @@ from agenda.errors import BadPdf
 from agenda.papers import pdf_check
 from agenda.papers.documents import Document
 from agenda.papers.pdf_check import check_pdf, read_verdict
-from tests import pdf_files as pdfs
-from tests.factories import Actor, error_of, login_as, make_programme_item, make_user
+from tests.support import pdf_files as pdfs
+from tests.support.factories import Actor, error_of, login_as, make_programme_item, make_user
 
 FAST = 10.0  # seconds; each refusal takes well under one on this machine
 

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from agenda.db import Database
 from agenda.log.events import Event
 from agenda.programme.programme import ProgrammeItem
-from tests.factories import Actor, error_of, login_as, make_programme_item, make_user
+from tests.support.factories import Actor, error_of, login_as, make_programme_item, make_user
 
 DEMO_CSV = Path(__file__).parent / "data" / "work-programme.csv"
 HEADER = "code,title,kind,lead_agency,planned_month\n"

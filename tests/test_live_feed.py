@@ -20,7 +20,7 @@ from meeting_app.auth import SESSION_COOKIE
 from meeting_app.hub import Channel, Connection, Hub, Record
 from meeting_app.settings import Settings
 from tests.conftest import context_of
-from tests.live_setup import SECRET_TITLE, Live, make_live
+from tests.support.live_setup import SECRET_TITLE, Live, make_live
 
 Frames = list[dict[str, Any]]
 

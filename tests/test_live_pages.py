@@ -16,8 +16,8 @@ from starlette.testclient import TestClient
 
 from agenda.db import Database
 from meeting_app.security import CSP
-from tests.factories import add_agenda_item, login_as, make_meeting, make_user
-from tests.live_setup import SECRET_TITLE, Live, make_live
+from tests.support.factories import add_agenda_item, login_as, make_meeting, make_user
+from tests.support.live_setup import SECRET_TITLE, Live, make_live
 
 SCREENS = {"console": "console.js", "tablet": "tablet.js", "display": "display.js"}
 # Who may open which screen of an invited meeting.

@@ -19,7 +19,7 @@ from agenda.live.live_view import EVERYTHING, audience_key, event_visible, prese
 from agenda.log import events as ev
 from agenda.policy import DEFAULT_POLICY
 from agenda.viewer import Viewer
-from tests.live_setup import Live, make_live
+from tests.support.live_setup import Live, make_live
 
 Action = Callable[[Live], Any]
 

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from agenda.db import Database
 from agenda.people import members
 from agenda.people.members import MemberUpdate
-from tests.factories import Actor, add_agenda_item, error_of, login_as, make_member, make_user
+from tests.support.factories import Actor, add_agenda_item, error_of, login_as, make_member, make_user
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The minutes and the verifiable record (issue 5, parts 3 and 4; docs/minutes.md).
 
-A scripted session (tests/live_setup.py, on a frozen clock) is run to adjournment; the draft
+A scripted session (tests/support/live_setup.py, on a frozen clock) is run to adjournment; the draft
 minutes must hold exactly its record: attendance with a substitute, items with outcomes and
 conclusions, speakers' durations, a named vote per member and a secret vote in totals only, and
 the timings. Then the narrative is edited, the minutes finalized and locked; the PDFs carry the
@@ -31,9 +31,9 @@ from agenda.log.events import Event, verify_chain
 from agenda.people.accounts import User
 from agenda.record.minutes import Minutes
 from meeting_app.settings import Settings
-from tests.cli import json_out, run_cli
-from tests.factories import add_agenda_item, error_of, make_meeting
-from tests.live_setup import SECRET_TITLE, Live, make_live
+from tests.support.cli import json_out, run_cli
+from tests.support.factories import add_agenda_item, error_of, make_meeting
+from tests.support.live_setup import SECRET_TITLE, Live, make_live
 
 # The session's start: now (whole seconds), so that the logins made just before stay fresh.
 T0 = datetime.now(UTC).replace(microsecond=0)

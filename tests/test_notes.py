@@ -17,7 +17,7 @@ from agenda.log.events import ACTIVITY_STREAM, Event
 from agenda.meetings import dossier
 from agenda.papers import notes
 from agenda.papers.notes import MAX_NOTE_CHARS, PageNote
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     error_of,

@@ -33,7 +33,6 @@ from meeting_app import commands, monitoring
 from meeting_app.archive import MANIFEST
 from meeting_app.metrics import Ballots, Histogram
 from meeting_app.settings import Settings
-from tests.cli import json_out, run_cli
 from tests.conftest import (
     TEST_DATABASE_URL,
     context_of,
@@ -42,7 +41,8 @@ from tests.conftest import (
     settings_for,
     with_search_path,
 )
-from tests.factories import (
+from tests.support.cli import json_out, run_cli
+from tests.support.factories import (
     error_of,
     login_as,
     make_member,
@@ -50,7 +50,7 @@ from tests.factories import (
     make_stored_document,
     make_user,
 )
-from tests.live_setup import Live, make_live
+from tests.support.live_setup import Live, make_live
 
 TOKEN = "metrics-token-for-the-tests-0123456789"
 

@@ -35,9 +35,9 @@ from agenda.polls import reminders as polls_reminders
 from agenda.polls.opinion_polls import OpinionPoll, PollResponse
 from meeting_app import reminders
 from meeting_app.app import create_app
-from tests.cli import json_out, run_cli
 from tests.conftest import context_of, settings_for
-from tests.factories import (
+from tests.support.cli import json_out, run_cli
+from tests.support.factories import (
     Actor,
     error_of,
     login_as,

@@ -14,9 +14,9 @@ from agenda.people import accounts
 from agenda.people.accounts import PasswordCost
 from meeting_app.app import create_app
 from meeting_app.settings import Settings
-from tests.cluster_setup import Server
 from tests.conftest import TEST_ENV, settings_for
-from tests.factories import PASSWORD, make_user
+from tests.support.cluster_setup import Server
+from tests.support.factories import PASSWORD, make_user
 
 RECOMMENDED = PasswordHasher()  # argon2-cffi's recommended parameters
 

@@ -13,7 +13,7 @@ import pytest
 
 from meeting_app.builds import Builds
 from meeting_app.pdf_pool import PdfPool
-from tests import pdf_jobs
+from tests.support import pdf_jobs
 
 LIMIT = 1.0
 SLACK = 10.0  # a spawned worker's start-up on a busy machine, and pebble's SIGTERM then SIGKILL

@@ -28,7 +28,7 @@ from agenda.programme import postponements
 from agenda.programme.postponements import PostponementCreate
 from agenda.votes.models import Vote
 from tests.conftest import context_of
-from tests.factories import (
+from tests.support.factories import (
     ROLES,
     Actor,
     add_agenda_item,

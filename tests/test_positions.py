@@ -16,7 +16,7 @@ from agenda.db import Database
 from agenda.log import events as ev
 from agenda.meetings.agenda_items import AgendaItem
 from agenda.meetings.speakers import Speaker
-from tests.factories import (
+from tests.support.factories import (
     add_agenda_item,
     error_of,
     local_time,
@@ -26,7 +26,7 @@ from tests.factories import (
     make_user,
     publish_meeting,
 )
-from tests.live_setup import Live, make_live
+from tests.support.live_setup import Live, make_live
 from tests.test_live_state import check
 
 Frames = list[dict[str, Any]]

@@ -14,7 +14,7 @@ from agenda.db import Database
 from agenda.log.events import Event
 from agenda.policy import DEFAULT_READINESS, DOCUMENT_KINDS, PROGRAMME_KINDS
 from agenda.programme.programme import ProgrammeItem
-from tests.factories import Actor, error_of, login_as, make_document, make_programme_item, make_user
+from tests.support.factories import Actor, error_of, login_as, make_document, make_programme_item, make_user
 
 
 @pytest.fixture

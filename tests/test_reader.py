@@ -19,7 +19,7 @@ from agenda.papers import copies
 from agenda.papers.documents import DocumentVersion
 from meeting_app import vendor
 from meeting_app.security import CSP
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     login_as,

@@ -14,7 +14,7 @@ from agenda.db import Database
 from agenda.meetings.reading import LATEST, NOT_IN_AUDIENCE, OLDER, UNREAD, reading_matrix
 from agenda.policy import DEFAULT_POLICY
 from tests.conftest import context_of
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     add_stored_version,

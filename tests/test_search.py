@@ -34,10 +34,10 @@ from agenda.search.index import DocumentText, SearchEntry
 from agenda.search.text_search import Highlighter, fold, index_body, query_terms, snippet
 from agenda.storage import store_original
 from agenda.viewer import Viewer
-from tests import pdf_files as pdfs
-from tests.cli import json_out, run_cli
 from tests.conftest import ENGINES, context_of, fresh_database
-from tests.factories import (
+from tests.support import pdf_files as pdfs
+from tests.support.cli import json_out, run_cli
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     login_as,

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from agenda.db import Database
 from meeting_app.auth import SESSION_COOKIE
-from tests.factories import PASSWORD, Actor, error_of, login_as, make_user
+from tests.support.factories import PASSWORD, Actor, error_of, login_as, make_user
 
 NEW_ITEM = {
     "code": "ND-01/2026",
@@ -211,7 +211,7 @@ def test_security_headers_on_a_refused_host(client: TestClient) -> None:
 
 
 def _login(client: TestClient) -> str:
-    from tests.factories import login
+    from tests.support.factories import login
 
     return login(client, "thuky", PASSWORD)
 

@@ -17,7 +17,7 @@ from agenda.people.accounts import AuthSession, SessionPolicy
 from meeting_app import session_cache
 from meeting_app.auth import SESSION_COOKIE
 from tests.conftest import context_of
-from tests.factories import PASSWORD, login, login_as, make_user
+from tests.support.factories import PASSWORD, login, login_as, make_user
 
 POLICY = SessionPolicy()
 

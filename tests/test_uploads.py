@@ -29,7 +29,7 @@ from meeting_app import uploads
 from meeting_app.app import create_app
 from meeting_app.errors import error_body, status_of
 from tests.conftest import context_of, settings_for
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     error_of,
@@ -41,7 +41,7 @@ from tests.factories import (
     make_user,
     publish_meeting,
 )
-from tests.pdf_files import files, multipart, open_action_javascript, stored_files, valid_pdf
+from tests.support.pdf_files import files, multipart, open_action_javascript, stored_files, valid_pdf
 
 OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")
 

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from agenda.db import Database
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     login_as,

@@ -35,10 +35,10 @@ from agenda.votes import tally as votes_tally
 from agenda.votes.models import CHOICES, Ballot, BallotReceipt, IdempotencyRecord, SecretTally, Vote
 from agenda.votes.tally import RecountProblem
 from meeting_app.settings import Settings
-from tests.cli import json_out, run_cli
-from tests.factories import error_of
-from tests.live_setup import Live, make_live
-from tests.vote_setup import open_vote, seat_meeting
+from tests.support.cli import json_out, run_cli
+from tests.support.factories import error_of
+from tests.support.live_setup import Live, make_live
+from tests.support.vote_setup import open_vote, seat_meeting
 
 VOTERS = ("chair", "m1", "m2", "m3", "m4", "m5", "m6", "m7")  # VOTERS[n] is live.member_ids[n]
 RESULT_KEYS = {"yes", "no", "abstain", "adopted", "rule", "tie_broken_by_chair"}

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser_server import CHROMIUM, BrowserScreen, chromium, running_server
+from tests.support.browser_server import CHROMIUM, BrowserScreen, check_layout, chromium, running_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "browser-test-pass-1"
 VIEWPORTS = [{"width": 768, "height": 1024}, {"width": 1024, "height": 768}]
 HOSTILE = "<script>alert(1)</script> {{7*7}}"
@@ -230,34 +230,6 @@ def visit(browser: Any, server: Server) -> Iterator[Any]:
     for found in opened:
         assert not [e for e in found.errors if "Content Security Policy" in e], found.errors
         found.close()
-
-
-LAYOUT_CHECK = """() => {
-  const problems = [];
-  const root = document.scrollingElement;
-  if (root.scrollWidth > window.innerWidth) {
-    problems.push(`scrollWidth ${root.scrollWidth} > ${window.innerWidth}`);
-  }
-  const targets = document.querySelectorAll(
-    'a[href], button, input:not([type=hidden]), select, textarea, summary');
-  for (const el of targets) {
-    if (el.closest('.sr-only')) continue;
-    const style = getComputedStyle(el);
-    if (style.visibility === 'hidden' || style.display === 'none') continue;
-    const box = (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label')) || el;
-    const rect = box.getBoundingClientRect();
-    if (rect.width === 0 && rect.height === 0) continue;
-    const what = el.outerHTML.slice(0, 90);
-    if (rect.height < 43.5) problems.push(`${what} is ${rect.height.toFixed(1)}px tall`);
-    if (rect.right > window.innerWidth + 1) problems.push(`${what} overflows to ${rect.right}`);
-  }
-  return problems;
-}"""
-
-
-def check_layout(page: Any, label: str) -> None:
-    problems = page.evaluate(LAYOUT_CHECK)
-    assert problems == [], f"{label}: {problems[:10]}"
 
 
 def test_login_rejects_a_bad_password(visit: Any) -> None:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -113,3 +113,31 @@ class BrowserScreen:
         with self.page.expect_navigation():
             self.page.click("form.form button[type=submit]")
         assert "/login" not in self.page.url, self.page.inner_text("main")
+
+
+LAYOUT_CHECK = """() => {
+  const problems = [];
+  const root = document.scrollingElement;
+  if (root.scrollWidth > window.innerWidth) {
+    problems.push(`scrollWidth ${root.scrollWidth} > ${window.innerWidth}`);
+  }
+  const targets = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary');
+  for (const el of targets) {
+    if (el.closest('.sr-only')) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    const box = (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label')) || el;
+    const rect = box.getBoundingClientRect();
+    if (rect.width === 0 && rect.height === 0) continue;
+    const what = el.outerHTML.slice(0, 90);
+    if (rect.height < 43.5) problems.push(`${what} is ${rect.height.toFixed(1)}px tall`);
+    if (rect.right > window.innerWidth + 1) problems.push(`${what} overflows to ${rect.right}`);
+  }
+  return problems;
+}"""
+
+
+def check_layout(page: Any, label: str) -> None:
+    problems = page.evaluate(LAYOUT_CHECK)
+    assert problems == [], f"{label}: {problems[:10]}"

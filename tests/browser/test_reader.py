@@ -17,12 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser_server import CHROMIUM, BrowserScreen, chromium, running_server
-from tests.test_browser import check_layout
+from tests.support.browser_server import CHROMIUM, BrowserScreen, check_layout, chromium, running_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "reader-test-pass-1"
 OUTPUT = ROOT / "test-output"
 PORTRAIT = {"width": 768, "height": 1024}

@@ -15,7 +15,7 @@ from agenda.policy import DEFAULT_POLICY
 from agenda.viewer import Viewer
 from agenda.votes import lifecycle
 from agenda.votes.models import VoteCreate
-from tests.factories import add_agenda_item, make_meeting, make_member, make_user, publish_meeting
+from tests.support.factories import add_agenda_item, make_meeting, make_member, make_user, publish_meeting
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ from agenda.people.accounts import AuthSession
 from agenda.people.members import MemberCreate
 from agenda.policy import DEFAULT_POLICY
 from meeting_app.auth import SESSION_COOKIE
-from tests.browser_server import free_port
-from tests.cli import ROOT
-from tests.factories import add_agenda_item, add_user, make_meeting, publish_meeting
+from tests.support.browser_server import free_port
+from tests.support.cli import ROOT
+from tests.support.factories import add_agenda_item, add_user, make_meeting, publish_meeting
 
 READY_WITHIN = 60.0
 SECRET_KEY = "cluster-test-secret-key-" + "k" * 24

@@ -1,6 +1,6 @@
 """One of the concurrent writers of tests/test_cluster.py's seq test, run as its own process:
 
-    python -m tests.seq_writer URL STREAM THREADS EACH SEED
+    python -m tests.support.seq_writer URL STREAM THREADS EACH SEED
 
 `THREADS` threads each run `EACH` transactions appending one or two events to `STREAM`; about
 a third of them roll back after appending. Prints the seqs that committed, as JSON. It imports

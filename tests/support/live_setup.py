@@ -14,7 +14,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from agenda.db import Database
-from tests.factories import (
+from tests.support.factories import (
     Actor,
     add_agenda_item,
     login_as,

@@ -19,12 +19,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser_server import CHROMIUM, BrowserScreen, chromium, running_server
-from tests.test_browser import check_layout
+from tests.support.browser_server import CHROMIUM, BrowserScreen, check_layout, chromium, running_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 OUTPUT = ROOT / "test-output"
 PASSWORD = "polls-browser-pass-1"
 DESKTOP = {"width": 1280, "height": 900}
@@ -53,7 +52,7 @@ def seed(data_dir: Path) -> Seeded:
     from agenda.programme import programme
     from agenda.programme.programme import ProgrammeItemCreate
     from agenda.storage import store_original
-    from tests.factories import make_pdf
+    from tests.support.factories import make_pdf
 
     engine = make_engine(sqlite_url(data_dir), pool_size=0)
     upgrade(engine)

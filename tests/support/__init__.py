@@ -1,0 +1,1 @@
+"""What the tests share: factories, fixtures' helpers, real servers and PDF samples."""
