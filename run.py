@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from meeting_app import commands
+from meeting_app.ops import commands
 from meeting_app.settings import BadSetting, Settings
 
 

@@ -41,7 +41,7 @@ from agenda.migrate import upgrade
 from agenda.policy import DEFAULT_POLICY
 from agenda.votes.models import CHOICES
 from agenda.votes.tally import recount_all
-from meeting_app.listener import application_name
+from meeting_app.live.listener import application_name
 from meeting_app.session_cache import TTL
 from tests.conftest import TEST_DATABASE_URL, fresh_database
 from tests.support.cli import ROOT, json_out, run_cli

@@ -14,10 +14,10 @@ from starlette.websockets import WebSocketDisconnect
 from agenda.db import Database
 from agenda.log.events import log_epoch
 from agenda.viewer import Viewer
-from meeting_app import hub as hub_module
 from meeting_app.app import create_app
 from meeting_app.auth import SESSION_COOKIE
-from meeting_app.hub import Channel, Connection, Hub, Record
+from meeting_app.live import hub as hub_module
+from meeting_app.live.hub import Channel, Connection, Hub, Record
 from meeting_app.settings import Settings
 from tests.conftest import context_of
 from tests.support.live_setup import SECRET_TITLE, Live, make_live

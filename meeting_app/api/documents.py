@@ -22,12 +22,12 @@ from agenda.papers import documents
 from agenda.papers.documents import Document, DocumentVersion
 from agenda.papers.pdf_check import PdfFacts
 from agenda.programme import programme
-from meeting_app import uploads
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.api.schemas import DocumentPublic, Dossier
 from meeting_app.api.spec import JSON, Multipart, operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
+from meeting_app.files import uploads
 
 WRITERS = ("secretariat",)
 

@@ -33,9 +33,9 @@ from meeting_app.api.common import ident, reply
 from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
-from meeting_app.downloads import content_disposition
+from meeting_app.files.downloads import content_disposition
+from meeting_app.files.pdf_pool import WorkerDied
 from meeting_app.inputs import read_json
-from meeting_app.pdf_pool import WorkerDied
 
 RENDER_TIMEOUT = 60.0  # seconds a request waits for its PDF
 MAX_SINCE = 2**62

@@ -24,10 +24,10 @@ from meeting_app.api.live_schemas import Bell, PollList, PollView
 from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
-from meeting_app.downloads import content_disposition
+from meeting_app.files.downloads import content_disposition
+from meeting_app.files.pdf_pool import WorkerDied
 from meeting_app.i18n import translate
 from meeting_app.inputs import read_json
-from meeting_app.pdf_pool import WorkerDied
 
 STAFF = ("secretariat",)
 REPORT_ROLES = ("secretariat", "chair")

@@ -4,7 +4,7 @@
   thread) and are handed to the event loop. They are delivered strictly in seq order: an event
   that arrives early waits for the ones before it, and a gap that does not fill within
   CATCH_UP_AFTER seconds is read from the Event table. Other processes' events come the same
-  way, through the dispatcher (meeting_app/dispatcher.py, listener.py) in front of `publish`.
+  way, through the dispatcher (meeting_app/live/dispatcher.py, listener.py) in front of `publish`.
 - Each meeting's channel keeps the full state (agenda/live/live_state.py) at the seq it delivered,
   advanced by `apply()`; kinds it cannot apply reload the state from the database before the
   event is delivered, so visibility is always judged on a state that includes the event.
@@ -17,7 +17,7 @@
 - Resume: a client that gives `since` gets the events after it (from memory, else from the
   table), filtered for its viewer; too far back, ahead of the server, or from another epoch, it
   gets a snapshot.
-- For /metrics (meeting_app/monitoring.py): `published` counts the committed events handed to
+- For /metrics (meeting_app/ops/monitoring.py): `published` counts the committed events handed to
   `publish`; `fanout` times each event from its arrival at the hub to its frame written to the
   meeting's last socket, with one perf_counter pair per event, never one per socket.
 """

@@ -18,11 +18,11 @@ from websockets.protocol import Protocol, State
 from agenda.errors import NotFound
 from agenda.meetings import meetings
 from agenda.people import accounts
-from meeting_app import hub as hub_module
 from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
-from meeting_app.hub import Connection
+from meeting_app.live import hub as hub_module
+from meeting_app.live.hub import Connection
 
 SERVER_SEND = "ecabinet.server_send"
 
