@@ -30,6 +30,7 @@ from meeting_app.context import AppContext
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
 from meeting_app.files.pdf_pool import PdfPool
 from meeting_app.live import live_feed, user_feed
+from meeting_app.live.connections import KeepServerSend
 from meeting_app.live.dispatcher import Dispatcher
 from meeting_app.live.hub import Hub
 from meeting_app.live.listener import Listener
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     }
     middleware = [
         Middleware(BallotLane, settings=settings, handlers=handlers),  # the plain ballot, served lean
-        Middleware(live_feed.KeepServerSend),  # the live feed's fast path needs the server's own send
+        Middleware(KeepServerSend),  # the live feed's fast path needs the server's own send
         Middleware(SecurityHeaders),  # outermost: a refused Host still gets the headers
         Middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts),
         Middleware(Language),

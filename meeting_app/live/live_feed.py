@@ -8,12 +8,9 @@ HTTP. Anything the client sends is read and dropped (the server's frame size lim
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from starlette.routing import WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
-from websockets.protocol import Protocol, State
+from starlette.websockets import WebSocket
 
 from agenda.errors import NotFound
 from agenda.meetings import meetings
@@ -21,59 +18,7 @@ from agenda.people import accounts
 from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
-from meeting_app.live import hub as hub_module
-from meeting_app.live.hub import Connection
-
-SERVER_SEND = "ecabinet.server_send"
-
-
-class KeepServerSend:
-    """ASGI middleware, outermost: keeps the server's own `send` of each WebSocket scope, which the
-    fast path below needs (Starlette hands the endpoint a wrapped one)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            scope[SERVER_SEND] = send
-        await self.app(scope, receive, send)
-
-
-class _TransportWriter:
-    """The fast path under uvicorn's `websockets-sansio` protocol: a frame already encoded once
-    for its audience class is written to the socket's transport, with no task per socket.
-
-    It is taken only when the protocol object exposes what it needs (its transport and its
-    sans-I/O `websockets` connection, with no extension such as permessage-deflate negotiated:
-    run.py turns compression off); otherwise the ASGI `send` path is used. A frame is written
-    only while the connection is OPEN, so nothing follows a close frame, and the transport's
-    buffer is the bound on a slow tablet.
-    """
-
-    def __init__(self, transport: Any, protocol_conn: Protocol) -> None:
-        self.transport = transport
-        self.conn = protocol_conn
-
-    def write(self, frame: bytes) -> bool:
-        if self.conn.state is not State.OPEN or self.transport.is_closing():
-            return True  # closing: the reader sees the disconnect and the socket leaves
-        if self.transport.get_write_buffer_size() > hub_module.QUEUE_BYTES:
-            return False
-        self.transport.write(frame)
-        return True
-
-
-def raw_writer(websocket: WebSocket) -> _TransportWriter | None:
-    protocol = getattr(websocket.scope.get(SERVER_SEND), "__self__", None)
-    transport = getattr(protocol, "transport", None)
-    conn = getattr(protocol, "conn", None)
-    # Duck-typed: uvloop's transports are not asyncio.WriteTransport subclasses.
-    if not all(hasattr(transport, m) for m in ("write", "is_closing", "get_write_buffer_size")):
-        return None
-    if not isinstance(conn, Protocol) or conn.extensions:  # compression changes the frames
-        return None
-    return _TransportWriter(transport, conn)
+from meeting_app.live.connections import Connection, drain_client, raw_writer
 
 
 def _since(value: str | None) -> int | None:
@@ -117,10 +62,10 @@ async def meeting_feed(websocket: WebSocket) -> None:
     )
     try:
         if conn.raw is not None:
-            await _drain_client(websocket)  # frames go straight to the transport: one task per socket
+            await drain_client(websocket)  # frames go straight to the transport: one task per socket
         else:
             writer = asyncio.create_task(conn.run())
-            reader = asyncio.create_task(_drain_client(websocket))
+            reader = asyncio.create_task(drain_client(websocket))
             try:
                 await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -128,17 +73,6 @@ async def meeting_feed(websocket: WebSocket) -> None:
                 writer.cancel()
     finally:
         hub.leave(channel, conn)
-
-
-async def _drain_client(websocket: WebSocket) -> None:
-    """Read (and ignore) whatever the client sends, until it disconnects."""
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-    except (WebSocketDisconnect, RuntimeError):
-        return
 
 
 routes = [WebSocketRoute("/ws/meetings/{id:int}", meeting_feed)]

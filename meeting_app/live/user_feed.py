@@ -34,8 +34,7 @@ from agenda.people.notifications import unread_count
 from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
-from meeting_app.live.hub import Connection, live_sessions
-from meeting_app.live.live_feed import _drain_client
+from meeting_app.live.connections import Connection, drain_client, live_sessions
 from meeting_app.live.mailer import Mailer
 from meeting_app.settings import Settings
 
@@ -233,7 +232,7 @@ async def my_feed(websocket: WebSocket) -> None:
     )
     feed.join(conn)
     writer = asyncio.create_task(conn.run())
-    reader = asyncio.create_task(_drain_client(websocket))
+    reader = asyncio.create_task(drain_client(websocket))
     try:
         await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
     finally:
