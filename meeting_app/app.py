@@ -28,8 +28,11 @@ from meeting_app import api, pages, vendor
 from meeting_app.api.ballot_lane import BallotLane
 from meeting_app.context import AppContext
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
+from meeting_app.files.books import BookBuilds
+from meeting_app.files.builds import Builds
 from meeting_app.files.pdf_pool import PdfPool
 from meeting_app.live import live_feed, user_feed
+from meeting_app.live.ballot_box import BallotBox
 from meeting_app.live.connections import KeepServerSend
 from meeting_app.live.dispatcher import Dispatcher
 from meeting_app.live.hub import Hub
@@ -90,6 +93,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             agenda_cache=AgendaCache(),
             pdf_pool=PdfPool(settings.pdf_workers),
             user_feed=feed,
+            builds=Builds(),
+            book_builds=BookBuilds(),
+            ballots=BallotBox(),
             listener=listener,
             sessions=sessions,
         )

@@ -18,6 +18,7 @@ from agenda.errors import Unavailable
 from agenda.people import notifications
 from agenda.polls import opinion_polls, poll_lifecycle, poll_report, poll_views
 from agenda.polls.opinion_polls import PollAnswer, PollCreate
+from agenda.programme.programme import ProgrammeItem
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply
 from meeting_app.api.live_schemas import Bell, PollList, PollView
@@ -46,8 +47,6 @@ async def _view(app: AppContext, poll_id: int, viewer: Viewer, status: int = 200
 
 def inbox(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     """The viewer's ballots with what a list needs: the item, the counts, their own answer."""
-    from agenda.programme.programme import ProgrammeItem
-
     found = []
     for poll in opinion_polls.list_polls(session=session, viewer=viewer):
         row = poll_views.public_poll(poll, session.get(ProgrammeItem, poll.programme_item_id))

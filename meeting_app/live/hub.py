@@ -43,6 +43,7 @@ from agenda.log import events as ev
 from agenda.people.accounts import SessionPolicy
 from agenda.policy import Policy
 from agenda.viewer import Viewer
+from agenda.votes.models import get_vote, vote_view
 from meeting_app.close_codes import CloseCode
 from meeting_app.live.connections import Connection, live_sessions
 from meeting_app.live.frames import (
@@ -325,7 +326,6 @@ class Hub:
         open_ids = [v["id"] for v in channel.state.get("votes", []) if v["state"] == "open"]
         if not open_ids or viewer.member_id is None or not viewer.has("member"):
             return {}
-        from agenda.votes.models import get_vote, vote_view
 
         def read(session: Session) -> dict[int, dict[str, Any]]:
             found: dict[int, dict[str, Any]] = {}
