@@ -1,6 +1,6 @@
 """Domain errors to HTTP answers, in one place: JSON under /api, pages elsewhere.
 
-Every answer has the shape of API.md, `{"error": {"code", "message"}}`, with the message in
+Every answer has the shape of ../shared/API.md, `{"error": {"code", "message"}}`, with the message in
 the viewer's language. Nothing here ever turns bad input into a 500.
 """
 

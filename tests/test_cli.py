@@ -1,4 +1,4 @@
-"""The command line of API.md: create-user and verify, run as subprocesses."""
+"""The command line of ../shared/API.md: create-user and verify, run as subprocesses."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The live feed, /ws/meetings/{id}: the handshake, snapshots and replays, per-viewer filtering,
-heartbeats, logout, and slow sockets (API.md "Live feed", docs/live.md)."""
+heartbeats, logout, and slow sockets (../shared/API.md "Live feed", docs/live.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""GET /api/v1/meetings/{id}/book.pdf: the user's watermarked briefing book (API.md). See docs/papers.md.
+"""GET /api/v1/meetings/{id}/book.pdf: the user's watermarked briefing book (../shared/API.md).
+See docs/papers.md.
 
 - 404 unless the user may see the meeting (a draft: the secretariat and the chair only);
 - 200 with the PDF when this recipient's book for the current plan is built, or 206 for one

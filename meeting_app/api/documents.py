@@ -1,5 +1,5 @@
 """Briefing papers: upload a document or a new version, read a document and an item's dossier
-(API.md "Documents"). See docs/uploads.md.
+(../shared/API.md "Documents"). See docs/uploads.md.
 
 Uploads are multipart (`file`, `kind`, `title`, `note`), streamed to disk under MAX_UPLOAD_MB,
 checked in a sandboxed process and stored under their sha256. The order of the checks is the

@@ -1,4 +1,4 @@
-"""A document version as the requesting user's own watermarked copy (API.md "Documents").
+"""A document version as the requesting user's own watermarked copy (../shared/API.md "Documents").
 See docs/papers.md.
 
 `GET /api/v1/documents/{id}/versions/{n}/file` (and HEAD):

@@ -1,4 +1,4 @@
-"""The minutes, the draft session resolution and the meeting's raw event log (API.md "Opinion
+"""The minutes, the draft session resolution and the meeting's raw event log (../shared/API.md "Opinion
 ballots and record"). See docs/minutes.md.
 
 - GET /minutes (JSON), /minutes.pdf and /resolution.pdf: the secretariat, the chair and the

@@ -1,4 +1,4 @@
-"""Opinion ballots over HTTP (API.md "Opinion ballots and record"), and the bell's notifications.
+"""Opinion ballots over HTTP (../shared/API.md "Opinion ballots and record"), and the bell's notifications.
 See docs/opinion-polls.md.
 """
 

@@ -1,4 +1,4 @@
-"""Votes over HTTP (API.md "Live session"): prepare, open, close, cast, read.
+"""Votes over HTTP (../shared/API.md "Live session"): prepare, open, close, cast, read.
 
 A ballot needs an `Idempotency-Key` header; its answer is stored in the ballot's transaction,
 so a tablet that retries after a lost answer gets the first answer again, never a second vote.

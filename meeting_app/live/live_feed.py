@@ -1,4 +1,4 @@
-"""`GET /ws/meetings/{id}?since=<seq>`: the live feed of one meeting (API.md "Live feed").
+"""`GET /ws/meetings/{id}?since=<seq>`: the live feed of one meeting (../shared/API.md "Live feed").
 
 The handshake is refused before accept (HTTP 403) for a bad or missing Origin, no session, or
 a viewer who may not see the meeting. After accept the socket is push-only: commands go over

@@ -1,4 +1,4 @@
-"""The command line's commands (`python run.py ...`, API.md "Command line")."""
+"""The command line's commands (`python run.py ...`, ../shared/API.md "Command line")."""
 
 from __future__ import annotations
 
