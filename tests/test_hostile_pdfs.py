@@ -225,7 +225,7 @@ def test_the_memory_limit_ends_a_greedy_check(tmp_path: Path, slow_pdf: bytes) -
 def test_the_child_cannot_write_files(tmp_path: Path) -> None:
     probe = tmp_path / "probe"
     limited = (
-        "from agenda import pdf_check; pdf_check.set_limits(cpu_seconds=5, memory_bytes=512 * 1024 * 1024)"
+        "from agenda.papers import pdf_check; pdf_check.set_limits(cpu_seconds=5, memory_bytes=512 * 1024 * 1024)"
     )
     done = subprocess.run(
         [sys.executable, "-c", f"{limited}\nwith open({str(probe)!r}, 'wb') as f: f.write(b'x' * 10)"],
@@ -253,7 +253,7 @@ def test_the_child_sets_its_limits_before_it_reads(tmp_path: Path) -> None:
     path = write(tmp_path, pdfs.valid_pdf(1))
     script = (
         "import json, resource, sys\n"
-        "from agenda import pdf_check\n"
+        "from agenda.papers import pdf_check\n"
         f"code = pdf_check.main(['pdf_check', {str(path)!r}, '5', '7', '{300 * 1024 * 1024}'])\n"
         f"print(json.dumps({{n: resource.getrlimit(getattr(resource, n)) for n in {list(LIMITS)!r}}}))\n"
         "sys.exit(code)\n"
