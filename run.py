@@ -1,6 +1,6 @@
 """eCabinet's command line: `python run.py serve|create-user|verify|migrate|reindex|backup|restore`.
 
-See API.md "Command line" and docs/deployment.md.
+See ../shared/API.md "Command line" and docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from meeting_app import commands
+from meeting_app.ops import commands
 from meeting_app.settings import BadSetting, Settings
 
 

@@ -7,7 +7,7 @@ A and B (`python run.py serve --no-access-log`), serve it from the same DATA_DIR
 always advances over HTTP on A. Per round, alternating the order:
   single   every tablet on A;
   cluster  the tablets spread evenly over A and B: B's learn of the advance through PostgreSQL
-           (NOTIFY, then B's LISTEN connection reads the row: meeting_app/listener.py).
+           (NOTIFY, then B's LISTEN connection reads the row: meeting_app/live/listener.py).
 The same --clients client processes hold the tablets in both (client n connects to the n-th
 server, round robin), so the clients cost the same; "srv cpu" is A's and B's CPU together.
 The tablets, the latency (advance POST to arrival of the `agenda.advanced` frame at a tablet),
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fanout
 from fanout import ROOT, Ours, Server, Target
 
-from meeting_app import commands
+from meeting_app.ops import commands
 from meeting_app.settings import Settings
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/test"

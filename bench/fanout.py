@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT))
 from processes import cpu_seconds, free_port  # noqa: E402
 
 from agenda.demo import cast as demo_cast  # noqa: E402
-from meeting_app import commands  # noqa: E402
+from meeting_app.ops import commands  # noqa: E402
 from meeting_app.settings import Settings  # noqa: E402
 
 SESSION_COOKIE = "ecab_session"

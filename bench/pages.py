@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from processes import free_port, wait_until_up  # noqa: E402
 
 from agenda.demo import cast  # noqa: E402
-from meeting_app import commands  # noqa: E402
+from meeting_app.ops import commands  # noqa: E402
 from meeting_app.settings import Settings  # noqa: E402
 
 SESSION_COOKIE = "ecab_session"

@@ -24,14 +24,20 @@ from agenda.migrate import upgrade
 from agenda.people import accounts
 from agenda.policy import Policy
 from agenda.text import N_
-from meeting_app import api, health, live_feed, monitoring, pages, reminders, user_feed, vendor
-from meeting_app.ballot_lane import BallotLane
+from meeting_app import api, pages, vendor
+from meeting_app.api.ballot_lane import BallotLane
 from meeting_app.context import AppContext
-from meeting_app.dispatcher import Dispatcher
 from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
-from meeting_app.hub import Hub
-from meeting_app.listener import Listener
-from meeting_app.pdf_pool import PdfPool
+from meeting_app.files.books import BookBuilds
+from meeting_app.files.builds import Builds
+from meeting_app.files.pdf_pool import PdfPool
+from meeting_app.live import live_feed, user_feed
+from meeting_app.live.ballot_box import BallotBox
+from meeting_app.live.connections import KeepServerSend
+from meeting_app.live.dispatcher import Dispatcher
+from meeting_app.live.hub import Hub
+from meeting_app.live.listener import Listener
+from meeting_app.ops import health, monitoring, reminders
 from meeting_app.security import BodyLimit, Language, SecurityHeaders, TrustedHosts
 from meeting_app.session_cache import SessionCache
 from meeting_app.settings import Settings
@@ -87,6 +93,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             agenda_cache=AgendaCache(),
             pdf_pool=PdfPool(settings.pdf_workers),
             user_feed=feed,
+            builds=Builds(),
+            book_builds=BookBuilds(),
+            ballots=BallotBox(),
             listener=listener,
             sessions=sessions,
         )
@@ -119,7 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     }
     middleware = [
         Middleware(BallotLane, settings=settings, handlers=handlers),  # the plain ballot, served lean
-        Middleware(live_feed.KeepServerSend),  # the live feed's fast path needs the server's own send
+        Middleware(KeepServerSend),  # the live feed's fast path needs the server's own send
         Middleware(SecurityHeaders),  # outermost: a refused Host still gets the headers
         Middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts),
         Middleware(Language),

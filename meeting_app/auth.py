@@ -142,7 +142,7 @@ async def page_user(request: Request, *roles: str) -> Current:
 
 
 async def upload_user(request: Request, *roles: str) -> tuple[Current, Callable[[Mapping[str, str]], None]]:
-    """Page forms that upload a file, read as a stream by meeting_app.uploads.
+    """Page forms that upload a file, read as a stream by meeting_app.files.uploads.
 
     The session, Origin and roles are checked at once. The returned check takes the form's
     text fields and verifies its `csrf_token`: uploads.receive runs it when the file part

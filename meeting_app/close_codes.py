@@ -1,6 +1,6 @@
 """The WebSocket close codes eCabinet uses, in one place. See docs/live.md "Close codes".
 
-Their values are part of the API contract (API.md "Live feed"): the tablets (static/js/live.js,
+Their values are part of the API contract (../shared/API.md "Live feed"): the tablets (static/js/live.js,
 static/js/bell.js) act on them, so a value never changes.
 """
 

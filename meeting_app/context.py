@@ -1,4 +1,9 @@
-"""What the lifespan yields: the resources every request handler reaches through `ctx(request)`."""
+"""What the lifespan yields: the resources every request handler reaches through `ctx(request)`.
+
+The subsystems' resources (the live hub and feeds, the PDF pool and builds) are made by the
+app's lifespan (meeting_app/app.py) and only named here, for their types: the subsystems are
+layered above this module and use it (docs/architecture.md, "The web layer").
+"""
 
 from __future__ import annotations
 
@@ -12,18 +17,18 @@ from starlette.requests import HTTPConnection
 from agenda.db import Database
 from agenda.meetings.agenda_cache import AgendaCache
 from agenda.policy import Policy
-from meeting_app.ballot_box import BallotBox
-from meeting_app.books import BookBuilds
-from meeting_app.builds import Builds
-from meeting_app.hub import Hub
 from meeting_app.metrics import Metrics
-from meeting_app.pdf_pool import PdfPool
 from meeting_app.session_cache import SessionCache
 from meeting_app.settings import Settings
 
-if TYPE_CHECKING:  # user_feed imports this module
-    from meeting_app.listener import Listener
-    from meeting_app.user_feed import UserFeed
+if TYPE_CHECKING:  # annotations only: these modules sit above this one (lint-imports)
+    from meeting_app.files.books import BookBuilds
+    from meeting_app.files.builds import Builds
+    from meeting_app.files.pdf_pool import PdfPool
+    from meeting_app.live.ballot_box import BallotBox
+    from meeting_app.live.hub import Hub
+    from meeting_app.live.listener import Listener
+    from meeting_app.live.user_feed import UserFeed
 
 
 @dataclass(frozen=True)
@@ -33,24 +38,24 @@ class AppContext:
     policy: Policy
     templates: Environment
     agenda_cache: AgendaCache
-    hub: Hub  # the live feed's sockets and per-meeting state (meeting_app/hub.py)
+    hub: Hub  # the live feed's sockets and per-meeting state (meeting_app/live/hub.py)
     pdf_pool: PdfPool  # CPU-bound PDF work (validation runs in its own sandboxed process)
-    user_feed: UserFeed  # each user's /ws/me sockets: the bell and ballot boards (user_feed.py)
+    user_feed: UserFeed  # each user's /ws/me sockets: the bell and ballot boards (live/user_feed.py)
+    # Copies and books being built, one job per file (meeting_app/files/builds.py).
+    builds: Builds
+    # Briefing books being built in the background, with their progress (meeting_app/files/books.py).
+    book_builds: BookBuilds
+    # Ballots written together, one transaction each, acknowledged after it (meeting_app/live/ballot_box.py).
+    ballots: BallotBox
     # Uploads checked at once; each check is a child process of up to 512 MB (agenda/papers/pdf_check.py).
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
-    # Copies and books being built, one job per file (meeting_app/builds.py).
-    builds: Builds = field(default_factory=Builds)
-    # Briefing books being built in the background, with their progress (meeting_app/books.py).
-    book_builds: BookBuilds = field(default_factory=BookBuilds)
-    # Ballots written together in one transaction each, acknowledged after it (meeting_app/ballot_box.py).
-    ballots: BallotBox = field(default_factory=BallotBox)
     # Login sessions remembered for a few seconds; the log's account changes evict them (session_cache.py).
     sessions: SessionCache = field(default_factory=SessionCache)
-    # The LISTEN connection on PostgreSQL (meeting_app/listener.py); None on SQLite.
+    # The LISTEN connection on PostgreSQL (meeting_app/live/listener.py); None on SQLite.
     listener: Listener | None = None
-    # GET /readyz's database check runs on a thread of its own (meeting_app/health.py).
+    # GET /readyz's database check runs on a thread of its own (meeting_app/ops/health.py).
     ready_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(1))
-    # What this process counts for GET /metrics (meeting_app/metrics.py, monitoring.py).
+    # What this process counts for GET /metrics (meeting_app/metrics.py, ops/monitoring.py).
     metrics: Metrics = field(default_factory=Metrics)
 
 

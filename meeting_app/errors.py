@@ -1,6 +1,6 @@
 """Domain errors to HTTP answers, in one place: JSON under /api, pages elsewhere.
 
-Every answer has the shape of API.md, `{"error": {"code", "message"}}`, with the message in
+Every answer has the shape of ../shared/API.md, `{"error": {"code", "message"}}`, with the message in
 the viewer's language. Nothing here ever turns bad input into a 500.
 """
 
@@ -27,6 +27,7 @@ from agenda.errors import (
 )
 from agenda.text import N_
 from meeting_app.i18n import translate
+from meeting_app.templating import render
 
 log = logging.getLogger("ecabinet")
 
@@ -143,8 +144,6 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 def render_error(request: Request, status: int, message: str) -> Response:
-    from meeting_app.templating import render
-
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 

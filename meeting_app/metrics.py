@@ -1,7 +1,7 @@
 """Counters, a histogram and the Prometheus text format (0.0.4), by hand. See docs/deployment.md.
 
 Each process counts for itself: every worker answers `/metrics` with its own figures, and
-Prometheus adds them up (`sum(rate(...))`). `meeting_app/monitoring.py` gathers the app's figures
+Prometheus adds them up (`sum(rate(...))`). `meeting_app/ops/monitoring.py` gathers the app's figures
 and serves them; this module knows nothing of the app beyond the domain's errors.
 """
 

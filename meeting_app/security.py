@@ -160,7 +160,7 @@ class Language:
 
 
 class TrustedHosts:
-    """Answers only to ALLOWED_HOSTS; any other Host gets 400 in the error shape of API.md."""
+    """Answers only to ALLOWED_HOSTS; any other Host gets 400 in the error shape of ../shared/API.md."""
 
     def __init__(self, app: ASGIApp, *, allowed_hosts: tuple[str, ...]) -> None:
         self.app = app

@@ -1,4 +1,5 @@
-"""Bad input always gets a clear 4xx in the error shape of API.md, never a 500, and stores nothing."""
+"""Bad input always gets a clear 4xx in the error shape of ../shared/API.md, never a 500, and
+stores nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ballot lane (meeting_app/ballot_lane.py): a plain ballot is served without the generic
+"""The ballot lane (meeting_app/api/ballot_lane.py): a plain ballot is served without the generic
 stack, with the same answer, headers and refusals as the route; anything else (hostile or
 merely unusual) goes down the generic stack with its body and gets the route's 4xx.
 """
@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from agenda.db import Database
 from agenda.people import accounts
-from meeting_app.ballot_lane import BallotLane
+from meeting_app.api.ballot_lane import BallotLane
 from meeting_app.context import AppContext
 from tests.support.factories import error_of
 from tests.support.live_setup import Live, make_live

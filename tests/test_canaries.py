@@ -8,7 +8,7 @@ change it; raise the cap once its canary passes on that release.
   `PdfReader.xref`, `PdfReader.xref_objStm` and `PdfWriter._add_object`; else pypdf rewrites
   every object (agenda/stamp.overlay_pdf's fallback, several times slower on a long paper).
 - uvicorn: under `run.py serve` (websockets-sansio) the hub writes each frame straight to the
-  socket's transport (meeting_app/live_feed.raw_writer reads the protocol object behind the
+  socket's transport (meeting_app/live/connections.raw_writer reads the protocol object behind the
   ASGI `send`, its `transport` and its `conn`); else one writer task per socket.
 - SQLAlchemy: agenda/bulk.insert_rows binds values with `TypeEngine._cached_bind_processor`.
 """
@@ -120,7 +120,7 @@ def test_the_hub_writes_to_uvicorns_transport(
     lines = dict(line.rsplit(" ", 1) for line in scraped.text.splitlines() if not line.startswith("#"))
     assert float(lines['ecabinet_open_sockets{feed="meeting"}']) == 1
     assert float(lines["ecabinet_fast_path_sockets"]) == 1, (
-        f"uvicorn {uvicorn.__version__} changed what meeting_app/live_feed.raw_writer reads (the "
+        f"uvicorn {uvicorn.__version__} changed what meeting_app/live/connections.raw_writer reads (the "
         "websockets-sansio protocol behind the ASGI send, its `transport` and its `conn`): the hub "
         "fell back to one writer task per socket"
     )

@@ -1,4 +1,4 @@
-"""The command line of API.md: create-user and verify, run as subprocesses."""
+"""The command line of ../shared/API.md: create-user and verify, run as subprocesses."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from agenda.db import Database
-from meeting_app import commands
+from meeting_app.ops import commands
 from meeting_app.settings import Settings
 from tests.support.cli import json_out, run_cli
 from tests.support.factories import login, make_member

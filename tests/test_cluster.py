@@ -41,7 +41,7 @@ from agenda.migrate import upgrade
 from agenda.policy import DEFAULT_POLICY
 from agenda.votes.models import CHOICES
 from agenda.votes.tally import recount_all
-from meeting_app.listener import application_name
+from meeting_app.live.listener import application_name
 from meeting_app.session_cache import TTL
 from tests.conftest import TEST_DATABASE_URL, fresh_database
 from tests.support.cli import ROOT, json_out, run_cli
@@ -251,7 +251,7 @@ def test_after_kill_9_tablets_resume_on_the_other_process(cluster: Cluster, tmp_
             tablet.close()
         # Each of A's tablets reconnects to B from the last seq it had and with A's epoch, as
         # live.js does (both processes name the same log): it gets the events it missed, then
-        # the live ones. One tablet sends `since` alone (API.md), which must work as well.
+        # the live ones. One tablet sends `since` alone (../shared/API.md), which must work as well.
         assert len({t.epoch for t in [*on_a, on_b]}) == 1, "the processes name the log differently"
         resumed = [
             cluster.tablet(b, m, since=t.seq, epoch=t.epoch if n else None)

@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 from agenda.db import Database, make_engine
 from agenda.log import events as ev
 from agenda.migrate import upgrade
-from meeting_app.dispatcher import Dispatcher, read_events
-from meeting_app.listener import Listener, application_name, backoff, libpq_url, parse
+from meeting_app.live.dispatcher import Dispatcher, read_events
+from meeting_app.live.listener import Listener, application_name, backoff, libpq_url, parse
 from tests.conftest import context_of, plain_postgres_url
 from tests.support.factories import make_member
 

@@ -25,8 +25,8 @@ from agenda.db import Database
 from agenda.log.events import Event
 from agenda.papers.copies import OPEN_WINDOW, DocumentCopy, ReadReceipt
 from agenda.papers.copy_files import copy_path
-from meeting_app.builds import Builds
-from meeting_app.downloads import ByteRange, Unsatisfiable, content_disposition, parse_range
+from meeting_app.files.builds import Builds
+from meeting_app.files.downloads import ByteRange, Unsatisfiable, content_disposition, parse_range
 from tests.conftest import context_of
 from tests.support.factories import (
     Actor,

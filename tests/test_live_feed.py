@@ -1,5 +1,5 @@
 """The live feed, /ws/meetings/{id}: the handshake, snapshots and replays, per-viewer filtering,
-heartbeats, logout, and slow sockets (API.md "Live feed", docs/live.md)."""
+heartbeats, logout, and slow sockets (../shared/API.md "Live feed", docs/live.md)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from starlette.websockets import WebSocketDisconnect
 from agenda.db import Database
 from agenda.log.events import log_epoch
 from agenda.viewer import Viewer
-from meeting_app import hub as hub_module
 from meeting_app.app import create_app
 from meeting_app.auth import SESSION_COOKIE
-from meeting_app.hub import Channel, Connection, Hub, Record
+from meeting_app.live import connections
+from meeting_app.live import hub as hub_module
+from meeting_app.live.connections import Connection
+from meeting_app.live.frames import Record, encode_frame
+from meeting_app.live.hub import Channel, Hub
 from meeting_app.settings import Settings
 from tests.conftest import context_of
 from tests.support.live_setup import SECRET_TITLE, Live, make_live
@@ -238,7 +241,7 @@ def test_heartbeat_and_logout_closes_the_socket(client: TestClient, db: Database
 
 
 def test_a_slow_socket_is_closed_and_never_slows_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hub_module, "QUEUE_BYTES", 4000)  # about 30 frames
+    monkeypatch.setattr(connections, "QUEUE_BYTES", 4000)  # about 30 frames
 
     async def scenario() -> tuple[list[str], int | None, bool]:
         hub = Hub(db=None, policy=None)  # type: ignore[arg-type]
@@ -284,7 +287,7 @@ def test_frames_encoded_once_parse_as_websocket_text_frames(size: int) -> None:
 
     text = ("á" * size)[:size]
     reader = StreamReader()
-    reader.feed_data(hub_module.encode_frame(text))
+    reader.feed_data(encode_frame(text))
     parser = Frame.parse(reader.read_exact, mask=False)
     try:
         next(parser)

@@ -142,7 +142,7 @@ def test_unknown_people_are_422_and_nothing_is_created(gov: Government) -> None:
 
 BAD_BODIES: list[dict[str, Any]] = [
     {"kind": "weekly"},
-    {"starts_at": "2026-12-03T08:30:00"},  # no offset: API.md wants one
+    {"starts_at": "2026-12-03T08:30:00"},  # no offset: ../shared/API.md wants one
     {"starts_at": "2026-12-03"},
     {"starts_at": "mai lúc 8 giờ"},
     {"starts_at": "2026-02-30T08:00:00+07:00"},

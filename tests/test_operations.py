@@ -29,9 +29,9 @@ from agenda.log.events import EMPTY_LOG, log_epoch
 from agenda.people.members import Member
 from agenda.storage import original_path
 from agenda.votes.models import Vote
-from meeting_app import commands, monitoring
-from meeting_app.archive import MANIFEST
 from meeting_app.metrics import Ballots, Histogram
+from meeting_app.ops import commands, monitoring
+from meeting_app.ops.archive import MANIFEST
 from meeting_app.settings import Settings
 from tests.conftest import (
     TEST_DATABASE_URL,

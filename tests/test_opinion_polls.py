@@ -33,8 +33,8 @@ from agenda.policy import DEFAULT_POLICY, Policy
 from agenda.polls import opinion_polls, poll_lifecycle
 from agenda.polls import reminders as polls_reminders
 from agenda.polls.opinion_polls import OpinionPoll, PollResponse
-from meeting_app import reminders
 from meeting_app.app import create_app
+from meeting_app.ops import reminders
 from tests.conftest import context_of, settings_for
 from tests.support.cli import json_out, run_cli
 from tests.support.factories import (

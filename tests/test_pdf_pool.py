@@ -1,4 +1,4 @@
-"""The PDF pool (meeting_app/pdf_pool.py): a job past its time limit is stopped with its worker,
+"""The PDF pool (meeting_app/files/pdf_pool.py): a job past its time limit is stopped with its worker,
 and the pool goes on with a fresh one."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from meeting_app.builds import Builds
-from meeting_app.pdf_pool import PdfPool
+from meeting_app.files.builds import Builds
+from meeting_app.files.pdf_pool import PdfPool
 from tests.support import pdf_jobs
 
 LIMIT = 1.0

@@ -1,7 +1,7 @@
 """Who may do what: every JSON route of the app against every role and anonymous.
 
 Anonymous gets 401, a wrong role 403, objects one may not see 404. The tables below are the
-contract (API.md "who" columns); a route added without a row here fails the test. They are
+contract (../shared/API.md "who" columns); a route added without a row here fails the test. They are
 written by hand on purpose, apart from the `who` of each endpoint's @operation (the OpenAPI
 document), so that each checks the other.
 """

@@ -25,9 +25,9 @@ from agenda.log.events import Event
 from agenda.papers import documents
 from agenda.papers.documents import Document, DocumentVersion
 from agenda.programme.programme import ProgrammeItem
-from meeting_app import uploads
 from meeting_app.app import create_app
 from meeting_app.errors import error_body, status_of
+from meeting_app.files import uploads
 from tests.conftest import context_of, settings_for
 from tests.support.factories import (
     Actor,

@@ -73,7 +73,7 @@ def event_visible(state: State, key: AudienceKey, kind: str, data: dict[str, Any
 
 def present_state(state: State, viewer: Viewer) -> State:
     """The state as `viewer` may see it: restricted items outside their audience become the
-    placeholder of API.md, and their speakers and votes are left out."""
+    placeholder of ../shared/API.md, and their speakers and votes are left out."""
     key = audience_key(state, viewer)
     staff = key == EVERYTHING
     agenda: list[dict[str, Any]] = []

@@ -337,7 +337,7 @@ class NoteDeleted(EventData):
 
 
 # --- the live session ---------------------------------------------------------------------------
-# These drive the live feed (API.md "Live feed"); agenda/live/live_state.py applies each of them to
+# These drive the live feed (../shared/API.md "Live feed"); agenda/live/live_state.py applies each of them to
 # the session's state, and a test checks that old state + events == freshly loaded state.
 
 

@@ -1,6 +1,6 @@
 """All-or-nothing CSV import of the work programme, with line-numbered errors.
 
-Format (API.md): UTF-8, header `code,title,kind,lead_agency,planned_month`. A BOM is accepted.
+Format (../shared/API.md): UTF-8, header `code,title,kind,lead_agency,planned_month`. A BOM is accepted.
 Either every row is valid and all are imported in one transaction with one event, or nothing
 changes and every bad line is reported.
 """

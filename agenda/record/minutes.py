@@ -32,7 +32,7 @@ from agenda.text import N_
 from agenda.viewer import Viewer
 
 STATES = ("draft", "final")
-# Who may read the minutes (API.md): the secretariat, the chair and the invited members.
+# Who may read the minutes (../shared/API.md): the secretariat, the chair and the invited members.
 READERS = ("secretariat", "chair", "member")
 WRITERS = ("secretariat",)
 MAX_TEXT = 20_000
@@ -246,7 +246,7 @@ def last_event(session: Session, minutes: Minutes) -> dict[str, Any]:
 
 
 def view(session: Session, minutes: Minutes, viewer: Viewer) -> dict[str, Any]:
-    """The minutes as `viewer` may read them (API.md): the record and narrative, with restricted
+    """The minutes as `viewer` may read them (../shared/API.md): the record and narrative, with restricted
     items outside the viewer's audience as placeholders, the draft resolution and the last event."""
     record = minutes.record()
     chair = (record["meeting"].get("chair") or {}).get("member_id")

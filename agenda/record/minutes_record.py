@@ -233,7 +233,8 @@ def sees_item(viewer: Viewer, chair_member_id: int | None, item: dict[str, Any])
 
 
 def placeholder(item: dict[str, Any]) -> dict[str, Any]:
-    """The agenda's placeholder for a restricted item (API.md): no title, outcome, speakers or votes."""
+    """The agenda's placeholder for a restricted item (../shared/API.md): no title, outcome,
+    speakers or votes."""
     return {"id": item["id"], "position": item["position"], "restricted": True}
 
 

@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 (API.md). One module per area; `routes` gathers them."""
+"""The JSON API under /api/v1 (../shared/API.md). One module per area; `routes` gathers them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Login, logout and the current user (API.md "Auth and people")."""
+"""Login, logout and the current user (../shared/API.md "Auth and people")."""
 
 from __future__ import annotations
 

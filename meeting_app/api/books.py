@@ -1,8 +1,9 @@
-"""GET /api/v1/meetings/{id}/book.pdf: the user's watermarked briefing book (API.md). See docs/papers.md.
+"""GET /api/v1/meetings/{id}/book.pdf: the user's watermarked briefing book (../shared/API.md).
+See docs/papers.md.
 
 - 404 unless the user may see the meeting (a draft: the secretariat and the chair only);
 - 200 with the PDF when this recipient's book for the current plan is built, or 206 for one
-  byte range (meeting_app/downloads.py), with the same private headers as document copies; a
+  byte range (meeting_app/files/downloads.py), with the same private headers as document copies; a
   GET answered from byte 0 is an open of the book's copy, by the same rule as for documents
   (docs/papers.md "Read receipts");
 - otherwise the build starts in the PDF pool (once per book) and the answer is 202
@@ -30,12 +31,12 @@ from agenda.papers.copies import DocumentCopy
 from agenda.papers.copy_files import stamp_for
 from agenda.papers.stamp import StampText
 from agenda.text import N_
-from meeting_app import books
 from meeting_app.api.common import ident
 from meeting_app.api.spec import JSON, PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
-from meeting_app.downloads import (
+from meeting_app.files import books
+from meeting_app.files.downloads import (
     FileSlice,
     Unsatisfiable,
     content_disposition,

@@ -1,5 +1,5 @@
 """Briefing papers: upload a document or a new version, read a document and an item's dossier
-(API.md "Documents"). See docs/uploads.md.
+(../shared/API.md "Documents"). See docs/uploads.md.
 
 Uploads are multipart (`file`, `kind`, `title`, `note`), streamed to disk under MAX_UPLOAD_MB,
 checked in a sandboxed process and stored under their sha256. The order of the checks is the
@@ -22,12 +22,12 @@ from agenda.papers import documents
 from agenda.papers.documents import Document, DocumentVersion
 from agenda.papers.pdf_check import PdfFacts
 from agenda.programme import programme
-from meeting_app import uploads
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.api.schemas import DocumentPublic, Dossier
 from meeting_app.api.spec import JSON, Multipart, operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
+from meeting_app.files import uploads
 
 WRITERS = ("secretariat",)
 

@@ -1,11 +1,11 @@
-"""A document version as the requesting user's own watermarked copy (API.md "Documents").
+"""A document version as the requesting user's own watermarked copy (../shared/API.md "Documents").
 See docs/papers.md.
 
 `GET /api/v1/documents/{id}/versions/{n}/file` (and HEAD):
 - 404 unless the user may read the item's papers (`get_visible_version`);
 - the user's copy of the version is issued once (`issue_copy`) and its file is built in the
   process pool when it is not cached; concurrent requests share one build;
-- the file is served whole (200) or as one byte range (206); see meeting_app/downloads.py for
+- the file is served whole (200) or as one byte range (206); see meeting_app/files/downloads.py for
   the range rules;
 - read receipts: a GET counts as one open of the copy when its answer starts at byte 0 (no
   Range header, an ignored one, or a range from byte 0); ranges further on never count, nor
@@ -35,7 +35,7 @@ from meeting_app.api.common import ident
 from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
-from meeting_app.downloads import (
+from meeting_app.files.downloads import (
     FileSlice,
     Unsatisfiable,
     content_disposition,

@@ -1,4 +1,4 @@
-"""Running the session over HTTP (API.md "Live session"): start, roll call, advance, outcomes,
+"""Running the session over HTTP (../shared/API.md "Live session"): start, roll call, advance, outcomes,
 the consent block, adjourn, the speakers queue, and the feed's snapshot as plain JSON.
 
 Every command goes through one domain function; its events reach the sockets after commit.

@@ -1,4 +1,4 @@
-"""Meetings and the agenda builder (API.md "Meetings and agenda")."""
+"""Meetings and the agenda builder (../shared/API.md "Meetings and agenda")."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ async def list_meetings(request: Request) -> Response:
 
 
 def require_offset(data: MeetingCreate | MeetingUpdate) -> None:
-    """API.md: times carry an offset. (Page forms send local time without one; the domain
+    """../shared/API.md: times carry an offset. (Page forms send local time without one; the domain
     reads a naive time as Vietnamese time, but over the API it is ambiguous, so refused.)"""
     if data.starts_at is not None and data.starts_at.tzinfo is None:
         raise InvalidInput(
@@ -169,7 +169,7 @@ async def get_agenda_item(request: Request) -> Response:
     me = await api_user(request)
     agenda_item_id = ident(request)
     # The meeting's visibility decides 404; inside a visible meeting, a restricted item outside
-    # the viewer's audience is the placeholder of API.md, exactly as in the meeting's agenda.
+    # the viewer's audience is the placeholder of ../shared/API.md, exactly as in the meeting's agenda.
     item = await ctx(request).db.read(
         lambda s: agenda_items.get_agenda_item(session=s, agenda_item_id=agenda_item_id)
     )

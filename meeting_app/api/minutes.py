@@ -1,4 +1,4 @@
-"""The minutes, the draft session resolution and the meeting's raw event log (API.md "Opinion
+"""The minutes, the draft session resolution and the meeting's raw event log (../shared/API.md "Opinion
 ballots and record"). See docs/minutes.md.
 
 - GET /minutes (JSON), /minutes.pdf and /resolution.pdf: the secretariat, the chair and the
@@ -33,9 +33,9 @@ from meeting_app.api.common import ident, reply
 from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
-from meeting_app.downloads import content_disposition
+from meeting_app.files.downloads import content_disposition
+from meeting_app.files.pdf_pool import WorkerDied
 from meeting_app.inputs import read_json
-from meeting_app.pdf_pool import WorkerDied
 
 RENDER_TIMEOUT = 60.0  # seconds a request waits for its PDF
 MAX_SINCE = 2**62

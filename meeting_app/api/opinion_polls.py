@@ -1,4 +1,4 @@
-"""Opinion ballots over HTTP (API.md "Opinion ballots and record"), and the bell's notifications.
+"""Opinion ballots over HTTP (../shared/API.md "Opinion ballots and record"), and the bell's notifications.
 See docs/opinion-polls.md.
 """
 
@@ -18,16 +18,17 @@ from agenda.errors import Unavailable
 from agenda.people import notifications
 from agenda.polls import opinion_polls, poll_lifecycle, poll_report, poll_views
 from agenda.polls.opinion_polls import PollAnswer, PollCreate
+from agenda.programme.programme import ProgrammeItem
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply
 from meeting_app.api.live_schemas import Bell, PollList, PollView
 from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
-from meeting_app.downloads import content_disposition
+from meeting_app.files.downloads import content_disposition
+from meeting_app.files.pdf_pool import WorkerDied
 from meeting_app.i18n import translate
 from meeting_app.inputs import read_json
-from meeting_app.pdf_pool import WorkerDied
 
 STAFF = ("secretariat",)
 REPORT_ROLES = ("secretariat", "chair")
@@ -46,8 +47,6 @@ async def _view(app: AppContext, poll_id: int, viewer: Viewer, status: int = 200
 
 def inbox(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     """The viewer's ballots with what a list needs: the item, the counts, their own answer."""
-    from agenda.programme.programme import ProgrammeItem
-
     found = []
     for poll in opinion_polls.list_polls(session=session, viewer=viewer):
         row = poll_views.public_poll(poll, session.get(ProgrammeItem, poll.programme_item_id))

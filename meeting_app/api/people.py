@@ -1,4 +1,4 @@
-"""Users (admin) and the registry of Government members (API.md "Auth and people")."""
+"""Users (admin) and the registry of Government members (../shared/API.md "Auth and people")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pre-session positions over HTTP (API.md "Opinion ballots and record"; docs/positions.md).
+"""Pre-session positions over HTTP (../shared/API.md "Opinion ballots and record"; docs/positions.md).
 
 A member states their own position on an item; the secretariat and the chair read the table.
 An objection that takes an item out of the consent block reaches the screens as `consent.left`.

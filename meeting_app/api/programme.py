@@ -1,4 +1,4 @@
-"""The work programme, its CSV import and postponement requests (API.md "Work programme")."""
+"""The work programme, its CSV import and postponement requests (../shared/API.md "Work programme")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""One search over what the caller may see (API.md "Opinion ballots and record"). See docs/search.md."""
+"""One search over what the caller may see (../shared/API.md "Opinion ballots and record").
+
+See docs/search.md.
+"""
 
 from __future__ import annotations
 

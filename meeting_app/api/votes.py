@@ -1,4 +1,4 @@
-"""Votes over HTTP (API.md "Live session"): prepare, open, close, cast, read.
+"""Votes over HTTP (../shared/API.md "Live session"): prepare, open, close, cast, read.
 
 A ballot needs an `Idempotency-Key` header; its answer is stored in the ballot's transaction,
 so a tablet that retries after a lost answer gets the first answer again, never a second vote.
@@ -119,7 +119,7 @@ async def cast_ballot(request: Request) -> Response:
 
 async def cast(app: AppContext, ballot: BallotRequest) -> Answer:
     """Cast through the ballot box, counted in the metrics; a refusal is raised (errors.py
-    answers it). Also the ballot lane's way (meeting_app/ballot_lane.py)."""
+    answers it). Also the ballot lane's way (meeting_app/api/ballot_lane.py)."""
     return await app.metrics.ballots.counted(app.ballots.cast(app.db, ballot, app.settings.secret_key))
 
 

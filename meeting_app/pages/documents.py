@@ -1,7 +1,7 @@
 """Uploading papers from a programme item's page: a new document, or a new version of one with
 its change note. See docs/uploads.md.
 
-The forms are multipart and read as a stream (meeting_app.uploads): the CSRF token, the first
+The forms are multipart and read as a stream (meeting_app.files.uploads): the CSRF token, the first
 field of the form, is checked before a byte of the file is written. A refused upload re-renders
 the item's page with the reason, in the viewer's language, and its 4xx status.
 """
@@ -20,11 +20,11 @@ from agenda.meetings import dossier
 from agenda.papers import documents
 from agenda.programme import programme
 from agenda.text import N_
-from meeting_app import uploads
 from meeting_app.api.common import ident
 from meeting_app.auth import Current, upload_user
 from meeting_app.context import ctx
 from meeting_app.errors import CsrfFailed
+from meeting_app.files import uploads
 from meeting_app.pages.common import done, failed
 from meeting_app.pages.programme import detail_context
 

@@ -1,6 +1,6 @@
 """The live session screens: the presiding console, the member's tablet and the room display.
 
-Each page is a shell; static/js/live.js fills it from the live feed (API.md "Live feed") and
+Each page is a shell; static/js/live.js fills it from the live feed (../shared/API.md "Live feed") and
 sends commands to the JSON API. The page hands its script the meeting id, the labels of the
 codes the state carries and the messages in the viewer's language, all in data-* attributes
 (the CSP forbids inline scripts). A viewer who may not see the meeting gets 404; one who may

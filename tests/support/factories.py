@@ -392,7 +392,7 @@ def user_actor(client: TestClient, db: Database, username: str, roles: Sequence[
 
 
 def error_of(response: Response) -> dict[str, Any]:
-    """The `error` object of an error response, after checking the API.md shape."""
+    """The `error` object of an error response, after checking the ../shared/API.md shape."""
     body = response.json()
     assert set(body) >= {"error"}, body
     error: dict[str, Any] = body["error"]

@@ -28,7 +28,7 @@ from agenda.books import briefing
 from agenda.books.briefing import BookError, BookPlan, BuildResult
 from agenda.papers.stamp import StampText
 from agenda.text import N_
-from meeting_app.pdf_pool import PdfPool
+from meeting_app.files.pdf_pool import PdfPool
 
 log = logging.getLogger("ecabinet.books")
 
@@ -80,7 +80,7 @@ def progress(files: BookFiles) -> dict[str, Any]:
 
 def _record_failure(files: BookFiles, error: BaseException) -> None:
     record: dict[str, Any]
-    if isinstance(error, TimeoutError):  # the pool stopped it (meeting_app/pdf_pool.py)
+    if isinstance(error, TimeoutError):  # the pool stopped it (meeting_app/files/pdf_pool.py)
         record = {"code": "book_timeout", "message": BUILD_TIMED_OUT, "params": {}, "retry": True}
         log.warning("briefing book %s stopped after %s s", files.pdf.name, BUILD_TIMEOUT)
     elif isinstance(error, BookError):

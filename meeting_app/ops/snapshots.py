@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from agenda.db import make_engine, normalize_url
 from agenda.text import N_
-from meeting_app.archive import BackupError
+from meeting_app.ops.archive import BackupError
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 TOOL_TIMEOUT = 6 * 3600  # seconds; a dump of a large database takes long, a hung one must end

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any, TypeVar
 
-from meeting_app.pdf_pool import PdfPool
+from meeting_app.files.pdf_pool import PdfPool
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""The command line's commands (`python run.py ...`, API.md "Command line")."""
+"""The command line's commands (`python run.py ...`, ../shared/API.md "Command line")."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from agenda.search import index, queries
 from agenda.storage import original_path
 from agenda.text import N_
 from agenda.votes.tally import recount_all
-from meeting_app import backup as backups
-from meeting_app.archive import BackupError
 from meeting_app.i18n import translate
+from meeting_app.ops import backup as backups
+from meeting_app.ops.archive import BackupError
 from meeting_app.settings import Settings
 
 
@@ -81,7 +81,7 @@ def reindex(settings: Settings) -> int:
 
 def backup(settings: Settings, target: str) -> int:
     """Write the database snapshot and DATA_DIR's originals, key and policy to `target`
-    (meeting_app/backup.py); print a JSON summary."""
+    (meeting_app/ops/backup.py); print a JSON summary."""
     return _operation(lambda: backups.backup(settings, Path(target)))
 
 

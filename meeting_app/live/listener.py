@@ -3,7 +3,7 @@ process's sockets. See docs/deployment.md ("Several processes").
 
 The transaction that appends an event runs `pg_notify('meeting_events', '<stream>:<seq>')`
 (agenda/log/events.py); PostgreSQL delivers it to every listener once that transaction commits.
-The listener hands each notification to the dispatcher (meeting_app/dispatcher.py), which reads
+The listener hands each notification to the dispatcher (meeting_app/live/dispatcher.py), which reads
 the rows after the last seq this process handed on, so a notification for an event already
 handed on (this process's own commits) costs nothing, and one that is lost costs nothing
 either as long as a later one, or the catch-up, follows. The rows are read on a second
@@ -31,7 +31,7 @@ from typing import Any
 import psycopg
 
 from agenda.log import events as ev
-from meeting_app.dispatcher import EVENTS_AFTER, Dispatcher, event_of
+from meeting_app.live.dispatcher import EVENTS_AFTER, Dispatcher, event_of
 
 log = logging.getLogger("ecabinet.listener")
 

@@ -4,7 +4,7 @@ docs/deployment.md ("Several processes").
 Committed events come in by two paths:
 - this process's own write units of work (`Database.publish`, called after their commit from a
   worker thread), and
-- on PostgreSQL, the listener (meeting_app/listener.py), told `<stream>:<seq>` of every commit
+- on PostgreSQL, the listener (meeting_app/live/listener.py), told `<stream>:<seq>` of every commit
   made by any process, this one included; it reads the rows from the Event table.
 
 Both paths go through one high-water mark per stream: an event is handed on only when its seq

@@ -4,20 +4,18 @@
   thread) and are handed to the event loop. They are delivered strictly in seq order: an event
   that arrives early waits for the ones before it, and a gap that does not fill within
   CATCH_UP_AFTER seconds is read from the Event table. Other processes' events come the same
-  way, through the dispatcher (meeting_app/dispatcher.py, listener.py) in front of `publish`.
+  way, through the dispatcher (live/dispatcher.py, live/listener.py) in front of `publish`.
 - Each meeting's channel keeps the full state (agenda/live/live_state.py) at the seq it delivered,
   advanced by `apply()`; kinds it cannot apply reload the state from the database before the
   event is delivered, so visibility is always judged on a state that includes the event.
-- Frames are serialized once per audience class (agenda/live/live_view.py) and queued on each
-  connection. A connection's queue is bounded: a tablet that falls QUEUE_BYTES behind is
-  closed with 1013 and resumes by itself; it never slows the others. Publishing never awaits a
-  socket. Under uvicorn each frame is also framed once (`encode_frame`) and written straight to
-  every socket's transport, whose buffer is the bound; elsewhere (the test client) one writer
-  task per connection drains its queue.
+- Frames are serialized once per audience class (agenda/live/live_view.py) and framed once
+  (live/frames.py), then pushed to each connection (live/connections.py): on its bounded queue,
+  or under uvicorn straight to its transport. A tablet that falls QUEUE_BYTES behind is closed
+  with 1013 and resumes by itself; it never slows the others. Publishing never awaits a socket.
 - Resume: a client that gives `since` gets the events after it (from memory, else from the
   table), filtered for its viewer; too far back, ahead of the server, or from another epoch, it
   gets a snapshot.
-- For /metrics (meeting_app/monitoring.py): `published` counts the committed events handed to
+- For /metrics (meeting_app/ops/monitoring.py): `published` counts the committed events handed to
   `publish`; `fanout` times each event from its arrival at the hub to its frame written to the
   meeting's last socket, with one perf_counter pair per event, never one per socket.
 """
@@ -29,11 +27,11 @@ import json
 import logging
 import secrets
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from time import perf_counter
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -42,143 +40,28 @@ from agenda.db import Database
 from agenda.live.live_state import State, apply, load_state
 from agenda.live.live_view import AudienceKey, audience_key, event_visible, present_state
 from agenda.log import events as ev
-from agenda.people.accounts import AuthSession, SessionPolicy, User
+from agenda.people.accounts import SessionPolicy
 from agenda.policy import Policy
 from agenda.viewer import Viewer
+from agenda.votes.models import get_vote, vote_view
 from meeting_app.close_codes import CloseCode
+from meeting_app.live.connections import Connection, live_sessions
+from meeting_app.live.frames import (
+    Record,
+    encode_frame,
+    event_frame,
+    heartbeat_frame,
+    snapshot_frame,
+    viewer_info,
+)
 from meeting_app.metrics import Counter, Histogram
 
 log = logging.getLogger("ecabinet.hub")
 
-QUEUE_BYTES = 1 << 20  # bytes queued on one connection before it counts as too slow
 RECENT = 2000  # events kept in memory per meeting for resumes
 REPLAY_LIMIT = 1000  # a resume further back than this gets a snapshot instead
 CATCH_UP_AFTER = 0.05  # seconds a seq gap may stay open before it is read from the table
 HEARTBEAT_SECONDS = 15.0
-
-
-@dataclass(frozen=True)
-class Record:
-    """One committed event of a meeting's stream, as the hub needs it."""
-
-    seq: int
-    kind: str
-    at: str
-    data: dict[str, Any]
-
-    @classmethod
-    def of(cls, event: ev.Event) -> Record:
-        return cls(seq=event.seq, kind=event.kind, at=iso(event.at) or "", data=event.payload())
-
-
-def event_frame(record: Record, visible: bool) -> str:
-    if not visible:
-        return json.dumps({"type": "event", "seq": record.seq, "kind": "hidden", "at": record.at})
-    return json.dumps(
-        {"type": "event", "seq": record.seq, "kind": record.kind, "at": record.at, "data": record.data},
-        ensure_ascii=False,
-    )
-
-
-Sender = Callable[[str], Awaitable[None]]
-Closer = Callable[[int], Awaitable[None]]
-
-
-def encode_frame(text: str) -> bytes:
-    """`text` as one unmasked, uncompressed WebSocket text frame (RFC 6455 5.2): what a server
-    sends, identical for every socket, so it is framed once per audience class."""
-    payload = text.encode()
-    size = len(payload)
-    if size < 126:
-        return bytes((0x81, size)) + payload
-    if size < 1 << 16:
-        return bytes((0x81, 126)) + size.to_bytes(2, "big") + payload
-    return bytes((0x81, 127)) + size.to_bytes(8, "big") + payload
-
-
-class RawWriter(Protocol):
-    """Writes ready-made frames straight to a socket's transport (see live_feed.raw_writer)."""
-
-    def write(self, frame: bytes) -> bool:
-        """False when the socket is not open or its buffer is over QUEUE_BYTES."""
-        ...
-
-
-_CLOSING: set[asyncio.Task[None]] = set()  # close tasks of fast-path sockets, kept until done
-
-
-class Connection:
-    """One socket: its viewer, its bounded queue and the task that drains it."""
-
-    def __init__(
-        self, *, viewer: Viewer, session_id: str, send: Sender, close: Closer, raw: RawWriter | None = None
-    ) -> None:
-        self.viewer = viewer
-        self.raw = raw  # the fast path: frames go to the transport at once, with no task switch
-        self.session_id = session_id
-        self.key: AudienceKey = frozenset()
-        self._send = send
-        self._close = close
-        self._queue: deque[str] = deque()
-        self._queued = 0  # bytes (characters) waiting in the queue
-        self._wake = asyncio.Event()
-        self.closed = False
-        self.close_code: int | None = None
-        self.after = 0  # the last seq this connection has (its snapshot's, or the last replayed)
-
-    def push(self, frame: str, framed: bytes | None = None) -> bool:
-        """Queue (or, on the fast path, write) one frame; False when the socket is too far behind."""
-        if self.closed:
-            return True
-        if self.raw is not None:
-            return self.raw.write(framed if framed is not None else encode_frame(frame))
-        if self._queued + len(frame) > QUEUE_BYTES:
-            return False
-        self._queue.append(frame)
-        self._queued += len(frame)
-        self._wake.set()
-        return True
-
-    def close(self, code: int) -> None:
-        if not self.closed:
-            self.closed = True
-            self.close_code = code
-            if self.raw is not None:  # no writer task on the fast path: close in a task of its own
-                task = asyncio.ensure_future(self._close_quietly(code))
-                _CLOSING.add(task)
-                task.add_done_callback(_CLOSING.discard)
-            else:
-                self._wake.set()
-
-    async def _close_quietly(self, code: int) -> None:
-        try:
-            await self._close(code)
-        except Exception:  # the peer may be gone already
-            pass
-
-    async def run(self) -> None:
-        """Drain the queue until the connection closes; then close the socket with its code."""
-        try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while self._queue and not self.closed:
-                    frame = self._queue.popleft()
-                    self._queued -= len(frame)
-                    try:
-                        await self._send(frame)
-                    except Exception:  # the peer went away; the reader notices too
-                        self.closed = True
-                        return
-                if self.closed:
-                    break
-        finally:
-            self.closed = True
-            if self.close_code is not None:
-                try:
-                    await self._close(self.close_code)
-                except Exception:
-                    pass
 
 
 @dataclass
@@ -446,7 +329,6 @@ class Hub:
         open_ids = [v["id"] for v in channel.state.get("votes", []) if v["state"] == "open"]
         if not open_ids or viewer.member_id is None or not viewer.has("member"):
             return {}
-        from agenda.votes.models import get_vote, vote_view
 
         def read(session: Session) -> dict[int, dict[str, Any]]:
             found: dict[int, dict[str, Any]] = {}
@@ -468,9 +350,8 @@ class Hub:
             cached = json.dumps(state, ensure_ascii=False)
             if not extra:
                 channel.snapshots[cache_key] = cached
-        return (
-            f'{{"type":"snapshot","seq":{channel.state_seq},"epoch":"{self.epoch}",'
-            f'"server_time":"{iso(utcnow())}","state":{cached}}}'
+        return snapshot_frame(
+            seq=channel.state_seq, epoch=self.epoch, server_time=iso(utcnow()) or "", state=cached
         )
 
     # --- keeping sockets honest ----------------------------------------------------------------
@@ -486,7 +367,7 @@ class Hub:
         absolute = self.session_limit
         alive = await self.db.read(lambda s: live_sessions(s, sessions, absolute)) if sessions else set()
         for channel in list(self.channels.values()):
-            frame = json.dumps({"type": "heartbeat", "seq": channel.seq})
+            frame = heartbeat_frame(channel.seq)
             framed = encode_frame(frame)
             for conn in list(channel.conns):
                 if conn.session_id not in alive:
@@ -504,16 +385,6 @@ class Hub:
         return sum(1 for ch in self.channels.values() for c in ch.conns if c.raw is not None)
 
 
-def viewer_info(viewer: Viewer) -> dict[str, Any]:
-    return {
-        "user_id": viewer.user_id,
-        "member_id": viewer.member_id,
-        "roles": sorted(viewer.roles),
-        "can_preside": viewer.has("chair", "secretariat"),
-        "can_vote": viewer.has("member") and viewer.member_id is not None,
-    }
-
-
 def read_records(session: Session, meeting_id: int, after: int, limit: int) -> list[Record]:
     rows = session.exec(
         select(ev.Event)
@@ -522,15 +393,3 @@ def read_records(session: Session, meeting_id: int, after: int, limit: int) -> l
         .limit(limit)
     ).all()
     return [Record.of(row) for row in rows]
-
-
-def live_sessions(session: Session, session_ids: set[str], absolute: timedelta) -> set[str]:
-    """The login sessions that still exist, are younger than the absolute limit, and belong to an
-    active user. (An open feed is activity: the idle limit applies to HTTP requests.)"""
-    oldest = utcnow() - absolute
-    rows = session.exec(
-        select(AuthSession.id)
-        .join(User, col(User.id) == col(AuthSession.user_id))
-        .where(col(AuthSession.id).in_(session_ids), col(AuthSession.created_at) > oldest, col(User.active))
-    ).all()
-    return set(rows)

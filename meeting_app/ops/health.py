@@ -1,7 +1,7 @@
 """`GET /readyz`: may a load balancer send this process traffic? See docs/deployment.md.
 
 Ready means the database answers a trivial query within READY_TIMEOUT and, on PostgreSQL, the
-listener (meeting_app/listener.py) is connected, so this process's sockets get the events the
+listener (meeting_app/live/listener.py) is connected, so this process's sockets get the events the
 other processes commit. `/healthz` (meeting_app/app.py) only says that the process is alive.
 """
 

@@ -2,7 +2,7 @@
 the `METRICS_TOKEN` bearer token. See docs/deployment.md "Operations".
 
 Gauges are read at scrape time from the hub, the user feed and the PDF pools; counters and the
-fan-out histogram are kept by their owners (meeting_app/hub.py, AppContext.metrics).
+fan-out histogram are kept by their owners (meeting_app/live/hub.py, AppContext.metrics).
 """
 
 from __future__ import annotations

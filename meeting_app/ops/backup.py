@@ -1,8 +1,8 @@
 """`python run.py backup <file>` and `python run.py restore <file> [--force]`. See
 docs/deployment.md "Operations".
 
-A backup is the database snapshot (meeting_app/snapshots.py) and the files of DATA_DIR that
-cannot be rebuilt, in one archive (meeting_app/archive.py). The snapshot is taken first and the
+A backup is the database snapshot (meeting_app/ops/snapshots.py) and the files of DATA_DIR that
+cannot be rebuilt, in one archive (meeting_app/ops/archive.py). The snapshot is taken first and the
 originals copied after it: an original is stored before the transaction that refers to it
 commits and is never deleted, so every original the snapshot names is in the archive.
 
@@ -30,10 +30,10 @@ from agenda.log import events
 from agenda.migrate import MIGRATIONS, upgrade
 from agenda.storage import original_path
 from agenda.text import N_
-from meeting_app import snapshots
-from meeting_app.archive import MEMBER, ArchiveWriter, BackupError, Manifest, extract, read_manifest
+from meeting_app.ops import snapshots
+from meeting_app.ops.archive import MEMBER, ArchiveWriter, BackupError, Manifest, extract, read_manifest
+from meeting_app.ops.snapshots import POSTGRESQL, SQLITE, engine_of
 from meeting_app.settings import Settings
-from meeting_app.snapshots import POSTGRESQL, SQLITE, engine_of
 
 ORIGINALS = "data/originals/"
 NOT_EMPTY = N_("Nơi khôi phục đã có dữ liệu ({events} sự kiện, {originals} tệp gốc); dùng --force để ghi đè.")

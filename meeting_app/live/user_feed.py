@@ -8,9 +8,9 @@
   session ended, as the meeting feed does.
 
 The handshake checks the Origin and the session before accept, exactly like the meeting feed
-(meeting_app/live_feed.py); the socket is push-only. `publish` is one of the database's
+(meeting_app/live/live_feed.py); the socket is push-only. `publish` is one of the database's
 after-commit hooks (see `fan_out`): it sees committed events only, this process's and, on
-PostgreSQL, every other process's (meeting_app/dispatcher.py, listener.py). `mail` hands the
+PostgreSQL, every other process's (meeting_app/live/dispatcher.py, listener.py). `mail` hands the
 notifications to the mailer when SMTP is configured; it sees only this process's own commits,
 so that each notification is mailed by one process.
 """
@@ -34,9 +34,8 @@ from agenda.people.notifications import unread_count
 from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
-from meeting_app.hub import Connection, live_sessions
-from meeting_app.live_feed import _drain_client
-from meeting_app.mailer import Mailer
+from meeting_app.live.connections import Connection, drain_client, live_sessions
+from meeting_app.live.mailer import Mailer
 from meeting_app.settings import Settings
 
 log = logging.getLogger("ecabinet.user_feed")
@@ -234,7 +233,7 @@ async def my_feed(websocket: WebSocket) -> None:
     )
     feed.join(conn)
     writer = asyncio.create_task(conn.run())
-    reader = asyncio.create_task(_drain_client(websocket))
+    reader = asyncio.create_task(drain_client(websocket))
     try:
         await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
     finally:
