@@ -1,6 +1,6 @@
 """The Government's rules in one configurable object. See docs/rules.md.
 
-Defaults follow DESIGN.md. A deployment overrides them with `DATA_DIR/policy.json`, e.g.
+Defaults follow ../shared/DESIGN.md. A deployment overrides them with `DATA_DIR/policy.json`, e.g.
 `{"readiness": {"decree": ["submission", "draft"]}, "quorum_fraction": [2, 3]}`.
 """
 
@@ -72,7 +72,7 @@ class Policy:
         return math.ceil(total * self.quorum_fraction)
 
     def decide(self, *, yes: int, no: int, abstain: int, total: int, chair_choice: str | None) -> Decision:
-        """The decision rule of DESIGN.md: adopted when yes exceeds the fraction of the total
+        """The decision rule of ../shared/DESIGN.md: adopted when yes exceeds the fraction of the total
         membership. When yes and no are each exactly half of the total membership, the side the
         chair voted on prevails (a secret vote has no known side, so the tie is not broken)."""
         tie = total > 0 and yes * 2 == total and no * 2 == total

@@ -1,4 +1,4 @@
-"""The fan-out baseline (DESIGN.md "Performance budget"): a bare `websockets` broadcast server.
+"""The fan-out baseline (../shared/DESIGN.md "Performance budget"): a bare `websockets` broadcast server.
 
 No HTTP, no database, no auth, no per-viewer filtering: what the fastest Python server on the
 same library does. bench/fanout.py starts it as a subprocess next to ours and measures both.

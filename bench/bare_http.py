@@ -1,4 +1,4 @@
-"""The ballots baseline (DESIGN.md "Performance budget"): a bare ASGI app under uvicorn.
+"""The ballots baseline (../shared/DESIGN.md "Performance budget"): a bare ASGI app under uvicorn.
 
 It reads each request's body and answers a small JSON 200, with no routing, no middleware, no
 session, no database: what uvicorn itself costs per request on this machine. bench/votes.py

@@ -1,4 +1,4 @@
-"""Fan-out budget (DESIGN.md "Performance budget"): a chair's action reaches every tablet. At 1,000
+"""Fan-out budget (../shared/DESIGN.md "Performance budget"): a chair's action reaches every tablet. At 1,000
 tablets on one process, p99 within 1.5x of a bare `websockets` broadcast server measured in the
 same run; 5,000 tablets on one process without error.
 
@@ -632,7 +632,7 @@ def measure(servers: list[Server], args: argparse.Namespace) -> bool:
             line = f"ours/bare: p50 {ratios[0.5]:.2f}x, p99 {ratios[0.99]:.2f}x"
             if tablets == BUDGET_TABLETS:
                 verdict = "within" if ratios[0.99] <= BUDGET_RATIO else "over"
-                line += f" ({verdict} the {BUDGET_RATIO}x budget of DESIGN.md)"
+                line += f" ({verdict} the {BUDGET_RATIO}x budget of ../shared/DESIGN.md)"
             print(line)
     return clean
 

@@ -1,4 +1,4 @@
-"""Pages budget (DESIGN.md "Performance budget"): an agenda page in under 20 ms p99 at 50
+"""Pages budget (../shared/DESIGN.md "Performance budget"): an agenda page in under 20 ms p99 at 50
 concurrent readers.
 
 Seeds the demo into a temporary DATA_DIR, starts the real server (`python run.py serve`) on a

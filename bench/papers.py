@@ -1,4 +1,4 @@
-"""Papers budget (DESIGN.md "Performance budget"): a 300-page book stamped for one recipient in
+"""Papers budget (../shared/DESIGN.md "Performance budget"): a 300-page book stamped for one recipient in
 under 1 s, and stamping throughput within 3x of pikepdf/qpdf doing the same stamp in the same run.
 
 Generates its own inputs with fpdf2 in a temporary folder: a meeting of 30 agenda items whose

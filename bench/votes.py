@@ -1,4 +1,4 @@
-"""Votes budget (DESIGN.md "Performance budget"): 500 simultaneous ballots with zero lost, p99
+"""Votes budget (../shared/DESIGN.md "Performance budget"): 500 simultaneous ballots with zero lost, p99
 acknowledgement under 100 ms, and a tally equal to a recount.
 
 Setup, in-process through the domain functions, into a fresh DATA_DIR (or a fresh PostgreSQL

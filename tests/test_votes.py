@@ -1,4 +1,4 @@
-"""Votes (../shared/API.md "Live session", DESIGN.md "Rules"): who may vote and when, one ballot per
+"""Votes (../shared/API.md "Live session", ../shared/DESIGN.md "Rules"): who may vote and when, one ballot per
 member, the Idempotency-Key, the decision rule, what is shown while a vote is open, the secrecy
 of secret ballots (every row of every table, every frame of the feed), ballots racing a close,
 and the recount. Every test runs on SQLite and on PostgreSQL.

@@ -47,7 +47,7 @@ def _minister(username: str, full_name: str, ministry: str, abbr: str) -> Seat:
     return Seat(username, full_name, f"Bộ trưởng {ministry}", ministry, abbr, "BỘ TRƯỞNG")
 
 
-# In order of precedence (DESIGN.md, demo/README.md).
+# In order of precedence (../shared/DESIGN.md, ../shared/demo/README.md).
 GOVERNMENT: tuple[Seat, ...] = (
     Seat("chutoa", "Tạ Quang Khải", "Thủ tướng Chính phủ", "Chính phủ", "TTg", "THỦ TƯỚNG"),
     Seat(

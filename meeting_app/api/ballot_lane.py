@@ -1,7 +1,7 @@
 """The ballot lane: `POST /api/v1/votes/{id}/ballots` served without the generic request stack.
 
 When a vote opens, every member present votes within a few seconds, and the room waits on the
-last acknowledgement (DESIGN.md "Performance budget": 500 ballots at once, p99 under 100 ms).
+last acknowledgement (../shared/DESIGN.md "Performance budget": 500 ballots at once, p99 under 100 ms).
 Through the generic stack (four middlewares, the router, a Request, the session lookup,
 pydantic, a Response) a ballot costs about 0.3 ms of CPU before its transaction, and the 500th
 waits for the 499 before it. This ASGI middleware, outermost, serves the plain ballot with the
