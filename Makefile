@@ -99,7 +99,7 @@ test: venv system-deps node-deps pg
 check: venv
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint typecheck || exit 1; \
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 --dist loadscope -m "not browser and not slow" \
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n 2 --dist loadscope -m "not browser and not slow and not postgres" \
 		--slowest=10 || exit 1; \
 	echo "check: took $$(( $$(date +%s) - start )) s"
 
