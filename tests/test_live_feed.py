@@ -240,6 +240,44 @@ def test_heartbeat_and_logout_closes_the_socket(client: TestClient, db: Database
         assert closed.value.code == 4401
 
 
+def test_a_socket_that_joins_during_the_heartbeat_is_not_closed() -> None:
+    """The beat asks the database which sessions live; a tablet that joins while it waits was
+    not in the question, so it is not told that its session ended (bench/fanout.py found this)."""
+
+    async def scenario() -> tuple[int | None, int | None, int | None]:
+        closes: dict[str, int] = {}
+
+        async def ignore(_frame: str) -> None:
+            return None
+
+        def conn(session_id: str) -> Connection:
+            async def record_close(code: int) -> None:
+                closes[session_id] = code
+
+            viewer = Viewer(user_id=1, roles=frozenset({"observer"}))
+            return Connection(viewer=viewer, session_id=session_id, send=ignore, close=record_close)
+
+        ended, kept, newcomer = conn("ended"), conn("kept"), conn("newcomer")
+        state: dict[str, Any] = {"agenda": [], "votes": [], "speakers": [], "meeting": {}}
+        channel = Channel(meeting_id=1, state=state, loaded=True, conns={ended, kept})
+
+        class JoinsDuringTheRead:
+            async def read(self, _fn: Any) -> set[str]:
+                channel.conns.add(newcomer)  # connected while the beat waited for the database
+                return {"kept"}
+
+        hub = Hub(db=JoinsDuringTheRead(), policy=None)  # type: ignore[arg-type]
+        hub.loop = asyncio.get_running_loop()
+        hub.channels[1] = channel
+        await hub.beat()
+        await asyncio.sleep(0.01)
+        return ended.close_code, kept.close_code, newcomer.close_code
+
+    ended, kept, newcomer = asyncio.run(scenario())
+    assert ended == 4401
+    assert kept is None and newcomer is None
+
+
 def test_a_slow_socket_is_closed_and_never_slows_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(connections, "QUEUE_BYTES", 4000)  # about 30 frames
 

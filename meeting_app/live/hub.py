@@ -370,7 +370,8 @@ class Hub:
             frame = heartbeat_frame(channel.seq)
             framed = encode_frame(frame)
             for conn in list(channel.conns):
-                if conn.session_id not in alive:
+                # A socket that joined during the read was not asked about: it is not ended.
+                if conn.session_id in sessions and conn.session_id not in alive:
                     self._drop(channel, conn, CloseCode.SESSION_ENDED)
                 elif not conn.push(frame, framed):
                     self._drop(channel, conn, CloseCode.TOO_SLOW)

@@ -207,7 +207,8 @@ class UserFeed:
         frame = json.dumps({"type": "heartbeat"})
         for conns in list(self.conns.values()):
             for conn in list(conns):
-                if conn.session_id not in alive:
+                # A socket that joined during the read was not asked about: it is not ended.
+                if conn.session_id in sessions and conn.session_id not in alive:
                     self._drop(conn, CloseCode.SESSION_ENDED)
                 elif not conn.push(frame):
                     self._drop(conn, CloseCode.TOO_SLOW)
