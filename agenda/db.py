@@ -90,16 +90,38 @@ class Database:
         # (woken in turn) instead of polling the file lock with busy-timeout sleeps; other
         # processes still meet the busy timeout. PostgreSQL writers run side by side.
         self._write_turn = threading.RLock() if is_sqlite(engine) else nullcontext()
+        self._running = 0  # units of work in progress, in any thread
+        self._quiet = threading.Condition()
+
+    @contextmanager
+    def _unit(self) -> Iterator[None]:
+        with self._quiet:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._running -= 1
+                if not self._running:
+                    self._quiet.notify_all()
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Dispose of the engine once the units of work still running have ended. A worker
+        thread outlives its awaiting task when that task is cancelled at shutdown; had the pool
+        been disposed under it, its connection would go back to a pool nobody closes."""
+        with self._quiet:
+            self._quiet.wait_for(lambda: not self._running, timeout)
+        self.engine.dispose()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._unit(), Session(self.engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A write transaction: commits on success, then publishes the appended events."""
-        with self._write_turn, Session(self._write_engine, expire_on_commit=False) as session:
+        with self._unit(), self._write_turn, Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 yield session
                 appended = ev.pending(session)

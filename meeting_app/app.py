@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await hub.stop()
             await sessions.stop(db)
             await anyio.to_thread.run_sync(context.pdf_pool.shutdown)  # its workers gone, jobs and all
-            engine.dispose()
+            await anyio.to_thread.run_sync(db.close)  # after the database calls still running
 
     handlers = {
         **EXCEPTION_HANDLERS,
