@@ -23,7 +23,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser_server import CHROMIUM, BrowserScreen, check_layout, chromium, running_server
+from tests.support.browser_server import (
+    BrowserScreen,
+    Served,
+    check_layout,
+    seeded_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -182,26 +187,13 @@ def seed(data_dir: Path) -> Seeded:
         engine.dispose()
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    seeded: Seeded
+Server = Served[Seeded]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    data_dir = tmp_path_factory.mktemp("live-data")
-    seeded = seed(data_dir)
-    with running_server(data_dir) as url:
-        yield Server(url=url, seeded=seeded)
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Any]:
-    with chromium() as found:
-        yield found
+    with seeded_server(tmp_path_factory, "live-data", seed) as served:
+        yield served
 
 
 class Screen(BrowserScreen):

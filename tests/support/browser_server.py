@@ -9,10 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,6 +65,31 @@ def running_server(data_dir: Path) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Served(Generic[S]):
+    """A real server on a DATA_DIR seeded for one browser test module."""
+
+    url: str
+    seeded: S
+
+
+@contextmanager
+def seeded_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, seed: Callable[[Path], S]
+) -> Iterator[Served[S]]:
+    """Skipped without Chromium; otherwise a new DATA_DIR, `seed(data_dir)`, and the app served on
+    it until the block ends."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    data_dir = tmp_path_factory.mktemp(name)
+    seeded = seed(data_dir)
+    with running_server(data_dir) as url:
+        yield Served(url=url, seeded=seeded)
 
 
 @contextmanager
