@@ -59,7 +59,11 @@ def _check_deadline(deadline: datetime) -> datetime:
         raise RuleBroken(N_("Thời hạn trả lời không hợp lệ."), code="bad_deadline") from exc
     now = utcnow()
     if found < now + MIN_LEAD:
-        raise RuleBroken(N_("Thời hạn trả lời phải ở tương lai."), code="deadline_in_past")
+        raise RuleBroken(
+            N_("Hạn trả lời phải sau thời điểm hiện tại ít nhất {minutes} phút."),
+            code="deadline_in_past",
+            minutes=int(MIN_LEAD.total_seconds() // 60),
+        )
     if found > now + MAX_LEAD:
         raise RuleBroken(N_("Thời hạn trả lời không được quá một năm."), code="deadline_too_far")
     return found

@@ -16,12 +16,14 @@ from fpdf.enums import XPos, YPos
 from sqlmodel import Session
 
 from agenda.clock import to_local, utcnow
+from agenda.errors import WrongState
 from agenda.pdf.fonts import fonts_for
 from agenda.pdf.letterhead import ACCENT, INK, LEFT, MUTED, PAGE_H, PAGE_W, RIGHT, TEXT_W, clean, letterhead
 from agenda.policy import Policy
 from agenda.polls.opinion_polls import OpinionPoll
 from agenda.polls.poll_views import board, result_of
 from agenda.programme.programme import ProgrammeItem
+from agenda.text import N_
 
 POSITION_TEXT = {"agree": "Đồng ý", "disagree": "Không đồng ý", "other": "Ý kiến khác"}
 FONT = "book"  # the family name the book's pages register too
@@ -63,6 +65,9 @@ def _when(value: datetime | str | None) -> str:
 
 
 def plan(session: Session, poll: OpinionPoll, policy: Policy) -> ReportPlan:
+    """What the report shows; a draft has nothing to report (409 `poll_not_sent`)."""
+    if poll.state == "draft":
+        raise WrongState(N_("Phiếu lấy ý kiến chưa được gửi."), code="poll_not_sent")
     item = session.get(ProgrammeItem, poll.programme_item_id)
     answers = []
     for number, row in enumerate(board(session, poll), start=1):

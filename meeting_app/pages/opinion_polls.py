@@ -10,6 +10,7 @@ JSON API.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlmodel import Session
@@ -23,7 +24,14 @@ from agenda.papers import documents
 from agenda.people import notifications
 from agenda.people.members import Member
 from agenda.polls import opinion_polls, poll_lifecycle, poll_views
-from agenda.polls.opinion_polls import MAX_COMMENT, NOT_A_RECIPIENT, POSITIONS, PollAnswer, PollCreate
+from agenda.polls.opinion_polls import (
+    MAX_COMMENT,
+    MIN_LEAD,
+    NOT_A_RECIPIENT,
+    POSITIONS,
+    PollAnswer,
+    PollCreate,
+)
 from agenda.programme import programme
 from agenda.text import N_
 from meeting_app.api.common import ident
@@ -33,6 +41,7 @@ from meeting_app.context import ctx
 from meeting_app.i18n import gettext
 from meeting_app.inputs import validate
 from meeting_app.pages.common import done, failed, ident_field, page, safe_next, text, values_of
+from meeting_app.pages.poll_actions import ACTIONS, PollAction, offered
 
 STAFF = ("secretariat",)
 FIELDS = {
@@ -83,7 +92,8 @@ async def _list_context(request: Request, me: Current) -> dict[str, Any]:
         return data
 
     data = await ctx(request).db.read(load)
-    data.update(labels=labels(), can_create=viewer.has(*STAFF), values={})
+    minutes = int(MIN_LEAD.total_seconds() // 60)
+    data.update(labels=labels(), can_create=viewer.has(*STAFF), values={}, min_lead_minutes=minutes)
     return data
 
 
@@ -136,7 +146,8 @@ async def _poll_context(request: Request, me: Current, poll_id: int) -> dict[str
         positions=[(code, gettext(POSITION_LABELS[code])) for code in POSITIONS],
         is_staff=viewer.is_staff,
         can_manage=viewer.has(*STAFF),
-        can_report=viewer.has("secretariat", "chair"),
+        can_report=viewer.has("secretariat", "chair") and poll["state"] != "draft",
+        actions=offered(poll["state"]) if viewer.has(*STAFF) else [],
         is_assistant=viewer.has("assistant") and not viewer.has("member"),
         max_comment=MAX_COMMENT,
         values={"position": mine.get("position", ""), "comment": mine.get("comment", "")},
@@ -149,33 +160,23 @@ async def poll_page(request: Request) -> Response:
     return page(request, "opinion_polls/poll.html", await _poll_context(request, me, ident(request)))
 
 
-async def _act(request: Request, action: str) -> Response:
-    me, _form = await form_user(request, *STAFF)
-    poll_id = ident(request)
-    app = ctx(request)
-    actor_id = me.viewer.user_id
-    try:
-        if action == "send":
-            await app.db.write(lambda s: poll_lifecycle.send(session=s, poll_id=poll_id, actor_id=actor_id))
-        else:
-            await app.db.write(
-                lambda s: poll_lifecycle.close(
-                    session=s, poll_id=poll_id, actor_id=actor_id, policy=app.policy
-                )
-            )
-    except DomainError as exc:
-        return failed(
-            request, "opinion_polls/poll.html", await _poll_context(request, me, poll_id), exc, FIELDS
-        )
-    return done(f"/opinion-polls/{poll_id}", f"poll_{action}")
+def _acting(action: PollAction) -> Callable[[Request], Awaitable[Response]]:
+    """The POST handler of one row of poll_actions.ACTIONS."""
 
+    async def act(request: Request) -> Response:
+        me, _form = await form_user(request, *STAFF)
+        poll_id = ident(request)
+        app = ctx(request)
+        actor_id = me.viewer.user_id
+        try:
+            await app.db.write(lambda s: action.run(s, poll_id, actor_id, app.policy))
+        except DomainError as exc:
+            context = await _poll_context(request, me, poll_id)
+            return failed(request, "opinion_polls/poll.html", context, exc, FIELDS)
+        return done(f"/opinion-polls/{poll_id}", action.flash)
 
-async def send(request: Request) -> Response:
-    return await _act(request, "sent")
-
-
-async def close(request: Request) -> Response:
-    return await _act(request, "closed")
+    act.__name__ = f"poll_{action.name}"
+    return act
 
 
 def answer_data(form: FormData) -> dict[str, Any]:
@@ -247,8 +248,7 @@ routes = [
     Route("/opinion-polls", list_page, methods=["GET"], name="opinion_polls"),
     Route("/opinion-polls/new", create, methods=["POST"]),
     Route("/opinion-polls/{id:int}", poll_page, methods=["GET"], name="opinion_poll"),
-    Route("/opinion-polls/{id:int}/send", send, methods=["POST"]),
-    Route("/opinion-polls/{id:int}/close", close, methods=["POST"]),
+    *(Route(f"/opinion-polls/{{id:int}}/{a.name}", _acting(a), methods=["POST"]) for a in ACTIONS),
     Route("/opinion-polls/{id:int}/answer", answer, methods=["POST"]),
     Route("/notifications", notifications_page, methods=["GET"], name="notifications"),
     Route("/notifications/{id:int}/open", open_notification, methods=["POST"]),

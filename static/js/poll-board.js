@@ -65,6 +65,11 @@ if (board) {
     if (time) time.textContent = answer ? when(answer.revised_at || answer.answered_at) : "";
   };
 
+  let leaving = false;
+  document.addEventListener("submit", () => {
+    leaving = true;
+  });
+
   const reload = async () => {
     if (reading) {
       again = true;
@@ -76,7 +81,9 @@ if (board) {
         again = false;
         const poll = await api("GET", `/api/v1/opinion-polls/${pollId}`);
         if (poll.state !== board.dataset.state) {
-          location.reload();
+          // The secretariat's own send or close is on its way: its answer page shows the change
+          // (a reload here would cancel that navigation and lose its message).
+          if (!leaving) location.reload();
           return;
         }
         drawCounts(poll.responded, poll.total);

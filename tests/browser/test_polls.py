@@ -281,3 +281,77 @@ def test_a_member_answers_on_a_tablet_and_the_board_moves_live(screens: Any, ser
     expect(assistant.page.locator("#answer-form")).to_have_count(0)
     check_layout(assistant.page, "assistant's ballot, portrait")
     assistant.shot("assistant-ballot")
+
+
+def local_input(delta: timedelta) -> str:
+    """A datetime-local value in Vietnam time, `delta` from now."""
+    from agenda.clock import to_local, utcnow
+
+    return to_local(utcnow() + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 1366, "height": 768}])
+def test_the_secretariat_clicks_every_ballot_button(
+    screens: Any, server: Server, viewport: dict[str, int]
+) -> None:
+    """Issue 14, defects 1 and 10: create (the 5-minute rule said on the form), send, the report,
+    close; each by a click, each seen on screen."""
+    from playwright.sync_api import expect
+
+    from meeting_app.pages.poll_actions import ACTIONS
+
+    size = f"{viewport['width']}x{viewport['height']}"
+    staff = screens(viewport)
+    staff.login("pb-thuky")
+    page = staff.page
+    page.click("a[href='/opinion-polls']")
+    question = f"Đồng ý ban hành Nghị định ({size})?"
+    page.select_option("#f-programme_item_id", label="ND-PB-1 – Nghị định về bảo vệ dữ liệu cá nhân")
+    page.fill("#f-question", question)
+    page.fill("#f-deadline", local_input(timedelta(minutes=1)))
+    expect(page.locator("#f-deadline-hint")).to_contain_text("ít nhất 5 phút")
+    with page.expect_navigation():
+        page.click("#new-poll button[type=submit]")
+    expect(page.locator(".notice-error")).to_contain_text(
+        "Hạn trả lời phải sau thời điểm hiện tại ít nhất 5 phút"
+    )
+    refused = "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    assert staff.errors == [refused], staff.errors  # the form's own answer, expected
+    staff.errors.clear()
+    page.fill("#f-deadline", local_input(timedelta(days=3)))
+    with page.expect_navigation():
+        page.click("#new-poll button[type=submit]")
+    expect(page.locator("#poll-question")).to_have_text(question)
+    expect(page.locator("#poll-state")).to_have_text("Chưa gửi")
+    expect(page.locator("#poll-report")).to_have_count(0)  # a draft has no report
+    check_layout(page, f"draft ballot, {size}")
+    staff.shot(f"secretariat-draft-{size}")
+
+    clicked: set[str] = set()
+    with page.expect_navigation():
+        page.click("#send-poll")
+    clicked.add("send")
+    expect(page.locator(".notice-ok")).to_have_text("Đã gửi phiếu lấy ý kiến đến các thành viên Chính phủ.")
+    expect(page.locator("#poll-state")).to_have_text("Đang lấy ý kiến")
+    expect(page.locator("#board-count")).to_have_text("Đã trả lời 0 / 3")
+    expect(page.locator("#send-poll")).to_have_count(0)
+    check_layout(page, f"sent ballot, {size}")
+    staff.shot(f"secretariat-sent-{size}")
+
+    report = page.locator("#poll-report")
+    expect(report).to_be_visible()
+    fetched = page.request.get(server.url + str(report.get_attribute("href")))
+    assert fetched.status == 200 and fetched.headers["content-type"] == "application/pdf"
+
+    page.click("#close-confirm summary")
+    expect(page.locator("#close-confirm .hint")).to_be_visible()
+    with page.expect_navigation():
+        page.click("#close-poll")
+    clicked.add("close")
+    expect(page.locator(".notice-ok")).to_have_text("Đã kết thúc phiếu lấy ý kiến và tổng hợp kết quả.")
+    expect(page.locator("#poll-state")).to_have_text("Đã kết thúc")
+    expect(page.locator("#poll-result .poll-verdict")).to_have_text("Không được thông qua")
+    expect(page.locator(".board-actions form")).to_have_count(0)
+    check_layout(page, f"closed ballot, {size}")
+    staff.shot(f"secretariat-closed-{size}")
+    assert clicked == {a.name for a in ACTIONS}, "a ballot action has no click in this test"
