@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
-from sqlalchemy import func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from agenda.clock import utcnow
@@ -162,10 +161,11 @@ def list_items(
     if status:
         query = query.where(ProgrammeItem.status == status)
     if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(
-            func.lower(ProgrammeItem.title).like(pattern) | func.lower(ProgrammeItem.code).like(pattern)
-        )
+        # Folded as the search box folds (case, diacritics, đ), over the code, the title and the
+        # lead agency (index_programme_item); a query with no word filters nothing.
+        found = index.matching_refs(session, "programme_item", q)
+        if found is not None:
+            query = query.where(col(ProgrammeItem.id).in_(found))
     query = query.order_by(col(ProgrammeItem.planned_month), col(ProgrammeItem.code)).limit(limit)
     return list(session.exec(query).all())
 

@@ -11,10 +11,13 @@ Both engines hold folded text (agenda.search.text_search.fold).
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Text, delete, insert
-from sqlmodel import Field, Session, SQLModel, col
+from typing import Any
 
-from agenda.search.text_search import index_body, index_title
+from sqlalchemy import Index, Select, Text, delete, func, insert, literal_column, table
+from sqlalchemy import column as sa_column
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from agenda.search.text_search import index_body, index_title, query_terms
 
 
 class SearchEntry(SQLModel, table=True):
@@ -57,3 +60,34 @@ def store_text(session: Session, document_version_id: int, text: str) -> None:
     """Keep the text extracted from a version (once, at upload). No engine stores a NUL."""
     session.add(DocumentText(document_version_id=document_version_id, text=text.replace("\x00", " ")))
     session.flush()
+
+
+def match_expression(dialect: str, terms: list[str], *, phrase: bool) -> str:
+    """The engine's query for `terms`, the last one a prefix; with `phrase`, the words must be
+    together in the title. The terms are letters and digits only, so nothing in them is syntax."""
+    if dialect == "postgresql":
+        if phrase:
+            return " <-> ".join([*(f"{t}:A" for t in terms[:-1]), f"{terms[-1]}:*A"])
+        return " & ".join([*terms[:-1], f"{terms[-1]}:*"])
+    if phrase:
+        return f'title : "{" ".join(terms)}" *'
+    return " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}" *'])
+
+
+def matching_refs(session: Session, kind: str, q: str) -> Select[Any] | None:
+    """The ref_ids of `kind` whose folded title or body holds every word of `q` (the last one a
+    prefix), matched as the search box matches (queries.search); None when `q` has no word.
+    A page's own filter (the programme's search) uses it as a subquery."""
+    terms = query_terms(q)
+    if not terms:
+        return None
+    dialect = session.get_bind().dialect.name
+    expression = match_expression(dialect, terms, phrase=False)
+    statement = select(SearchEntry.ref_id).where(col(SearchEntry.kind) == kind)
+    if dialect == "postgresql":
+        query = func.to_tsquery(literal_column("'simple'"), expression)
+        return statement.where(literal_column("search_entry.tsv").op("@@")(query))
+    fts = table("search_index", sa_column("rowid"))
+    return statement.join(fts, fts.c.rowid == SearchEntry.id).where(
+        literal_column("search_index").op("MATCH")(expression)
+    )

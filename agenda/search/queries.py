@@ -44,7 +44,7 @@ from agenda.meetings.meetings import Meeting, get_meeting, index_meeting, list_m
 from agenda.papers.documents import Document, index_document_version, latest_text
 from agenda.polls.opinion_polls import OpinionPoll, PollRecipient
 from agenda.programme.programme import ProgrammeItem, index_programme_item
-from agenda.search.index import SearchEntry
+from agenda.search.index import SearchEntry, match_expression
 from agenda.search.text_search import (
     MAX_QUERY_CHARS,
     MAX_SNIPPET_SCAN,
@@ -167,18 +167,6 @@ def search(
             if len(rows) < batch:
                 break
     return hits
-
-
-def match_expression(dialect: str, terms: list[str], *, phrase: bool) -> str:
-    """The engine's query for `terms`, the last one a prefix; with `phrase`, the words must be
-    together in the title. The terms are letters and digits only, so nothing in them is syntax."""
-    if dialect == "postgresql":
-        if phrase:
-            return " <-> ".join([*(f"{t}:A" for t in terms[:-1]), f"{terms[-1]}:*A"])
-        return " & ".join([*terms[:-1], f"{terms[-1]}:*"])
-    if phrase:
-        return f'title : "{" ".join(terms)}" *'
-    return " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}" *'])
 
 
 def _candidates(
