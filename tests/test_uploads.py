@@ -612,3 +612,37 @@ def test_the_reader_caps_the_file_itself(tmp_path: Path) -> None:
     tmp = tmp_path / "tmp"
     assert tmp.is_dir() and list(tmp.iterdir()) == []
     assert tmp.stat().st_mode & 0o777 == 0o700
+
+
+def test_the_same_file_again_is_not_a_new_version(
+    client: TestClient, secretary: Actor, item: ProgrammeItem, db: Database
+) -> None:
+    """Issue 14, defect 10: the current version's bytes again get 409 `same_file`, in the
+    user's language, through the API and the page's form; nothing is logged."""
+    paper = valid_pdf(3)
+    document_id = upload(secretary, item.id or 0, paper).json()["document_id"]
+    again = new_version(secretary, document_id, paper)
+    assert again.status_code == 409, again.text
+    error = error_of(again)
+    assert error["code"] == "same_file"
+    assert error["message"] == "Tệp này giống hệt bản 1 hiện hành của tài liệu; không tạo phiên bản mới."
+    english = secretary.post(
+        f"/api/v1/documents/{document_id}/versions",
+        files=files(paper),
+        data={"note": "Again"},
+        headers={"Accept-Language": "en"},
+    )
+    assert error_of(english)["message"] == (
+        "This file is identical to the current version 1 of the document; no new version was made."
+    )
+    assert logged(db, "document.version_added") == []
+
+    version_url = f"/programme/{item.id}/documents/{document_id}/versions"
+    fields = [("csrf_token", secretary.csrf), ("note", "Gửi lại")]
+    refused = page_post(secretary, version_url, fields, (b"v1.pdf", paper, b"application/pdf"))
+    assert refused.status_code == 409
+    assert "Tệp này giống hệt bản 1 hiện hành của tài liệu; không tạo phiên bản mới." in refused.text
+
+    assert new_version(secretary, document_id, valid_pdf(4)).status_code == 201
+    back = new_version(secretary, document_id, paper, note="Trở lại bản 1")  # an older version again
+    assert back.status_code == 201 and back.json()["version"] == 3

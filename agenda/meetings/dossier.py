@@ -8,10 +8,9 @@ published or running meeting whose agenda holds the item.
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from agenda.errors import NotFound
+from agenda.errors import Conflict, NotFound
 from agenda.log import event_kinds as k
 from agenda.log import events
 from agenda.meetings.agenda_items import AgendaItem
@@ -27,6 +26,7 @@ from agenda.papers.documents import (
 )
 from agenda.programme.programme import ProgrammeItem
 from agenda.search import index
+from agenda.text import N_
 
 # Meetings whose tablets hear of new papers and versions (`document.updated`).
 LIVE_MEETING_STATES = ("published", "in_progress")
@@ -160,9 +160,18 @@ def add_version(
     note = check_note(note, required=True)
     new_title = check_title(title) if title is not None and title.strip() else None
     check_file(sha256, pages, size)
-    latest = session.exec(
-        select(func.max(DocumentVersion.version)).where(DocumentVersion.document_id == document_id)
-    ).one()
+    current = session.exec(
+        select(DocumentVersion)
+        .where(DocumentVersion.document_id == document_id)
+        .order_by(col(DocumentVersion.version).desc())
+    ).first()
+    if current is not None and current.sha256 == sha256:
+        raise Conflict(
+            N_("Tệp này giống hệt bản {version} hiện hành của tài liệu; không tạo phiên bản mới."),
+            code="same_file",
+            version=current.version,
+        )
+    latest = current.version if current is not None else 0
     if new_title is not None:
         document.title = new_title
         session.add(document)
