@@ -200,9 +200,11 @@ def test_a_members_book(world: World, db: Database) -> None:
     reader = PdfReader(io.BytesIO(response.content))
     pages = texts(reader)
 
-    # Bookmarks: the items in agenda order, their papers (in DOCUMENT_KINDS order) as children.
+    # Bookmarks: the items in agenda order (with the agenda's numbers), their papers (in
+    # DOCUMENT_KINDS order) as children.
     assert outline_of(reader) == [
-        (world.titles[n], [title for title, _ in world.papers[item]]) for n, item in enumerate(world.item_ids)
+        (f"{n + 1}. {world.titles[n]}", [title for title, _ in world.papers[item]])
+        for n, item in enumerate(world.item_ids)
     ]
     # Page labels: i, ii for the cover and contents, then 1, 2, ... from the first divider.
     labels = list(reader.page_labels)
@@ -270,8 +272,9 @@ def test_restricted_items_are_left_out_and_books_are_per_recipient(world: World,
     everything = " ".join(texts(outsider))
     assert SECRET_TITLE not in everything and SECRET_PAPER not in everything
     assert "BC-09" not in everything
-    assert [title for title, _ in outline_of(outsider)] == world.titles[:2]
-    assert "NỘI DUNG 2/2" in everything  # no gap, no placeholder
+    assert [title for title, _ in outline_of(outsider)] == [f"1. {world.titles[0]}", f"2. {world.titles[1]}"]
+    assert "NỘI DUNG 2/3" in everything  # the agenda's numbers; item 3 is a line in the contents
+    assert "3. Nội dung không thuộc phạm vi tài liệu của bạn." in everything
     assert "Trần Thị Bình" in everything
 
     insider = PdfReader(io.BytesIO(fetch_book(world.insider, world.url).content))
@@ -286,6 +289,38 @@ def test_restricted_items_are_left_out_and_books_are_per_recipient(world: World,
     found = db.read_sync(book_copies)
     assert {c.user_id for c in found} == {world.insider_user.id, world.outsider_user.id}
     assert len({c.code for c in found}) == 2 and len({c.book_hash for c in found}) == 2
+
+
+def test_a_restricted_item_keeps_the_agenda_numbers(world: World, db: Database) -> None:
+    """Issue 14, defect 9: outside a restricted item, the book keeps the agenda's numbers (3
+    after 1, not 2) and says in the contents that item 2 is not in this recipient's scope."""
+    order = [world.item_ids[0], world.item_ids[2], world.item_ids[1]]  # the restricted item is 2nd
+    moved = world.secretary.put(
+        f"/api/v1/meetings/{world.meeting_id}/agenda-order",
+        json={"agenda_item_ids": order, "reason": "Đổi thứ tự theo chỉ đạo"},
+    )
+    assert moved.status_code == 200, moved.text
+    outsider = PdfReader(io.BytesIO(fetch_book(world.outsider, world.url).content))
+    pages = texts(outsider)
+    everything = " ".join(pages)
+    assert SECRET_TITLE not in everything and SECRET_PAPER not in everything and "BC-09" not in everything
+    assert [title for title, _ in outline_of(outsider)] == [f"1. {world.titles[0]}", f"3. {world.titles[1]}"]
+    labels = list(outsider.page_labels)
+    contents = " ".join(pages[1 : labels.index("1")])
+    assert "2. Nội dung không thuộc phạm vi tài liệu của bạn." in contents
+    assert re.search(r"1\. " + re.escape(world.titles[0]), contents)
+    assert re.search(r"3\. " + re.escape(world.titles[1]), contents)
+    assert "NỘI DUNG 1/3" in everything and "NỘI DUNG 3/3" in everything
+    assert "NỘI DUNG 2/" not in everything
+    assert "2 trong 3 nội dung" in pages[0]
+
+    insider = PdfReader(io.BytesIO(fetch_book(world.insider, world.url).content))
+    assert [title for title, _ in outline_of(insider)] == [
+        f"1. {world.titles[0]}",
+        f"2. {world.titles[2]}",
+        f"3. {world.titles[1]}",
+    ]
+    assert "không thuộc phạm vi" not in " ".join(texts(insider))
 
 
 def plan_for(db: Database, world: World, user: User) -> BookPlan:
@@ -320,7 +355,11 @@ def test_changes_give_a_new_book(world: World, db: Database) -> None:
     hashes.add(plan_for(db, world, world.insider_user).plan_hash)
     second = fetch_book(world.insider, world.url)
     reader = PdfReader(io.BytesIO(second.content))
-    assert [t for t, _ in outline_of(reader)] == [world.titles[1], world.titles[0], world.titles[2]]
+    assert [t for t, _ in outline_of(reader)] == [
+        f"1. {world.titles[1]}",
+        f"2. {world.titles[0]}",
+        f"3. {world.titles[2]}",
+    ]
     assert second.content != first.content
     deadline = time.monotonic() + 10
     while old[0].exists() and time.monotonic() < deadline:  # swept once the new one is done

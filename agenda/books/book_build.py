@@ -191,7 +191,7 @@ def _outline(writer: PdfWriter, items: list[tuple[BookItem, int, list[int]]]) ->
     """Bookmarks: each item (at its divider) with its documents as children."""
     for item, divider, starts in items:
         parent: IndirectObject = writer.add_outline_item(
-            title=letterhead.clean(item.title), page_number=divider
+            title=f"{item.number}. {letterhead.clean(item.title)}", page_number=divider
         )
         for document, start in zip(item.documents, starts, strict=True):
             writer.add_outline_item(title=letterhead.clean(document.title), page_number=start, parent=parent)

@@ -22,6 +22,7 @@ from agenda.pdf.letterhead import ACCENT, INK, LEFT, MUTED, PAGE_H, PAGE_W, RIGH
 TOP = 20.0
 FOOT_Y = PAGE_H - 16.0  # the footer rule; body text stays above FOOT_Y - 4
 NUMBER_W = 14.0  # the page-number column of the contents
+GAP_TEXT = "Nội dung không thuộc phạm vi tài liệu của bạn."  # an item outside this recipient's audience
 FONT = "book"
 
 
@@ -86,7 +87,7 @@ def _texts(plan: BookPlan, stamp: StampText) -> str:
     for item in plan.items:
         parts += [item.title, item.code, item.lead_agency, item.presenter]
         parts += [d.title for d in item.documents]
-    return "".join(parts) + "ỘỆ·–—…«»"
+    return "".join(parts) + GAP_TEXT + "ỘỆ·–—…«»"
 
 
 def render(plan: BookPlan, stamp: StampText, layout: Layout) -> Front:
@@ -199,7 +200,8 @@ def _cover(pdf: FPDF, plan: BookPlan, stamp: StampText, layout: Layout) -> None:
     pdf.set_y(y + 10)
     chair = ", ".join(part for part in (clean(plan.chair_name), clean(plan.chair_title)) if part)
     count = len(plan.items)
-    contents = f"{count} nội dung · {layout.pages - count} trang tài liệu"
+    shown = f"{count} trong {plan.total} nội dung" if plan.hidden else f"{count} nội dung"
+    contents = f"{shown} · {layout.pages - count} trang tài liệu"
     version = f"Phiên bản {plan.agenda_version}" if plan.agenda_version else "Chưa công bố"
     _facts(
         pdf,
@@ -300,7 +302,10 @@ def _contents(pdf: FPDF, plan: BookPlan, layout: Layout) -> None:
     if not plan.items:
         _font(pdf, 11, color=MUTED)
         _para(pdf, LEFT, TEXT_W, 6, "Chương trình phiên họp chưa có nội dung.")
+    gaps = sorted(plan.hidden)
     for index, item in enumerate(plan.items):
+        while gaps and gaps[0] < item.number:
+            _gap(pdf, plan, gaps.pop(0))
         if pdf.get_y() + min(_entry_height(pdf, item), 120) > FOOT_Y - 4:
             _contents_page(pdf, plan, first=False)
         y = pdf.get_y()
@@ -326,6 +331,20 @@ def _contents(pdf: FPDF, plan: BookPlan, layout: Layout) -> None:
                 _contents_page(pdf, plan, first=False)
             _entry(pdf, LEFT + 13, 10, False, clean(f"{document.kind_label}: {document.title}"), page, 5)
         pdf.set_y(pdf.get_y() + 3)
+    for number in gaps:
+        _gap(pdf, plan, number)
+
+
+def _gap(pdf: FPDF, plan: BookPlan, number: int) -> None:
+    """The line of an agenda item left out of this book: its number, never its title."""
+    if pdf.get_y() + 9 > FOOT_Y - 4:
+        _contents_page(pdf, plan, first=False)
+    y = pdf.get_y()
+    _font(pdf, 11, True, MUTED)
+    pdf.text(LEFT, y + 6 * 0.72, f"{number}.")
+    _font(pdf, 10, color=MUTED)
+    _para(pdf, LEFT + 9, TEXT_W - 9 - NUMBER_W, 6, GAP_TEXT)
+    pdf.set_y(pdf.get_y() + 3)
 
 
 # --- the dividers -------------------------------------------------------------------------------
@@ -339,7 +358,7 @@ def _divider(pdf: FPDF, plan: BookPlan, item: BookItem, layout: Layout, index: i
     pdf.set_y(52)
     pdf.set_char_spacing(1)
     _font(pdf, 11, True, ACCENT)
-    _para(pdf, LEFT, TEXT_W, 6, f"NỘI DUNG {item.number}/{len(plan.items)}")
+    _para(pdf, LEFT, TEXT_W, 6, f"NỘI DUNG {item.number}/{plan.total}")
     pdf.set_char_spacing(0)
     pdf.set_y(pdf.get_y() + 4)
     title = clean(item.title)

@@ -31,7 +31,7 @@ from agenda.programme.programme import ProgrammeItem
 from agenda.viewer import Viewer
 
 # Bumped whenever the book's layout changes, so every cached book is rebuilt.
-BOOK_FORMAT = 1
+BOOK_FORMAT = 2  # 2: the agenda's numbers, with the gaps of restricted items
 
 DOCUMENT_KIND_LABELS = {
     "submission": "Tờ trình",
@@ -80,9 +80,11 @@ def book_inputs(
     """What `viewer`'s book of the meeting holds, and its hash. NotFound when the viewer may not
     see the meeting (a draft is seen by the secretariat and the chair only).
 
-    Restricted items outside the viewer's audience are left out entirely: no title, no papers,
-    no placeholder, no gap in the numbering. `policy` is the deployment's rule book (the order
-    of document kinds is DOCUMENT_KINDS for every deployment today).
+    Restricted items outside the viewer's audience are left out: no title, no papers. The items
+    keep the agenda's numbers, and the contents say which numbers are not in the viewer's scope
+    (`hidden`), so "item 8" is "8." in every book (issue 14, defect 9). `policy` is the
+    deployment's rule book (the order of document kinds is DOCUMENT_KINDS for every deployment
+    today).
     """
     meeting = get_meeting(session=session, meeting_id=meeting_id, viewer=viewer)
     assert meeting.id is not None
@@ -96,14 +98,16 @@ def book_inputs(
     }
     documents = _latest_documents(session, programme_ids, data_dir)
     book_items: list[BookItem] = []
-    for number, item in enumerate(visible, start=1):
+    shown = {i.id for i in visible}
+    hidden = tuple(i.position for i in items if i.id not in shown)
+    for item in visible:
         assert item.id is not None
         source = programme.get(item.programme_item_id) if item.programme_item_id is not None else None
         book_items.append(
             BookItem(
                 agenda_item_id=item.id,
                 position=item.position,
-                number=number,
+                number=item.position,
                 title=item.title,
                 code=source.code if source else "",
                 lead_agency=source.lead_agency if source else "",
@@ -132,6 +136,8 @@ def book_inputs(
         recipient_name=user.full_name,
         recipient_title=title_of(session=session, user=user),
         items=tuple(book_items),
+        hidden=hidden,
+        agenda_size=len(items),
     )
     return replace(plan, plan_hash=plan_digest(plan))
 

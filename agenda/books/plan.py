@@ -27,8 +27,8 @@ class BookDocument:
 
 @dataclass(frozen=True)
 class BookItem:
-    """An agenda item this recipient may see. `number` counts only those (1, 2, ...), so the
-    book shows no gap where a restricted item was left out."""
+    """An agenda item this recipient may see. `number` is its number on the agenda (its
+    position), so the book keeps the agenda's numbers where a restricted item was left out."""
 
     agenda_item_id: int
     position: int
@@ -60,4 +60,10 @@ class BookPlan:
     recipient_name: str
     recipient_title: str
     items: tuple[BookItem, ...]
+    hidden: tuple[int, ...] = ()  # the agenda numbers left out (items outside this recipient's audience)
+    agenda_size: int = 0  # how many items the agenda has, these included
     plan_hash: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.agenda_size or len(self.items)
