@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -60,6 +60,13 @@ async def integrity(request: Request, exc: Exception) -> Response:
 
 async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
+
+
+async def favicon(request: Request) -> Response:
+    """/favicon.ico, which browsers ask for whatever the page links: the SVG icon, as SVG."""
+    return FileResponse(
+        STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -142,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),  # the database and the listener
+        Route("/favicon.ico", favicon, methods=["GET", "HEAD"]),
         *monitoring.routes,
         *api.routes,
         *live_feed.routes,
