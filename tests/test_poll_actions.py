@@ -72,7 +72,7 @@ def test_every_action_of_the_table_is_offered_routed_and_runs(client: TestClient
     from meeting_app.pages.poll_actions import ACTIONS
 
     sec, item_id = setup(client, db)
-    assert {a.name for a in ACTIONS} >= {"send", "close"}
+    assert {a.name for a in ACTIONS} >= {"send", "remind", "close"}
     for action in ACTIONS:
         for state in ("draft", "sent", "closed"):
             poll_id = create_poll(sec, item_id, send=state != "draft")
@@ -85,7 +85,7 @@ def test_every_action_of_the_table_is_offered_routed_and_runs(client: TestClient
                 continue
             done = sec.post(url, data={"csrf_token": sec.csrf}, follow_redirects=False)
             assert done.status_code == 303, (action.name, done.text)
-            assert done.headers["location"] == f"/opinion-polls/{poll_id}?ok={action.flash}"
+            assert done.headers["location"].startswith(f"/opinion-polls/{poll_id}?ok={action.flash}")
             assert state_of(db, poll_id) == action.leads_to, action.name
 
 
@@ -115,3 +115,42 @@ def test_a_deadline_too_soon_names_the_five_minute_rule(
     assert "at least 5 minutes" in error_of(english)["message"]
     form = sec.post("/opinion-polls/new", data={"csrf_token": sec.csrf, **body})
     assert form.status_code == 422 and "Hạn trả lời phải sau thời điểm hiện tại ít nhất 5 phút" in form.text
+
+
+def test_the_secretariat_reminds_those_who_have_not_answered(client: TestClient, db: Database) -> None:
+    """The "remind" button: a bell (and mail) to each recipient without an answer and their
+    assistants, once an hour at most; 409 on a draft, a closed or an overdue ballot."""
+    from sqlmodel import select
+
+    from agenda.people.notifications import Notification
+
+    sec, item_id = setup(client, db)
+    draft = create_poll(sec, item_id)
+    refused = sec.post(f"/api/v1/opinion-polls/{draft}/remind")
+    assert refused.status_code == 409 and error_of(refused)["code"] == "poll_not_sent"
+    poll_id = create_poll(sec, item_id, send=True)
+    answered = login_as(client, "pa-tv0").put(
+        f"/api/v1/opinion-polls/{poll_id}/response", json={"position": "agree", "comment": ""}
+    )
+    assert answered.status_code == 200, answered.text
+
+    def nudges() -> list[Notification]:
+        return db.read_sync(
+            lambda s: list(s.exec(select(Notification).where(Notification.kind == "poll_nudge")).all())
+        )
+
+    reminded = sec.post(f"/api/v1/opinion-polls/{poll_id}/remind")
+    assert reminded.status_code == 200, reminded.text
+    assert reminded.json()["reminded"] == 2
+    assert len(nudges()) == 2  # pa-tv1 and pa-tv2; pa-tv0 answered
+    again = sec.post(f"/api/v1/opinion-polls/{poll_id}/remind")
+    assert again.status_code == 409 and error_of(again)["code"] == "reminded_recently"
+    assert len(nudges()) == 2
+    bell = login_as(client, "pa-tv1").get("/api/v1/notifications").json()
+    assert any("nhắc trả lời phiếu lấy ý kiến" in n["title"] for n in bell["items"]), bell
+
+    page = sec.post(f"/opinion-polls/{poll_id}/remind", data={"csrf_token": sec.csrf})
+    assert page.status_code == 409 and "đã được nhắc trong giờ này" in page.text
+    assert sec.post(f"/api/v1/opinion-polls/{poll_id}/close").status_code == 200
+    closed = sec.post(f"/api/v1/opinion-polls/{poll_id}/remind")
+    assert closed.status_code == 409 and error_of(closed)["code"] == "poll_closed"

@@ -24,13 +24,14 @@ from agenda.log import events
 from agenda.people.accounts import User
 from agenda.text import N_
 
-KINDS = ("poll_sent", "poll_reminder", "poll_overdue")
+KINDS = ("poll_sent", "poll_reminder", "poll_overdue", "poll_nudge")
 LIST_LIMIT = 100
 
 TITLES = {
     "poll_sent": N_("Phiếu lấy ý kiến mới: hạn trả lời {deadline}"),
     "poll_reminder": N_("Nhắc trả lời phiếu lấy ý kiến: còn {hours} giờ (hạn {deadline})"),
     "poll_overdue": N_("Đã quá hạn trả lời phiếu lấy ý kiến (hạn {deadline})"),
+    "poll_nudge": N_("Văn phòng Chính phủ nhắc trả lời phiếu lấy ý kiến (hạn {deadline})"),
 }
 BODY = N_("{question} ({code})")
 

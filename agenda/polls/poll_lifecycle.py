@@ -37,7 +37,7 @@ from agenda.polls.opinion_polls import (
     response_of,
     responses,
 )
-from agenda.polls.reminders import announce_poll
+from agenda.polls.reminders import announce_poll, nudge
 from agenda.programme.programme import ProgrammeItem
 from agenda.text import N_
 from agenda.viewer import Viewer
@@ -128,6 +128,29 @@ def send(*, session: Session, poll_id: int, actor_id: int | None) -> OpinionPoll
 
     announce_poll(session=session, poll=poll)
     return poll
+
+
+def remind(*, session: Session, poll_id: int) -> int:
+    """Remind, now, the recipients of a sent ballot who have not answered; how many members were
+    reminded. Each notification is logged (`notification.created`). 409 on a draft
+    (`poll_not_sent`), a closed ballot (`poll_closed`), after the deadline (`deadline_passed`)
+    and within the hour of the last reminder (`reminded_recently`); 422 `all_answered`."""
+    poll = _lock(session, poll_id)
+    if poll.state == "draft":
+        raise WrongState(N_("Phiếu lấy ý kiến chưa được gửi."), code="poll_not_sent")
+    if poll.state == "closed":
+        raise WrongState(N_("Phiếu lấy ý kiến đã kết thúc."), code="poll_closed")
+    if overdue(poll):
+        raise WrongState(N_("Đã quá thời hạn trả lời phiếu lấy ý kiến."), code="deadline_passed")
+    members, made = nudge(session=session, poll=poll)
+    if not members:
+        raise RuleBroken(N_("Mọi thành viên đã trả lời phiếu này."), code="all_answered")
+    if not made:
+        raise WrongState(
+            N_("Các thành viên chưa trả lời đã được nhắc trong giờ này; có thể nhắc lại sau."),
+            code="reminded_recently",
+        )
+    return len(members)
 
 
 def respond(*, session: Session, poll_id: int, data: PollAnswer, viewer: Viewer) -> PollResponse:

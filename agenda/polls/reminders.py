@@ -2,7 +2,8 @@
 docs/opinion-polls.md.
 
 Each message is a notification (agenda/people/notifications.py) with a `key` unique per user:
-`poll:<id>:sent`, `poll:<id>:before:<hours>h`, `poll:<id>:overdue`. A reminder is therefore sent
+`poll:<id>:sent`, `poll:<id>:before:<hours>h`, `poll:<id>:overdue`, and the secretariat's own
+reminder `poll:<id>:nudge:<YYYYmmddHH>` (at most one an hour). A reminder is therefore sent
 exactly once, however often `send_due_reminders` runs and however many processes run it. Who is
 told: a ballot's recipients who have not answered yet, through every active account linked to
 the member: their own (`member`) and their assistants' (`assistant`).
@@ -66,6 +67,17 @@ def _tell(
 def announce_poll(*, session: Session, poll: OpinionPoll) -> list[Notification]:
     """Tell every recipient (and their assistants) that a ballot was sent to them."""
     return _tell(session, poll, recipients(session, poll.id or 0), "poll_sent", f"poll:{poll.id}:sent")
+
+
+def nudge(
+    *, session: Session, poll: OpinionPoll, now: datetime | None = None
+) -> tuple[list[int], list[Notification]]:
+    """The secretariat's reminder, now, to the recipients who have not answered (and their
+    assistants): (those members, the notifications made). Keyed by the hour (UTC), so a second
+    press within it makes none."""
+    key = f"poll:{poll.id}:nudge:{(now or utcnow()).strftime('%Y%m%d%H')}"
+    members = _unanswered(session, poll.id or 0)
+    return members, _tell(session, poll, members, "poll_nudge", key)
 
 
 def due_slot(poll: OpinionPoll, now: datetime, policy: Policy) -> int | None:

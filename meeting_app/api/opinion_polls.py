@@ -118,6 +118,24 @@ async def close_poll(request: Request) -> Response:
 
 
 @operation(
+    "Remind now the recipients who have not answered (at most once an hour); adds `reminded`",
+    who="secretariat",
+    responses={200: PollView},
+)
+async def remind_poll(request: Request) -> Response:
+    me = await api_user(request, *STAFF)
+    poll_id = ident(request)
+    app = ctx(request)
+    count = await app.db.write(lambda s: poll_lifecycle.remind(session=s, poll_id=poll_id))
+
+    def load(s: Session) -> dict[str, Any]:
+        poll = opinion_polls.get_poll(session=s, poll_id=poll_id, viewer=me.viewer)
+        return poll_views.poll_view(s, poll, me.viewer, app.policy)
+
+    return reply({**(await app.db.read(load)), "reminded": count})
+
+
+@operation(
     "Answer or revise until the deadline; 409 deadline_passed after it",
     who="member (self)",
     body=PollAnswer,
@@ -216,6 +234,7 @@ routes = [
     Route("/api/v1/opinion-polls/{id:int}", get_poll, methods=["GET"]),
     Route("/api/v1/opinion-polls/{id:int}/send", send_poll, methods=["POST"]),
     Route("/api/v1/opinion-polls/{id:int}/close", close_poll, methods=["POST"]),
+    Route("/api/v1/opinion-polls/{id:int}/remind", remind_poll, methods=["POST"]),
     Route("/api/v1/opinion-polls/{id:int}/response", answer_poll, methods=["PUT"]),
     Route("/api/v1/opinion-polls/{id:int}/report.pdf", report_pdf, methods=["GET"]),
     Route("/api/v1/notifications", list_notifications, methods=["GET"]),

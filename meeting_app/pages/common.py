@@ -39,6 +39,7 @@ FLASH: dict[str, str] = {
     "finalized": N_("Đã chốt biên bản; phiên họp đã kết thúc."),
     "poll_sent": N_("Đã gửi phiếu lấy ý kiến đến các thành viên Chính phủ."),
     "poll_closed": N_("Đã kết thúc phiếu lấy ý kiến và tổng hợp kết quả."),
+    "poll_reminded": N_("Đã nhắc {count} thành viên chưa trả lời."),
     "answered": N_("Đã ghi nhận ý kiến của bạn."),
     "all_read": N_("Đã đánh dấu tất cả thông báo là đã đọc."),
 }

@@ -169,11 +169,12 @@ def _acting(action: PollAction) -> Callable[[Request], Awaitable[Response]]:
         app = ctx(request)
         actor_id = me.viewer.user_id
         try:
-            await app.db.write(lambda s: action.run(s, poll_id, actor_id, app.policy))
+            result = await app.db.write(lambda s: action.run(s, poll_id, actor_id, app.policy))
         except DomainError as exc:
             context = await _poll_context(request, me, poll_id)
             return failed(request, "opinion_polls/poll.html", context, exc, FIELDS)
-        return done(f"/opinion-polls/{poll_id}", action.flash)
+        counted = {"n": result} if isinstance(result, int) else {}
+        return done(f"/opinion-polls/{poll_id}", action.flash, **counted)
 
     act.__name__ = f"poll_{action.name}"
     return act

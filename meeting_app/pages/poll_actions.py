@@ -43,6 +43,10 @@ def _send(s: Session, poll_id: int, actor_id: int | None, policy: Policy) -> obj
     return poll_lifecycle.send(session=s, poll_id=poll_id, actor_id=actor_id)
 
 
+def _remind(s: Session, poll_id: int, actor_id: int | None, policy: Policy) -> object:
+    return poll_lifecycle.remind(session=s, poll_id=poll_id)  # a count: the flash's {count}
+
+
 def _close(s: Session, poll_id: int, actor_id: int | None, policy: Policy) -> object:
     return poll_lifecycle.close(session=s, poll_id=poll_id, actor_id=actor_id, policy=policy)
 
@@ -55,6 +59,15 @@ ACTIONS: tuple[PollAction, ...] = (
         leads_to="sent",
         flash="poll_sent",
         run=_send,
+    ),
+    PollAction(
+        name="remind",
+        label=N_("Nhắc thành viên chưa trả lời"),
+        states=frozenset({"sent"}),
+        leads_to="sent",
+        flash="poll_reminded",
+        run=_remind,
+        style="",
     ),
     PollAction(
         name="close",

@@ -295,7 +295,7 @@ def test_the_secretariat_clicks_every_ballot_button(
     screens: Any, server: Server, viewport: dict[str, int]
 ) -> None:
     """Issue 14, defects 1 and 10: create (the 5-minute rule said on the form), send, the report,
-    close; each by a click, each seen on screen."""
+    remind, close; each by a click, each seen on screen."""
     from playwright.sync_api import expect
 
     from meeting_app.pages.poll_actions import ACTIONS
@@ -342,6 +342,20 @@ def test_the_secretariat_clicks_every_ballot_button(
     expect(report).to_be_visible()
     fetched = page.request.get(server.url + str(report.get_attribute("href")))
     assert fetched.status == 200 and fetched.headers["content-type"] == "application/pdf"
+
+    poll_path = page.url.split("?")[0].removeprefix(server.url)
+    with page.expect_navigation():
+        page.click("#remind-poll")
+    clicked.add("remind")
+    expect(page.locator(".notice-ok")).to_have_text("Đã nhắc 3 thành viên chưa trả lời.")
+    expect(page.locator("#poll-state")).to_have_text("Đang lấy ý kiến")
+    with page.expect_navigation():
+        page.click("#remind-poll")  # again within the hour: refused, said on screen
+    expect(page.locator(".notice-error")).to_contain_text("đã được nhắc trong giờ này")
+    refused_409 = "Failed to load resource: the server responded with a status of 409 (Conflict)"
+    assert staff.errors == [refused_409], staff.errors
+    staff.errors.clear()
+    staff.go(poll_path)
 
     page.click("#close-confirm summary")
     expect(page.locator("#close-confirm .hint")).to_be_visible()
