@@ -101,6 +101,7 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/opinion-polls"): STAFF,
     ("POST", "/api/v1/opinion-polls/{id}/send"): STAFF,
     ("POST", "/api/v1/opinion-polls/{id}/close"): STAFF,
+    ("POST", "/api/v1/opinion-polls/{id}/remind"): STAFF,
     ("PUT", "/api/v1/opinion-polls/{id}/response"): frozenset({"member"}),
     # The bell: everyone's own notifications (the fixture gives each actor one).
     ("POST", "/api/v1/notifications/{id}/read"): USERS,
