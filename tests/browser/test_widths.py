@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUTPUT = ROOT / "test-output"
 SIZES = [(768, 1024), (1024, 768), (1366, 768), (1920, 1080)]
+RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z_]+=")
 SCROLL_WIDTH = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
 
 
@@ -97,6 +98,9 @@ def test_meeting_pages_do_not_scroll_sideways(
                 found.go(path)
                 width, inner = found.page.evaluate(SCROLL_WIDTH)
                 assert width <= inner, f"{who} {path} at {size}: scrollWidth {width} > {inner}"
+                if size == SIZES[0]:  # raw codes (issue 14, defect 7): once is enough
+                    shown = RAW_CODE.findall(found.page.inner_text("main"))
+                    assert shown == [], f"{who} {path} shows codes {shown}"
         secretariat.go(paths[0])
         OUTPUT.mkdir(exist_ok=True)
         secretariat.page.screenshot(path=str(OUTPUT / f"meeting-{size[0]}x{size[1]}.png"))
