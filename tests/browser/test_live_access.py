@@ -255,6 +255,10 @@ def test_the_display_shows_the_whole_result_on_one_screen(
     vote_id = chair.new_vote(server.seeded.items[1])
     chair.ballot(vote_id, "yes")
     chair.close(vote_id)
+    speaker = None
+    if size == (1280, 720):  # the smallest screen also shows a speaker with the result
+        speaker = chair.call("POST", f"/api/v1/agenda-items/{server.seeded.items[1]}/speakers", {}, 201)["id"]
+        chair.call("POST", f"/api/v1/speakers/{speaker}/start")
     room = screens("display", size)
     room.login("lv-display")
     room.open("display")
@@ -265,6 +269,10 @@ def test_the_display_shows_the_whole_result_on_one_screen(
     if size[0] >= 1280:  # the projector sizes: the result fits, the page does not scroll
         for selector in ("#display-question", "#bars", "#display-verdict", "#display-title"):
             in_viewport(page, selector)
+        # ... and not clipped by the vote box either.
+        box, verdict = (page.locator(s).bounding_box() for s in ("#display-vote", "#display-verdict"))
+        assert box is not None and verdict is not None
+        assert verdict["y"] + verdict["height"] <= box["y"] + box["height"] + 0.5, (verdict, box)
         heights = page.evaluate("() => [document.scrollingElement.scrollHeight, window.innerHeight]")
         assert heights[0] <= heights[1], heights
     # The question is shown whole, not cut at a line limit.
@@ -274,8 +282,10 @@ def test_the_display_shows_the_whole_result_on_one_screen(
     assert not cut
     width = page.evaluate("() => document.scrollingElement.scrollWidth")
     assert width <= size[0], width
-    if size != (1280, 720):
-        room.shot(f"display-{size[0]}x{size[1]}")
+    room.shot(f"display-{size[0]}x{size[1]}")
+    if speaker is not None:
+        expect(page.locator("#display-speaker")).to_be_visible()
+        chair.call("POST", f"/api/v1/speakers/{speaker}/stop")
 
 
 def test_reduced_motion_stops_transitions_and_animations(screens: Any, server: Server) -> None:
