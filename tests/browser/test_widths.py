@@ -107,7 +107,57 @@ def test_meeting_pages_do_not_scroll_sideways(
         secretariat.page.locator("#reading").screenshot(
             path=str(OUTPUT / f"meeting-reading-{size[0]}x{size[1]}.png")
         )
+        if size == (1366, 768):  # the audit page reads as sentences, the codes beside them
+            secretariat.go(paths[0] + "/audit")
+            sentences = secretariat.page.locator("#audit-events .audit-sentence").all_inner_texts()
+            assert sentences[0].startswith("Tạo phiên họp “"), sentences[0]
+            assert any(s.endswith("được thêm vào chương trình.") for s in sentences), sentences
+            assert not [s for s in sentences if RAW_CODE.search(s)]
+            secretariat.page.screenshot(path=str(OUTPUT / "audit-1366x768.png"), full_page=True)
         assert not [e for e in secretariat.errors + member.errors if "Content Security Policy" in e]
     finally:
         member.context.close()
         secretariat.context.close()
+
+
+# The text of <main> a person reads: <code> (a CSV header, an event's kind) is for specialists.
+PROSE = """() => {
+  const main = document.querySelector('main').cloneNode(true);
+  for (const el of main.querySelectorAll('code, pre, kbd, script, template')) el.remove();
+  return main.textContent;
+}"""
+SKIP = re.compile(r"^/(logout|api/|static/)|\.(pdf|json|csv)$|/read$|/book")
+
+
+@pytest.mark.parametrize("who", ["secretariat", "member", "guest"])
+def test_no_raw_codes_on_the_pages_a_role_reaches(browser: Any, server: Served[Demo], who: str) -> None:
+    """Every page linked from the home page, the menu and the meetings list, and the pages those
+    link to, shows labels, never codes such as `adopted_with_changes` (issue 14, defect 7)."""
+    found = screen(browser, server, getattr(server.seeded, who), (1366, 768))
+    try:
+        seen: set[str] = set()
+        queue = ["/", "/meetings"]
+        problems: list[str] = []
+        while queue and len(seen) < 60:
+            path = queue.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            response = found.page.goto(server.url + path)
+            if (
+                response is None
+                or response.status >= 400
+                or "text/html" not in response.headers.get("content-type", "")
+            ):
+                continue
+            if found.page.locator("main").count():
+                shown = RAW_CODE.findall(found.page.evaluate(PROSE))
+                if shown:
+                    problems.append(f"{path}: {sorted(set(shown))}")
+            links: list[str] = found.page.eval_on_selector_all(
+                "a[href^='/']", "as => as.map(a => a.getAttribute('href').split('#')[0].split('?')[0])"
+            )
+            queue.extend(h for h in links if h and h not in seen and not SKIP.search(h))
+        assert problems == [], problems
+    finally:
+        found.context.close()
