@@ -11,14 +11,17 @@ export function announcer() {
   const msg = messagesOf(region);
   let known = null; // what was last said: {item, open: Set, closed: Set, state}
   let timer = null;
+  let pending = []; // changes that came close together are said together
 
   function say(lines) {
     if (!lines.length) return;
+    pending.push(...lines);
     // Emptied first, then filled: the same sentence twice is still read twice.
     region.textContent = "";
     clearTimeout(timer);
     timer = setTimeout(() => {
-      region.textContent = lines.join(" ");
+      region.textContent = pending.join(" ");
+      pending = [];
     }, 100);
   }
 
