@@ -132,8 +132,9 @@ SKIP = re.compile(r"^/(logout|api/|static/)|\.(pdf|json|csv)$|/read$|/book")
 @pytest.mark.parametrize("who", ["secretariat", "member", "guest"])
 def test_no_raw_codes_on_the_pages_a_role_reaches(browser: Any, server: Served[Demo], who: str) -> None:
     """Every page linked from the home page, the menu and the meetings list, and the pages those
-    link to, shows labels, never codes such as `adopted_with_changes` (issue 14, defect 7)."""
-    found = screen(browser, server, getattr(server.seeded, who), (1366, 768))
+    link to, shows labels, never codes such as `adopted_with_changes` (issue 14, defect 7), and
+    does not scroll sideways on a portrait tablet (defect 4)."""
+    found = screen(browser, server, getattr(server.seeded, who), (768, 1024))
     try:
         seen: set[str] = set()
         queue = ["/", "/meetings"]
@@ -150,6 +151,9 @@ def test_no_raw_codes_on_the_pages_a_role_reaches(browser: Any, server: Served[D
                 or "text/html" not in response.headers.get("content-type", "")
             ):
                 continue
+            width, inner = found.page.evaluate(SCROLL_WIDTH)
+            if width > inner:
+                problems.append(f"{path}: scrollWidth {width} > {inner}")
             if found.page.locator("main").count():
                 shown = RAW_CODE.findall(found.page.evaluate(PROSE))
                 if shown:
@@ -158,6 +162,7 @@ def test_no_raw_codes_on_the_pages_a_role_reaches(browser: Any, server: Served[D
                 "a[href^='/']", "as => as.map(a => a.getAttribute('href').split('#')[0].split('?')[0])"
             )
             queue.extend(h for h in links if h and h not in seen and not SKIP.search(h))
+        assert len(seen) >= 8, seen
         assert problems == [], problems
     finally:
         found.context.close()
