@@ -67,6 +67,13 @@ LABELS: dict[str, dict[str, str]] = {
         "guest": N_("Khách mời"),
         "observer": N_("Quan sát viên"),
     },
+    "outcome": {
+        "adopted": N_("Thông qua"),
+        "adopted_with_changes": N_("Thông qua có chỉnh sửa"),
+        "deferred": N_("Hoãn xem xét"),
+        "returned": N_("Trả lại để hoàn thiện"),
+        "noted": N_("Ghi nhận"),
+    },
     "postponement_status": {
         "pending": N_("Chờ xử lý"),
         "approved": N_("Đã chấp thuận"),

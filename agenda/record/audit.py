@@ -13,37 +13,16 @@ from sqlmodel import Session, col, select
 
 from agenda.log import events
 from agenda.log.events import Event, verify_chain
+from agenda.meetings.agenda_items import AgendaItem
 from agenda.people.accounts import User
+from agenda.people.members import Member
 from agenda.policy import Policy
+from agenda.programme.programme import ProgrammeItem
 from agenda.record.minutes import Minutes, content_hash
 from agenda.votes.models import Vote
 from agenda.votes.tally import recount_all
 
 PAGE_LIMIT = 500
-# The payload fields a summary shows first, in this order (short ones; never a whole text).
-SUMMARY_FIELDS = (
-    "action",
-    "agenda_item_id",
-    "to_item_id",
-    "member_id",
-    "status",
-    "present",
-    "quorate",
-    "substitute_name",
-    "outcome",
-    "vote_id",
-    "question",
-    "secret",
-    "cast",
-    "eligible",
-    "speaker_id",
-    "name",
-    "seconds",
-    "agenda_version",
-    "title",
-    "fields",
-    "last_event_seq",
-)
 
 
 def raw_event(event: Event) -> dict[str, Any]:
@@ -79,16 +58,34 @@ def count_events(session: Session, meeting_id: int) -> int:
     return int(session.exec(select(func.count()).select_from(Event).where(Event.stream == meeting_id)).one())
 
 
-def summary(data: dict[str, Any]) -> str:
-    """A short, language-neutral digest of a payload: a few `name=value` pairs."""
-    parts: list[str] = []
-    for name in SUMMARY_FIELDS:
-        if name in data and data[name] not in (None, "", [], {}):
-            value = data[name]
-            shown = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
-            parts.append(f"{name}={' '.join(shown.split())[:60]}")
-    text = ", ".join(parts)
-    return text if len(text) <= 160 else text[:159] + "…"
+def payload_names(
+    session: Session, meeting_id: int, payloads: list[dict[str, Any]]
+) -> dict[str, dict[int, str]]:
+    """What the ids in these payloads stand for, for the audit page's sentences: the meeting's
+    agenda items ("2. Title"), votes (their question), and the members, users and programme
+    items (their code) the payloads name."""
+
+    def ids(name: str) -> list[int]:
+        return sorted({p[name] for p in payloads if isinstance(p.get(name), int)})
+
+    items = session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)).all()
+    votes = session.exec(select(Vote).where(Vote.meeting_id == meeting_id)).all()
+    members = session.exec(select(Member).where(col(Member.id).in_(ids("member_id")))).all()
+    programme = session.exec(
+        select(ProgrammeItem).where(col(ProgrammeItem.id).in_(ids("programme_item_id")))
+    ).all()
+    return {
+        "items": {i.id: f"{i.position}. {_short(i.title)}" for i in items if i.id is not None},
+        "votes": {v.id: _short(v.question) for v in votes if v.id is not None},
+        "members": {m.id: m.full_name for m in members if m.id is not None},
+        "users": actor_names(session, set(ids("user_id"))),
+        "programme_items": {p.id: p.code for p in programme if p.id is not None},
+    }
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def actor_names(session: Session, ids: set[int]) -> dict[int, str]:

@@ -34,13 +34,7 @@ DISPLAY_ROLES = ("observer", "chair", "secretariat")
 # The states in which the meeting page links to the live screens.
 LIVE_STATES = ("published", "in_progress", "adjourned")
 
-OUTCOME_LABELS = {
-    "adopted": N_("Thông qua"),
-    "adopted_with_changes": N_("Thông qua có chỉnh sửa"),
-    "deferred": N_("Hoãn xem xét"),
-    "returned": N_("Trả lại để hoàn thiện"),
-    "noted": N_("Ghi nhận"),
-}
+OUTCOME_LABELS = LABELS["outcome"]
 ATTENDANCE_LABELS = {
     "present": N_("Có mặt"),
     "remote": N_("Trực tuyến"),

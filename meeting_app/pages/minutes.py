@@ -33,6 +33,7 @@ from meeting_app.context import ctx
 from meeting_app.i18n import gettext, translate
 from meeting_app.inputs import validate
 from meeting_app.pages.common import checked, done, failed, page
+from meeting_app.pages.event_sentences import Names, sentence
 from meeting_app.pages.live import ATTENDANCE_LABELS, CHOICE_LABELS, OUTCOME_LABELS
 
 PER_PAGE = 50
@@ -182,6 +183,8 @@ async def audit_page(request: Request) -> Response:
         current = min(number, pages)
         rows, _next = audit.events_since(s, meeting_id, 0, PER_PAGE, offset=(current - 1) * PER_PAGE)
         names = audit.actor_names(s, {e.actor_id for e in rows if e.actor_id is not None})
+        payloads = [e.payload() for e in rows]
+        said = Names(**audit.payload_names(s, meeting_id, payloads))
         checked_ = audit.audit(s, meeting_id, app.policy)
         return {
             "meeting": public_meeting(meeting),
@@ -191,10 +194,10 @@ async def audit_page(request: Request) -> Response:
                     "at": to_local(e.at).strftime("%H:%M:%S %d/%m/%Y"),
                     "kind": e.kind,
                     "actor": names.get(e.actor_id, f"#{e.actor_id}") if e.actor_id is not None else None,
-                    "summary": audit.summary(e.payload()),
+                    "sentence": sentence(e.kind, payload, said),
                     "hash": e.hash,
                 }
-                for e in rows
+                for e, payload in zip(rows, payloads, strict=True)
             ],
             "total": total,
             "page_number": current,

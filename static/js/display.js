@@ -3,6 +3,7 @@
 // follows the live feed (live.js). Bar widths are set through element.style, which the CSP
 // allows (it forbids only style attributes and <style> in the markup).
 
+import { announcer } from "./announce.js";
 import { clock, connect, currentItem, hhmm, labelsOf, messagesOf, speakerSeconds } from "./live.js";
 
 const root = document.getElementById("display");
@@ -20,6 +21,7 @@ function start(root) {
   }
 
   const state = () => client.state;
+  const announce = announcer();
 
   // The vote to show: the open one; otherwise the last closed vote of the current item.
   function shownVote(s) {
@@ -50,6 +52,7 @@ function start(root) {
     const box = $("display-vote");
     const vote = shownVote(s);
     box.hidden = !vote;
+    root.classList.toggle("has-vote", Boolean(vote));
     if (!vote) return;
     box.dataset.vote = String(vote.id);
     box.dataset.state = vote.state;
@@ -80,6 +83,7 @@ function start(root) {
     if (!s) return;
     renderNow(s);
     renderVote(s);
+    announce(s);
     tick();
   }
 

@@ -7,6 +7,7 @@
 // after a network failure resends the same key, so the ballot is never counted twice. A
 // secret choice is kept in memory only, never stored or sent anywhere but the ballot itself.
 
+import { announcer } from "./announce.js";
 import {
   api,
   clock,
@@ -41,6 +42,7 @@ function start(root) {
   let errorTimer = null;
 
   const state = () => client.state;
+  const announce = announcer();
   const viewer = () => (state() && state().viewer) || {};
 
   function showError(error) {
@@ -140,15 +142,30 @@ function start(root) {
     render();
   }
 
-  function bigButton(choice, onclick) {
-    return el("button", {
-      type: "button",
-      class: `btn vote-choice vote-${choice}`,
-      dataset: { choice, key: `choice-${choice}` },
-      text: label("choice", choice),
-      onclick,
-    });
+  // The choices: one group named by the question; each button says its choice and the question
+  // (a blind voter tells them apart, OpenSlides client issue #4397), and the chosen one is pressed.
+  function choiceButtons(vote, pressed, onchoose) {
+    return el(
+      "div",
+      { class: "vote-choices", role: "group", "aria-labelledby": "vote-question" },
+      CHOICES.map((choice) =>
+        el("button", {
+          type: "button",
+          class: `btn vote-choice vote-${choice}`,
+          dataset: { choice, key: `choice-${choice}` },
+          "aria-label": `${label("choice", choice)}: ${vote.question}`,
+          "aria-pressed": choice === pressed ? "true" : "false",
+          text: label("choice", choice),
+          onclick: () => onchoose(choice),
+        }),
+      ),
+    );
   }
+
+  // After a step taken by the member, the focus goes where the next step is (the button it was on
+  // is gone): the confirm button, the "voted" line, the first choice.
+  let focusNext = null;
+  const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   function renderVote() {
     const s = state();
@@ -164,7 +181,7 @@ function start(root) {
     const appeared = panel.hidden || panel.dataset.vote !== String(vote.id);
     panel.hidden = false;
     panel.dataset.vote = String(vote.id);
-    if (appeared) panel.scrollIntoView({ block: "start", behavior: "smooth" });
+    if (appeared) panel.scrollIntoView({ block: "start", behavior: reducedMotion.matches ? "auto" : "smooth" });
     $("vote-question").textContent = vote.question;
     replace($("vote-kind"), [el("span", { class: "badge badge-doc", text: vote.secret ? msg("Secret") : msg("Named") })]);
     $("vote-progress").textContent = msg("Cast", { cast: vote.cast, eligible: vote.eligible });
@@ -172,23 +189,30 @@ function start(root) {
     if (!ballot) ballot = { voteId: vote.id, stage: me.hasVoted ? "done" : "choose", choice: me.choice, key: null };
     if (ballot.stage === "done" && me.choice && !ballot.choice) ballot.choice = me.choice;
     panel.dataset.stage = ballot.stage;
+    // Only a new step redraws the panel: a count that moves leaves the focus where it is.
+    const view = [vote.id, ballot.stage, ballot.choice, me.choice, vote.secret, vote.question].join("|");
+    if (panel.dataset.view === view && !focusNext) return;
+    panel.dataset.view = view;
+    const choose = (choice) => {
+      ballot = { voteId: vote.id, stage: "confirm", choice, key: null };
+      focusNext = "vote-confirm";
+      renderVote();
+    };
+    const again = () => {
+      ballot = { voteId: vote.id, stage: "choose", choice: null, key: null };
+      focusNext = "choice";
+      renderVote();
+    };
+    const backButton = () => el("button", { type: "button", class: "btn", dataset: { key: "back" }, text: msg("Back"), onclick: again });
+    const chosen = (text) => el("p", { class: "vote-chosen", text });
     const body = [];
-    const choose = () =>
-      el(
-        "div",
-        { class: "vote-choices" },
-        CHOICES.map((choice) =>
-          bigButton(choice, () => {
-            ballot = { voteId: vote.id, stage: "confirm", choice, key: null };
-            renderVote();
-          }),
-        ),
-      );
+    let status = null;
     if (ballot.stage === "choose") {
-      body.push(choose());
+      body.push(choiceButtons(vote, me.hasVoted && !vote.secret ? me.choice : null, choose));
     } else if (ballot.stage === "confirm") {
+      status = chosen(msg("YouChose", { choice: label("choice", ballot.choice) }));
       body.push(
-        el("p", { class: "vote-chosen", text: msg("YouChose", { choice: label("choice", ballot.choice) }) }),
+        choiceButtons(vote, ballot.choice, choose),
         el(
           "div",
           { class: "vote-confirm" },
@@ -200,70 +224,50 @@ function start(root) {
             text: msg("Confirm"),
             onclick: () => {
               ballot.key = newKey(); // one key per confirmed choice
+              focusNext = "vote-done";
               send();
             },
           }),
-          el("button", {
-            type: "button",
-            class: "btn",
-            dataset: { key: "back" },
-            text: msg("Back"),
-            onclick: () => {
-              ballot = { voteId: vote.id, stage: "choose", choice: null, key: null };
-              renderVote();
-            },
-          }),
+          backButton(),
         ),
       );
     } else if (ballot.stage === "sending") {
-      body.push(el("p", { class: "vote-chosen", text: msg("Sending") }));
+      status = chosen(msg("Sending"));
     } else if (ballot.stage === "retry") {
+      status = chosen(msg("YouChose", { choice: label("choice", ballot.choice) }));
       body.push(
-        el("p", { class: "vote-chosen", text: msg("YouChose", { choice: label("choice", ballot.choice) }) }),
         el("p", { class: "notice notice-error", text: msg("NotSent", { error: ballot.error || "" }) }),
         el(
           "div",
           { class: "vote-confirm" },
           el("button", { type: "button", class: "btn btn-primary", dataset: { key: "retry" }, text: msg("Retry"), onclick: send }),
-          el("button", {
-            type: "button",
-            class: "btn",
-            dataset: { key: "back" },
-            text: msg("Back"),
-            onclick: () => {
-              ballot = { voteId: vote.id, stage: "choose", choice: null, key: null };
-              renderVote();
-            },
-          }),
+          backButton(),
         ),
       );
     } else {
       const choice = ballot.choice || me.choice;
-      body.push(
-        el("p", {
-          class: "vote-done",
-          id: "vote-done",
-          dataset: { choice: choice || "" },
-          text: choice ? msg("Voted", { choice: label("choice", choice) }) : msg("VotedSecret"),
-        }),
-      );
+      status = el("p", {
+        class: "vote-done",
+        id: "vote-done",
+        tabindex: "-1",
+        dataset: { choice: choice || "" },
+        text: choice ? msg("Voted", { choice: label("choice", choice) }) : msg("VotedSecret"),
+      });
       if (vote.secret) body.push(el("p", { class: "small muted", text: msg("SecretNote") }));
-      else {
-        body.push(
-          el("button", {
-            type: "button",
-            class: "btn",
-            dataset: { key: "change" },
-            text: msg("Change"),
-            onclick: () => {
-              ballot = { voteId: vote.id, stage: "choose", choice: null, key: null };
-              renderVote();
-            },
-          }),
-        );
-      }
+      else body.push(el("button", { type: "button", class: "btn", dataset: { key: "change" }, text: msg("Change"), onclick: again }));
     }
+    replace($("vote-status"), [status]);
     replace($("vote-body"), body);
+    const target = focusNext;
+    focusNext = null;
+    if (target === "choice") {
+      const first = $("vote-body").querySelector(".vote-choice");
+      if (first) first.focus();
+    } else if (target && $(target)) {
+      $(target).focus();
+    } else if (target === "vote-done" && ballot.stage === "sending") {
+      focusNext = target; // still on its way: the focus follows once it is
+    }
   }
 
   // --- the current item and the agenda ---------------------------------------------------------
@@ -438,6 +442,7 @@ function start(root) {
     renderVote();
     renderNow(s);
     renderAgenda(s);
+    announce(s);
     tick();
   }
 
