@@ -201,8 +201,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 class Tablet(BrowserScreen):
     """One touch tablet (a browser context) that records console errors and page errors."""
 
-    def __init__(self, browser: Any, server: Server, viewport: dict[str, int]) -> None:
-        super().__init__(browser, server.url, viewport, password=PASSWORD, touch=True, timeout_ms=20_000)
+    def __init__(
+        self, browser: Any, server: Server, viewport: dict[str, int], timezone_id: str | None = None
+    ) -> None:
+        super().__init__(
+            browser,
+            server.url,
+            viewport,
+            password=PASSWORD,
+            touch=True,
+            timeout_ms=20_000,
+            timezone_id=timezone_id,
+        )
         self.server = server
 
     def login(self, username: str = "doc-thanhvien", password: str | None = None) -> None:
@@ -250,8 +260,8 @@ class Tablet(BrowserScreen):
 def tablet(browser: Any, server: Server) -> Iterator[Any]:
     opened: list[Tablet] = []
 
-    def open_tablet(viewport: dict[str, int] = PORTRAIT) -> Tablet:
-        found = Tablet(browser, server, viewport)
+    def open_tablet(viewport: dict[str, int] = PORTRAIT, timezone_id: str | None = None) -> Tablet:
+        found = Tablet(browser, server, viewport, timezone_id)
         opened.append(found)
         return found
 
@@ -376,3 +386,30 @@ def test_the_reader_in_landscape(tablet: Any, server: Server) -> None:
     member.wait_page(1)
     check_layout(member.page, "reader at 1024x768 with the outline")
     member.page.screenshot(path=str(OUTPUT / "reader-landscape.png"))
+
+
+def test_a_note_is_saved_at_vietnam_time_on_a_device_set_elsewhere(tablet: Any, server: Server) -> None:
+    """Defect 10: the "saved at" time followed the device's clock. A tablet set to New York
+    (11 or 12 hours behind) still says when the note was saved in Vietnam time."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    member = tablet(LANDSCAPE, timezone_id="America/New_York")
+    page = member.page
+    member.login()
+    member.go(f"/documents/{server.seeded.document_id}/read#page=2")
+    member.wait_page(2)
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "America/New_York"
+    page.click("#toggle-notes")
+    page.wait_for_selector("#note-text:not([disabled])")
+    page.fill("#note-text", "Ghi chú lúc xem ở nước ngoài.")
+    page.wait_for_function("() => document.getElementById('note-status').textContent.startsWith('Đã lưu')")
+    said = page.inner_text("#note-status")
+    now = datetime.now(UTC)
+    wanted = {
+        (now + timedelta(minutes=delta)).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M")
+        for delta in (-1, 0, 1)
+    }
+    assert any(said.endswith(time) for time in wanted), (said, wanted)
+    page.fill("#note-text", "")  # leave no note behind for the other tests
+    page.wait_for_function("() => document.getElementById('note-status').textContent.startsWith('Đã xóa')")
