@@ -28,6 +28,7 @@ from agenda.meetings.agenda_items import (
     list_items,
     remove_agenda_item,
 )
+from agenda.meetings.change_notices import tell_agenda_change
 from agenda.meetings.meetings import bump_version, get_meeting, require_editable
 from agenda.meetings.positions import forget_item
 from agenda.papers.documents import present_kinds
@@ -139,6 +140,7 @@ def add_item(
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
     return item
 
 
@@ -177,6 +179,7 @@ def update_item(
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
     return item
 
 
@@ -218,6 +221,7 @@ def remove_item(
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
 
 
 def _renumber(session: Session, meeting_id: int) -> list[int]:
@@ -253,4 +257,5 @@ def reorder(*, session: Session, meeting_id: int, data: AgendaOrder, actor_id: i
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
     return wanted

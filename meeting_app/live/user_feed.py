@@ -30,7 +30,7 @@ from starlette.websockets import WebSocket
 from agenda.db import Database
 from agenda.log import events as ev
 from agenda.people import accounts
-from agenda.people.notifications import unread_count
+from agenda.people.notifications import DIGEST_KINDS, unread_count
 from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
@@ -113,12 +113,22 @@ class UserFeed:
     # --- events in (any thread, after commit) -------------------------------------------------
 
     def mail(self, events: list[ev.Event]) -> None:
-        """The notifications committed by this process, to the mailer (when SMTP is set)."""
+        """The notifications committed by this process, to the mailer (when SMTP is set): each
+        ballot notice at once; change notices only in the digests the reminders round gathers."""
         if self.mailer is None:
             return
-        created = [int(e.payload()["notification_id"]) for e in events if e.kind == "notification.created"]
+        created = [
+            int(data["notification_id"])
+            for e in events
+            if e.kind == "notification.created"
+            and (data := e.payload()).get("notification_kind") not in DIGEST_KINDS
+        ]
         if created:
             self.mailer.submit(created)
+        for e in events:
+            if e.kind == "notification.digested":
+                data = e.payload()
+                self.mailer.submit_digest(int(data["user_id"]), [int(i) for i in data["notification_ids"]])
 
     def publish(self, events: list[ev.Event]) -> None:
         wanted = [(e.kind, e.payload()) for e in events if e.kind in KINDS]
