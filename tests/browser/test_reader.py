@@ -88,6 +88,7 @@ class Seeded:
     meeting_id: int
     document_id: int
     pages: int
+    programme_item_id: int
 
 
 def seed(data_dir: Path) -> Seeded:
@@ -121,6 +122,13 @@ def seed(data_dir: Path) -> Seeded:
             session=s, data=MemberCreate(full_name="Bộ trưởng Đọc", title="Bộ trưởng"), actor_id=None
         )
         assert chair.id is not None and minister.id is not None
+        create_user(
+            session=s,
+            data=UserCreate(
+                username="doc-thuky", full_name="Thư ký Đọc", password=PASSWORD, roles=["secretariat"]
+            ),
+            actor_id=None,
+        )
         create_user(
             session=s,
             data=UserCreate(
@@ -177,7 +185,7 @@ def seed(data_dir: Path) -> Seeded:
             policy=Policy(),
         )
         publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
-        return Seeded(meeting_id=meeting.id, document_id=document.id, pages=pages)
+        return Seeded(meeting_id=meeting.id, document_id=document.id, pages=pages, programme_item_id=item.id)
 
     try:
         return db.write_sync(run)
@@ -413,3 +421,45 @@ def test_a_note_is_saved_at_vietnam_time_on_a_device_set_elsewhere(tablet: Any, 
     assert any(said.endswith(time) for time in wanted), (said, wanted)
     page.fill("#note-text", "")  # leave no note behind for the other tests
     page.wait_for_function("() => document.getElementById('note-status').textContent.startsWith('Đã xóa')")
+
+
+def test_an_open_reader_hears_of_a_new_version(tablet: Any, server: Server, tmp_path: Path) -> None:
+    """Defect 10: a reader already open got no word of a new version. The secretariat uploads one
+    through its dossier form; the member's open reader shows a banner, announced (role=status),
+    with a link that opens the new version. Runs last: the paper gains a version."""
+    from playwright.sync_api import expect
+
+    from tests.support.factories import make_pdf
+
+    seeded = server.seeded
+    member = tablet(LANDSCAPE)
+    reader = member.page
+    member.login()
+    member.go(f"/documents/{seeded.document_id}/read")
+    member.wait_page(1)
+    reader.wait_for_function("() => document.documentElement.dataset.me === 'live'")
+    expect(reader.locator("#live-version")).to_be_empty()
+
+    staff = tablet({"width": 1366, "height": 768})
+    staff.login("doc-thuky")
+    staff.go(f"/programme/{seeded.programme_item_id}")
+    desk = staff.page
+    desk.click(f"form[action$='/documents/{seeded.document_id}/versions'] >> xpath=.. >> summary")
+    new_file = tmp_path / "ban-sua.pdf"
+    new_file.write_bytes(make_pdf(2, heading="Tờ trình, bản sửa"))
+    desk.set_input_files(f"#version-file-{seeded.document_id}", str(new_file))
+    desk.fill(f"#version-note-{seeded.document_id}", "Sửa theo ý kiến Bộ Tư pháp")
+    with desk.expect_navigation():
+        desk.click(f"form[action$='/documents/{seeded.document_id}/versions'] button[type=submit]")
+
+    banner = reader.locator("#live-version .notice")
+    expect(banner).to_contain_text("bản 2")
+    assert reader.get_attribute("#live-version", "role") == "status"
+    check_layout(reader, "reader with the new-version banner")
+    OUTPUT.mkdir(exist_ok=True)
+    reader.screenshot(path=str(OUTPUT / "reader-new-version.png"))
+    with reader.expect_navigation():
+        reader.click("#open-new-version")
+    assert reader.url.endswith(f"/documents/{seeded.document_id}/read?v=2") or "?v=2" in reader.url
+    member.wait_page(1)
+    assert reader.inner_text("#page-count").strip() == "/ 2"
