@@ -423,6 +423,97 @@ def test_a_note_is_saved_at_vietnam_time_on_a_device_set_elsewhere(tablet: Any, 
     page.wait_for_function("() => document.getElementById('note-status').textContent.startsWith('Đã xóa')")
 
 
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {id: el.id, cls: el.className, outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+}"""
+
+
+def tab_to(page: Any, element_id: str, limit: int = 60) -> None:
+    """Press Tab until the element with this id has the focus, and check its focus shows."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        found = page.evaluate(FOCUS_RING)
+        if found["id"] == element_id:
+            assert found["outline"] != "none" and found["width"] >= 2, found
+            return
+    raise AssertionError(f"Tab never reached #{element_id}")
+
+
+def test_the_reader_by_keyboard_alone(browser: Any, server: Server) -> None:
+    """Build 14 for the reader: pages, zoom, notes and the outline by keyboard alone, with the
+    focus visible at each stop, and the shortcuts written on screen."""
+    from playwright.sync_api import expect
+
+    desk = BrowserScreen(browser, server.url, {"width": 1366, "height": 768}, password=PASSWORD)
+    page = desk.page
+    try:
+        desk.login("doc-thanhvien")
+        desk.go(f"/documents/{server.seeded.document_id}/read")
+        page.wait_for_selector("#sheet[data-page='1'] canvas")
+        expect(page.locator("#reader-keys")).to_be_visible()
+        assert page.get_attribute("#next-page", "aria-keyshortcuts") == "ArrowRight PageDown"
+
+        tab_to(page, "stage")
+        for key, wanted in [("ArrowRight", 2), ("PageDown", 3), ("End", 8), ("ArrowLeft", 7), ("Home", 1)]:
+            page.keyboard.press(key)
+            page.wait_for_selector(f"#sheet[data-page='{wanted}'] canvas")
+        tab_to(page, "next-page")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#sheet[data-page='2'] canvas")
+
+        # Zoom: + and - by key, 0 fits the width again; the buttons by Tab and Space.
+        page.keyboard.press("+")
+        page.wait_for_function(f"() => {FITTED} === 'false'")
+        before = page.inner_text("#zoom-level")
+        page.keyboard.press("-")
+        page.wait_for_function(f"() => document.getElementById('zoom-level').textContent !== '{before}'")
+        page.keyboard.press("0")
+        page.wait_for_function(f"() => {FITTED} === 'true'")
+        tab_to(page, "zoom-in")
+        page.keyboard.press("Space")
+        page.wait_for_function(f"() => {FITTED} === 'false'")
+        tab_to(page, "fit-width")
+        page.keyboard.press("Space")
+        page.wait_for_function(f"() => {FITTED} === 'true'")
+
+        # Notes: N opens them with the focus in the note; typing saves; Escape closes and goes
+        # back to the notes button.
+        page.keyboard.press("n")
+        expect(page.locator("#notes")).to_be_visible()
+        page.wait_for_function("() => document.activeElement.id === 'note-text'")
+        page.keyboard.type("Ghi chú bằng bàn phím.")
+        page.wait_for_function(
+            "() => document.getElementById('note-status').textContent.startsWith('Đã lưu')"
+        )
+        page.keyboard.press("Escape")
+        expect(page.locator("#notes")).to_be_hidden()
+        assert page.evaluate(FOCUS_RING)["id"] == "toggle-notes"
+        assert page.evaluate(FOCUS_RING)["outline"] != "none"
+
+        # The outline: M opens it on its current entry; Tab and Enter jump to a chapter.
+        page.keyboard.press("m")
+        expect(page.locator("#outline")).to_be_visible()
+        page.wait_for_function("() => document.activeElement.classList.contains('outline-link')")
+        third = 1 + sum(pages for _, pages in CHAPTERS[:2])
+        for _ in range(20):
+            if CHAPTERS[2][0] in page.evaluate("document.activeElement.textContent"):
+                break
+            page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#sheet[data-page='{third}'] canvas")
+        page.keyboard.press("Escape")
+        expect(page.locator("#outline")).to_be_hidden()
+        assert page.evaluate(FOCUS_RING)["id"] == "toggle-outline"
+        check_layout(page, "reader by keyboard at 1366x768")
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "reader-keyboard-1366x768.png"))
+        assert desk.errors == [], desk.errors
+    finally:
+        desk.context.close()
+
+
 def test_an_open_reader_hears_of_a_new_version(tablet: Any, server: Server, tmp_path: Path) -> None:
     """Defect 10: a reader already open got no word of a new version. The secretariat uploads one
     through its dossier form; the member's open reader shows a banner, announced (role=status),
