@@ -20,7 +20,7 @@ from agenda import clock
 from agenda.db import Database
 from agenda.log.events import Event
 from agenda.meetings import agenda_edits, dossier
-from agenda.meetings.agenda_items import AgendaItemUpdate
+from agenda.meetings.agenda_items import AgendaItem, AgendaItemUpdate
 from agenda.people.notifications import Notification
 from meeting_app.app import create_app
 from meeting_app.ops import reminders
@@ -150,6 +150,19 @@ def test_a_new_version_rings_the_bell_of_each_invitee_who_may_see_the_item(
     assert entry["title"].startswith("Tài liệu có bản mới:") and f"(bản {version})" in entry["title"]
     assert entry["url"] == f"/documents/{world.open_doc}/read"
     assert "Đề án mật" not in str(bell)
+
+
+def test_a_new_paper_is_told_as_new(db: Database) -> None:
+    world = make_world(db)
+    item = db.read_sync(lambda s: s.get(AgendaItem, world.open_item))
+    assert item is not None and item.programme_item_id is not None
+    added = make_document(db, item.programme_item_id, "appraisal", title="Báo cáo thẩm định")
+    told = world.notices("paper_added")
+    assert told == {name: [f"doc:{added.id}:v1:m{world.meeting_id}"] for name in EVERYONE}
+    rows = db.read_sync(
+        lambda s: s.exec(select(Notification).where(Notification.kind == "paper_added")).all()
+    )
+    assert {row.url for row in rows} == {f"/documents/{added.id}/read"}
 
 
 def test_an_agenda_change_rings_every_invitee(db: Database) -> None:

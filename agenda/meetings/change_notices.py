@@ -65,7 +65,7 @@ def tell_new_version(
         found = notify(
             session,
             user_id=user_id,
-            kind="paper_version",
+            kind="paper_version" if version > 1 else "paper_added",
             key=f"doc:{document_id}:v{version}:m{meeting.id}",
             params=params,
             url=f"/documents/{document_id}/read",

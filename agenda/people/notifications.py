@@ -28,9 +28,9 @@ from agenda.log import events
 from agenda.people.accounts import User
 from agenda.text import N_
 
-KINDS = ("poll_sent", "poll_reminder", "poll_overdue", "paper_version", "agenda_changed")
+KINDS = ("poll_sent", "poll_reminder", "poll_overdue", "paper_added", "paper_version", "agenda_changed")
 # Told in the bell at once, mailed in a digest: at most one email per user per DIGEST_WINDOW.
-DIGEST_KINDS = ("paper_version", "agenda_changed")
+DIGEST_KINDS = ("paper_added", "paper_version", "agenda_changed")
 DIGEST_WINDOW = timedelta(minutes=15)
 LIST_LIMIT = 100
 
@@ -38,11 +38,13 @@ TITLES = {
     "poll_sent": N_("Phiếu lấy ý kiến mới: hạn trả lời {deadline}"),
     "poll_reminder": N_("Nhắc trả lời phiếu lấy ý kiến: còn {hours} giờ (hạn {deadline})"),
     "poll_overdue": N_("Đã quá hạn trả lời phiếu lấy ý kiến (hạn {deadline})"),
+    "paper_added": N_("Tài liệu mới: {title}"),
     "paper_version": N_("Tài liệu có bản mới: {title} (bản {version})"),
     "agenda_changed": N_("Chương trình phiên họp đã thay đổi (lần {agenda_version})"),
 }
 BODY = N_("{question} ({code})")
 BODIES = {
+    "paper_added": N_("{meeting}, mục {position}."),
     "paper_version": N_("{meeting}, mục {position}. Thay đổi: {note}"),
     "agenda_changed": N_("{meeting}. Lý do: {reason}"),
 }
