@@ -19,8 +19,9 @@ from starlette.testclient import TestClient
 from agenda import clock
 from agenda.db import Database
 from agenda.log.events import Event
-from agenda.meetings import agenda_edits, dossier
+from agenda.meetings import agenda_edits, dossier, meetings
 from agenda.meetings.agenda_items import AgendaItem, AgendaItemUpdate
+from agenda.meetings.meetings import MeetingUpdate
 from agenda.people.notifications import Notification
 from meeting_app.app import create_app
 from meeting_app.ops import reminders
@@ -178,6 +179,22 @@ def test_an_agenda_change_rings_every_invitee(db: Database) -> None:
         lambda s: s.exec(select(Notification).where(Notification.kind == "agenda_changed")).all()
     )
     assert all("Đề án mật" not in row.params for row in rows)
+
+
+def test_a_session_moved_is_an_agenda_change(db: Database) -> None:
+    world = make_world(db)
+    data = MeetingUpdate(
+        starts_at=T0 + timedelta(days=6), place="Phòng họp số 2", reason="Trùng lịch tiếp khách quốc tế"
+    )
+    db.write_sync(
+        lambda s: meetings.update_meeting(session=s, meeting_id=world.meeting_id, data=data, actor_id=None)
+    )
+    told = world.notices("agenda_changed")
+    assert set(told) == set(EVERYONE)
+    rows = db.read_sync(
+        lambda s: s.exec(select(Notification).where(Notification.kind == "agenda_changed")).all()
+    )
+    assert all("Trùng lịch tiếp khách quốc tế" in row.params for row in rows)
 
 
 def test_a_draft_agenda_tells_nobody(db: Database) -> None:

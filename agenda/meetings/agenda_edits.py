@@ -28,8 +28,7 @@ from agenda.meetings.agenda_items import (
     list_items,
     remove_agenda_item,
 )
-from agenda.meetings.change_notices import tell_agenda_change
-from agenda.meetings.meetings import bump_version, get_meeting, require_editable
+from agenda.meetings.meetings import bump_version, get_meeting, require_editable, tell_agenda_change
 from agenda.meetings.positions import forget_item
 from agenda.papers.documents import present_kinds
 from agenda.people.members import Member
