@@ -2,6 +2,8 @@
 // by bell.js) sends {"type": "paper", document_id, version} to everyone told of it
 // (docs/notifications.md), and bell.js re-dispatches each frame as an "ecab:me" event. A banner
 // with a link to the new version goes into the page's role=status region, so it is announced.
+// A socket that was down may have missed the frame: when it opens again, the reader asks the
+// document's latest version (GET /api/v1/documents/{id}) once.
 
 const root = document.getElementById("reader");
 const region = document.getElementById("live-version");
@@ -13,10 +15,9 @@ if (root && region) {
   const format = (template, params) =>
     (template || "").replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
 
-  document.addEventListener("ecab:me", (event) => {
-    const frame = event.detail || {};
-    if (frame.type !== "paper" || Number(frame.document_id) !== documentId) return;
-    const version = Number(frame.version);
+  let opens = 0;
+
+  function announce(version) {
     if (!Number.isInteger(version) || version <= newest) return;
     newest = version;
     const notice = document.createElement("div");
@@ -32,5 +33,26 @@ if (root && region) {
     link.textContent = root.dataset.msgOpenLatest;
     notice.append(text, link);
     region.replaceChildren(notice);
+  }
+
+  document.addEventListener("ecab:me", (event) => {
+    const frame = event.detail || {};
+    if (frame.type === "paper" && Number(frame.document_id) === documentId) announce(Number(frame.version));
+  });
+
+  document.addEventListener("ecab:me-open", async () => {
+    opens += 1;
+    if (opens === 1) return; // the page itself is fresh
+    try {
+      const response = await fetch(`/api/v1/documents/${documentId}`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) return;
+      const found = await response.json();
+      if (found.latest) announce(Number(found.latest.version));
+    } catch {
+      // the network: the next reconnect asks again
+    }
   });
 }
