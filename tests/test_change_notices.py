@@ -6,6 +6,7 @@ person per 15 minutes (on a frozen clock, through a local SMTP sink); without SM
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -283,3 +284,19 @@ def test_without_smtp_the_bell_only(db: Database, client: TestClient) -> None:
         lambda s: s.exec(select(Event).where(Event.kind == "notification.digested")).all()
     )
     assert digested == []
+
+
+def test_the_reader_frame_comes_only_from_a_paper_notice() -> None:
+    from meeting_app.live.user_feed import paper_frame
+
+    data = {"notification_kind": "paper_version", "key": "doc:7:v3:m2", "user_id": 1}
+    assert json.loads(paper_frame(data) or "") == {
+        "type": "paper",
+        "document_id": 7,
+        "version": 3,
+        "meeting_id": 2,
+    }
+    assert paper_frame({**data, "notification_kind": "paper_added"}) is None  # no reader is open
+    assert paper_frame({**data, "notification_kind": "poll_sent"}) is None
+    for bad in ("doc:7:v3", "doc:x:v3:m2", "poll:7:sent:x", "doc:7:3:m2", ""):
+        assert paper_frame({**data, "key": bad}) is None, bad
