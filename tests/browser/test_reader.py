@@ -554,3 +554,16 @@ def test_an_open_reader_hears_of_a_new_version(tablet: Any, server: Server, tmp_
     assert reader.url.endswith(f"/documents/{seeded.document_id}/read?v=2") or "?v=2" in reader.url
     member.wait_page(1)
     assert reader.inner_text("#page-count").strip() == "/ 2"
+
+    # The bell told of it too (build 13): the notice opens the paper in the reader.
+    expect(reader.locator("#bell-count")).to_have_text("1")
+    member.go("/notifications")
+    notice = reader.locator(".notification.is-unread")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("Tài liệu có bản mới: Tờ trình dự thảo Nghị định (bản 2)")
+    expect(notice).to_contain_text("Sửa theo ý kiến Bộ Tư pháp")
+    check_layout(reader, "the bell with a paper's new version")
+    reader.screenshot(path=str(OUTPUT / "bell-new-version.png"))
+    with reader.expect_navigation():
+        notice.locator("button").click()
+    assert f"/documents/{seeded.document_id}/read" in reader.url, reader.url
