@@ -244,3 +244,29 @@ def test_the_api_lists_the_same_for_the_viewer_only(db: Database, client: TestCl
     assert "Đề án mật" not in response.text and "Tờ trình mật" not in response.text
     assert body["count"] == 4
     assert client.get("/api/v1/me/todo", headers={"cookie": ""}).status_code in (401, 403)
+
+
+def test_the_home_page_for_each_role(db: Database, client: TestClient) -> None:
+    setup = make_setup(db)
+    make_user(db, "todo-troly", ["assistant"], member_id=setup.member.member_id)
+    make_user(db, "todo-thuky", ["secretariat"])
+    guest = make_user(db, "todo-khach", ["guest"])
+    assert guest.id is not None
+    other = login_as(client, "todo-tv2")
+    page = other.get("/")
+    assert page.status_code == 200
+    assert 'id="h-todo"' in page.text and "Phòng họp số 1" in page.text
+    assert f"/documents/{setup.open_doc}/read" in page.text
+    assert "Đề án mật" not in page.text and f"/documents/{setup.restricted_doc}/read" not in page.text
+    assistant = login_as(client, "todo-troly").get("/")
+    assert assistant.status_code == 200 and 'id="h-todo"' in assistant.text
+    assert 'data-todo="positions"' not in assistant.text  # an assistant states no positions
+    staff = login_as(client, "todo-thuky").get("/")
+    assert staff.status_code == 200 and 'id="h-todo"' not in staff.text
+    guest_home = login_as(client, "todo-khach").get("/")
+    assert guest_home.status_code == 200  # not invited anywhere: an empty list, no error
+    assert "Không có việc nào đang chờ bạn." in guest_home.text
+    english = login_as(client, "todo-tv")
+    assert english.patch("/api/v1/me", json={"locale": "en"}).status_code == 200
+    page = english.get("/")
+    assert "To do" in page.text and "Positions still to give" in page.text and "Next session" in page.text
