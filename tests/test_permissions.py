@@ -159,6 +159,8 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/opinion-polls/{id}"): (POLL_READERS, 403),
     ("GET", "/api/v1/opinion-polls/{id}/report.pdf"): (PRESIDING, 403),
     ("GET", "/api/v1/notifications"): (USERS, 403),
+    # The to-do list: everyone's own (docs/home.md).
+    ("GET", "/api/v1/me/todo"): (USERS, 403),
 }
 # Reads whose success is not (only) 200.
 READ_OK: dict[tuple[str, str], tuple[int, ...]] = {

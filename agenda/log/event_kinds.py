@@ -654,6 +654,18 @@ class NotificationCreated(EventData):
 
 @event_kind
 @dataclass(frozen=True)
+class NotificationsDigested(EventData):
+    """Change notices (a paper's new version, an agenda change) of one user gathered into one
+    email digest, at most one per user per window (docs/notifications.md). Personal activity."""
+
+    kind = "notification.digested"
+    activity = True
+    user_id: int
+    notification_ids: list[int]
+
+
+@event_kind
+@dataclass(frozen=True)
 class NotificationsRead(EventData):
     """A user marked notifications read: the ids, or every unread one (`all`)."""
 

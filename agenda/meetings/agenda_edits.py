@@ -28,7 +28,7 @@ from agenda.meetings.agenda_items import (
     list_items,
     remove_agenda_item,
 )
-from agenda.meetings.meetings import bump_version, get_meeting, require_editable
+from agenda.meetings.meetings import bump_version, get_meeting, require_editable, tell_agenda_change
 from agenda.meetings.positions import forget_item
 from agenda.papers.documents import present_kinds
 from agenda.people.members import Member
@@ -139,6 +139,7 @@ def add_item(
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
     return item
 
 
@@ -177,6 +178,7 @@ def update_item(
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
     return item
 
 
@@ -218,6 +220,7 @@ def remove_item(
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
 
 
 def _renumber(session: Session, meeting_id: int) -> list[int]:
@@ -253,4 +256,5 @@ def reorder(*, session: Session, meeting_id: int, data: AgendaOrder, actor_id: i
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
     return wanted

@@ -14,6 +14,7 @@ from agenda.errors import Conflict, NotFound
 from agenda.log import event_kinds as k
 from agenda.log import events
 from agenda.meetings.agenda_items import AgendaItem
+from agenda.meetings.change_notices import tell_new_version
 from agenda.meetings.meetings import Meeting
 from agenda.papers.documents import (
     Document,
@@ -58,7 +59,8 @@ def _tell_meetings(
     session: Session, document: Document, version: DocumentVersion, actor_id: int | None
 ) -> None:
     """Log `document.updated` on every published or running meeting whose agenda holds the item,
-    so the tablets following it learn of the new paper or version."""
+    so the tablets following it learn of the new paper or version, and ring the bell of each
+    invitee who may see the item (agenda/meetings/change_notices.py)."""
     assert document.id is not None
     for meeting_id, agenda_item_id in _live_agenda_items(session, document.programme_item_id):
         events.append(
@@ -75,6 +77,19 @@ def _tell_meetings(
             ),
             actor_id=actor_id,
         )
+        meeting = session.get(Meeting, meeting_id)
+        item = session.get(AgendaItem, agenda_item_id)
+        if meeting is not None and item is not None:
+            tell_new_version(
+                session,
+                meeting=meeting,
+                item=item,
+                document_id=document.id,
+                title=document.title,
+                version=version.version,
+                note=version.note,
+                actor_id=actor_id,
+            )
 
 
 def add_document(

@@ -20,6 +20,7 @@ from agenda.log import event_kinds as k
 from agenda.log import events
 from agenda.people.accounts import User
 from agenda.people.members import Member, voting_members
+from agenda.people.notifications import Notification, accounts_of, notify
 from agenda.search import index
 from agenda.text import N_
 from agenda.viewer import Viewer
@@ -27,6 +28,9 @@ from agenda.viewer import Viewer
 MEETING_KINDS = ("regular", "thematic", "extraordinary", "conference")
 MEETING_STATES = ("draft", "published", "in_progress", "adjourned", "closed")
 EDITABLE_STATES = ("draft", "published")
+# A published agenda's invitees are told of its changes (docs/notifications.md); a draft is
+# nobody's business yet.
+TOLD_STATES = ("published", "in_progress")
 
 
 class Meeting(SQLModel, table=True):
@@ -313,7 +317,51 @@ def update_meeting(
         ),
         actor_id=actor_id,
     )
+    tell_agenda_change(session, meeting=meeting, reason=reason, actor_id=actor_id)
     return meeting
+
+
+# --- telling the invitees of a change (docs/notifications.md) -----------------------------------
+
+
+def invited_users(session: Session, meeting: Meeting) -> list[int]:
+    """Every account invited to the meeting: its invited members' and chair's own and their
+    assistants', and its guests; in id order."""
+    members = set(invitee_ids(session, meeting.id or 0))
+    if meeting.chair_member_id is not None:
+        members.add(meeting.chair_member_id)
+    users = {u for found in accounts_of(session, members).values() for u in found}
+    return sorted(users | set(guest_ids(session, meeting.id or 0)))
+
+
+def tell_agenda_change(
+    session: Session, *, meeting: Meeting, reason: str | None, actor_id: int | None
+) -> list[Notification]:
+    """A published agenda changed, or the session's time or place (its version was bumped):
+    every invitee hears of it, with the reason, never an item's title."""
+    if meeting.state not in TOLD_STATES:
+        return []
+    params = {
+        "meeting": meeting.title[:200],
+        "agenda_version": meeting.agenda_version,
+        "reason": (reason or "–")[:300],
+        "meeting_id": meeting.id,
+    }
+    made: list[Notification] = []
+    for user_id in invited_users(session, meeting):
+        if user_id == actor_id:
+            continue
+        found = notify(
+            session,
+            user_id=user_id,
+            kind="agenda_changed",
+            key=f"agenda:{meeting.id}:v{meeting.agenda_version}",
+            params=params,
+            url=f"/meetings/{meeting.id}",
+        )
+        if found is not None:
+            made.append(found)
+    return made
 
 
 def index_meeting(session: Session, meeting: Meeting) -> None:

@@ -3,15 +3,19 @@
 A notification belongs to one user. Its `title` and `body` are message templates in the source
 language (marked with `N_`) and `params` fills them, so each reader sees it in their own
 language; the web layer translates. Every notification has a `key`, unique per user, naming
-what it is about, so the same news is never told twice. What rings it today is the opinion
-ballots (agenda/polls/reminders.py), which build on this module.
+what it is about, so the same news is never told twice. What rings it: the opinion ballots
+(agenda/polls/reminders.py), and the changes to a published meeting's papers and agenda
+(agenda/meetings/change_notices.py, docs/notifications.md). The ballots' notices are mailed one
+by one; the change notices are gathered into one digest per user per DIGEST_WINDOW
+(`take_digests`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, Text, UniqueConstraint, func, update
@@ -24,7 +28,18 @@ from agenda.log import events
 from agenda.people.accounts import User
 from agenda.text import N_
 
-KINDS = ("poll_sent", "poll_reminder", "poll_overdue", "poll_nudge")
+KINDS = (
+    "poll_sent",
+    "poll_reminder",
+    "poll_overdue",
+    "poll_nudge",
+    "paper_added",
+    "paper_version",
+    "agenda_changed",
+)
+# Told in the bell at once, mailed in a digest: at most one email per user per DIGEST_WINDOW.
+DIGEST_KINDS = ("paper_added", "paper_version", "agenda_changed")
+DIGEST_WINDOW = timedelta(minutes=15)
 LIST_LIMIT = 100
 
 TITLES = {
@@ -32,8 +47,16 @@ TITLES = {
     "poll_reminder": N_("Nhắc trả lời phiếu lấy ý kiến: còn {hours} giờ (hạn {deadline})"),
     "poll_overdue": N_("Đã quá hạn trả lời phiếu lấy ý kiến (hạn {deadline})"),
     "poll_nudge": N_("Văn phòng Chính phủ nhắc trả lời phiếu lấy ý kiến (hạn {deadline})"),
+    "paper_added": N_("Tài liệu mới: {title}"),
+    "paper_version": N_("Tài liệu có bản mới: {title} (bản {version})"),
+    "agenda_changed": N_("Chương trình phiên họp đã thay đổi (lần {agenda_version})"),
 }
 BODY = N_("{question} ({code})")
+BODIES = {
+    "paper_added": N_("{meeting}, mục {position}."),
+    "paper_version": N_("{meeting}, mục {position}. Thay đổi: {note}"),
+    "agenda_changed": N_("{meeting}. Lý do: {reason}"),
+}
 
 
 class Notification(SQLModel, table=True):
@@ -50,6 +73,7 @@ class Notification(SQLModel, table=True):
     url: str = Field(default="/", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     read_at: datetime | None = None
+    digested_at: datetime | None = None  # a change notice: when it went out in an email digest
 
     def param_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = json.loads(self.params)
@@ -135,7 +159,7 @@ def notify(
         kind=kind,
         key=key,
         title=TITLES[kind],
-        body=BODY,
+        body=BODIES.get(kind, BODY),
         params=json.dumps(params, ensure_ascii=False, sort_keys=True),
         url=url,
     )
@@ -163,3 +187,51 @@ def accounts_of(session: Session, member_ids: Iterable[int]) -> dict[int, list[i
         if user.member_id is not None and user.id is not None and user.has("member", "assistant"):
             found[user.member_id].append(user.id)
     return found
+
+
+# --- email digests of change notices ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Digest:
+    user_id: int
+    notification_ids: list[int]
+
+
+def take_digests(
+    *, session: Session, now: datetime | None = None, window: timedelta = DIGEST_WINDOW
+) -> list[Digest]:
+    """Gather each user's change notices not yet mailed into one digest, and log
+    `notification.digested` for it (the process that commits it mails it). A user's notices wait
+    until the oldest is `window` old, so that what happens together goes in one email; and a user
+    gets at most one digest per `window`. Idempotent: a notice is taken once."""
+    now = now or utcnow()
+    pending = session.exec(
+        select(Notification)
+        .where(col(Notification.kind).in_(DIGEST_KINDS), col(Notification.digested_at).is_(None))
+        .order_by(col(Notification.user_id), col(Notification.id))
+        .with_for_update()
+    ).all()
+    by_user: dict[int, list[Notification]] = {}
+    for found in pending:
+        by_user.setdefault(found.user_id, []).append(found)
+    if not by_user:
+        return []
+    last_sent = dict(
+        session.exec(
+            select(Notification.user_id, func.max(Notification.digested_at))
+            .where(col(Notification.user_id).in_(sorted(by_user)), col(Notification.digested_at).is_not(None))
+            .group_by(col(Notification.user_id))
+        ).all()
+    )
+    digests: list[Digest] = []
+    for user_id, notices in by_user.items():
+        oldest = min(n.created_at for n in notices)
+        last = last_sent.get(user_id)
+        if oldest > now - window or (last is not None and last > now - window):
+            continue
+        ids = [n.id for n in notices if n.id is not None]
+        session.execute(update(Notification).where(col(Notification.id).in_(ids)).values(digested_at=now))
+        events.append(session, k.NotificationsDigested(user_id=user_id, notification_ids=ids), actor_id=None)
+        digests.append(Digest(user_id=user_id, notification_ids=ids))
+    return digests

@@ -20,6 +20,7 @@ from meeting_app.api import (
     programme,
     reading,
     search,
+    todo,
     votes,
 )
 from meeting_app.api.openapi import openapi
@@ -42,5 +43,6 @@ routes: list[BaseRoute] = [
     *minutes.routes,
     *positions.routes,
     *opinion_polls.routes,
+    *todo.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

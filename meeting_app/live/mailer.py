@@ -1,6 +1,9 @@
-"""Notifications by email over SMTP (smtplib), when SMTP_HOST is set. See docs/opinion-polls.md.
+"""Notifications by email over SMTP (smtplib), when SMTP_HOST is set. See docs/opinion-polls.md
+and docs/notifications.md.
 
-The user feed hands over the ids of the notifications a write created, after its commit; one
+The user feed hands over the ids of the notifications a write created, after its commit (the
+ballots' notices, one mail each), and the digests of change notices the reminders round
+gathered (`notification.digested`: one mail listing a user's notices); one
 worker thread of its own reads them, writes each one in its reader's language and sends it.
 SMTP never runs on the event loop nor on a database worker thread, and a mail server that is
 down or refuses a message is logged, never raised: the notification itself is already stored
@@ -30,6 +33,8 @@ log = logging.getLogger("ecabinet.mail")
 TIMEOUT = 15.0  # seconds for the SMTP connection and each command
 
 FOOTER = N_("Mở eCabinet để xem: {url}")
+DIGEST_SUBJECT = N_("eCabinet: {count} thay đổi về tài liệu và chương trình phiên họp")
+DIGEST_INTRO = N_("Từ lần thông báo trước, các phiên họp bạn được mời có những thay đổi sau:")
 SIGNATURE = N_("Thư tự động của eCabinet – Hệ thống phục vụ họp của Chính phủ. Xin không trả lời thư này.")
 
 
@@ -60,6 +65,33 @@ def compose(session: Session, notification_ids: list[int], public_url: str) -> l
             Mail(to=user.email or "", subject=subject, text=f"{body}\n\n{link}\n\n-- \n{signature}\n")
         )
     return mails
+
+
+def compose_digest(
+    session: Session, user_id: int, notification_ids: list[int], public_url: str
+) -> list[Mail]:
+    """One mail listing the user's change notices, in their language (none without an address)."""
+    user = session.get(User, user_id)
+    if user is None or not user.email or not user.active:
+        return []
+    found = session.exec(
+        select(Notification)
+        .where(col(Notification.id).in_(notification_ids), Notification.user_id == user_id)
+        .order_by(col(Notification.id))
+    ).all()
+    if not found:
+        return []
+    with use_locale(user.locale):
+        lines = [translate(DIGEST_INTRO), ""]
+        for notification in found:
+            params = notification.param_dict()
+            lines.append(f"- {one_line(translate(notification.title, params))}")
+            lines.append(f"  {one_line(translate(notification.body, params))}")
+            lines.append(f"  {public_url}{notification.url}")
+        subject = one_line(translate(DIGEST_SUBJECT, {"count": len(found)}))
+        signature = translate(SIGNATURE)
+    text = "\n".join(lines)
+    return [Mail(to=user.email, subject=subject, text=f"{text}\n\n-- \n{signature}\n")]
 
 
 def deliver(settings: Settings, mails: list[Mail]) -> int:
@@ -107,6 +139,21 @@ class Mailer:
             self._pool.submit(self._run, list(notification_ids))
         except RuntimeError:  # shutting down
             log.warning("not mailing %d notification(s): the server is stopping", len(notification_ids))
+
+    def submit_digest(self, user_id: int, notification_ids: list[int]) -> None:
+        try:
+            self._pool.submit(self._run_digest, user_id, list(notification_ids))
+        except RuntimeError:  # shutting down
+            log.warning("not mailing the digest of user %s: the server is stopping", user_id)
+
+    def _run_digest(self, user_id: int, notification_ids: list[int]) -> None:
+        try:
+            mails = self.db.read_sync(
+                lambda s: compose_digest(s, user_id, notification_ids, self.settings.public_url)
+            )
+            self.sent += deliver(self.settings, mails)
+        except Exception:
+            log.exception("mailing the digest of user %s failed", user_id)
 
     def _run(self, notification_ids: list[int]) -> None:
         try:

@@ -2,6 +2,9 @@
 
 - `{"type": "notifications", "unread": N}` on connect and whenever the user's unread count may
   have changed (a notification created for them, or marked read in another tab).
+- `{"type": "paper", "document_id", "version", "meeting_id"}` to a user told of a paper's new
+  version (a `paper_version` notification, docs/notifications.md), so that a reader already open
+  on that paper shows a banner with a link to the new version (static/js/reader-live.js).
 - `{"type": "poll", "poll_id", "state", "responded", "total"}` to the staff (secretariat,
   chair) when an opinion ballot is sent, answered or closed, so that its board moves live.
 - `{"type": "heartbeat"}` every 15 s; the same beat closes (4401) the sockets whose login
@@ -30,7 +33,7 @@ from starlette.websockets import WebSocket
 from agenda.db import Database
 from agenda.log import events as ev
 from agenda.people import accounts
-from agenda.people.notifications import unread_count
+from agenda.people.notifications import DIGEST_KINDS, unread_count
 from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
@@ -58,6 +61,23 @@ def fan_out(*targets: Publisher) -> Publisher:
                 log.exception("an after-commit publisher failed")
 
     return publish
+
+
+def paper_frame(data: dict[str, Any]) -> str | None:
+    """The frame telling a reader of a new version, from a `paper_version` notification's key
+    (`doc:<document>:v<n>:m<meeting>`, agenda/meetings/change_notices.py); None for any other."""
+    if data.get("notification_kind") != "paper_version":
+        return None
+    parts = str(data.get("key", "")).split(":")
+    if len(parts) != 4 or parts[0] != "doc" or not parts[2].startswith("v") or not parts[3].startswith("m"):
+        return None
+    try:
+        document_id, version, meeting_id = int(parts[1]), int(parts[2][1:]), int(parts[3][1:])
+    except ValueError:
+        return None
+    return json.dumps(
+        {"type": "paper", "document_id": document_id, "version": version, "meeting_id": meeting_id}
+    )
 
 
 def poll_frame(kind: str, data: dict[str, Any]) -> str:
@@ -113,12 +133,22 @@ class UserFeed:
     # --- events in (any thread, after commit) -------------------------------------------------
 
     def mail(self, events: list[ev.Event]) -> None:
-        """The notifications committed by this process, to the mailer (when SMTP is set)."""
+        """The notifications committed by this process, to the mailer (when SMTP is set): each
+        ballot notice at once; change notices only in the digests the reminders round gathers."""
         if self.mailer is None:
             return
-        created = [int(e.payload()["notification_id"]) for e in events if e.kind == "notification.created"]
+        created = [
+            int(data["notification_id"])
+            for e in events
+            if e.kind == "notification.created"
+            and (data := e.payload()).get("notification_kind") not in DIGEST_KINDS
+        ]
         if created:
             self.mailer.submit(created)
+        for e in events:
+            if e.kind == "notification.digested":
+                data = e.payload()
+                self.mailer.submit_digest(int(data["user_id"]), [int(i) for i in data["notification_ids"]])
 
     def publish(self, events: list[ev.Event]) -> None:
         wanted = [(e.kind, e.payload()) for e in events if e.kind in KINDS]
@@ -137,6 +167,9 @@ class UserFeed:
         for kind, data in items:
             if kind.startswith("notification."):
                 users.add(int(data["user_id"]))
+                paper = paper_frame(data) if kind == "notification.created" else None
+                if paper is not None:
+                    self.push_to(int(data["user_id"]), paper)
                 continue
             frame = poll_frame(kind, data)
             for conns in self.conns.values():
@@ -146,6 +179,12 @@ class UserFeed:
         for user_id in users:
             if user_id in self.conns:
                 self.refresh(user_id)
+
+    def push_to(self, user_id: int, frame: str) -> None:
+        """One frame to every socket of one user."""
+        for conn in list(self.conns.get(user_id, ())):
+            if not conn.push(frame):
+                self._drop(conn, CloseCode.TOO_SLOW)
 
     def refresh(self, user_id: int) -> None:
         """Push the user's unread count; one read at a time per user, repeated if it changed meanwhile."""

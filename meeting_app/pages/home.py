@@ -1,8 +1,9 @@
 """The home page: what each role needs first.
 
 Secretariat and chair: upcoming meetings, this month's programme, items not ready and
-pending postponement requests. Members, assistants and guests: their meetings. Observers:
-the meetings list. Administrators: accounts.
+pending postponement requests. Members, assistants and guests: their to-do list first
+(agenda/todo.py: ballots to answer, the next session, positions to give, papers to read), then
+their meetings. Observers: the meetings list. Administrators: accounts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.routing import Route
 from agenda.clock import to_local, utcnow
 from agenda.meetings import agenda_items, meetings
 from agenda.programme import postponements, programme
+from agenda.todo import member_todo
 from agenda.viewer import Viewer
 from meeting_app.auth import page_user
 from meeting_app.context import ctx
@@ -64,16 +66,20 @@ def staff_home(session: Session, viewer: Viewer, request: Request) -> dict[str, 
 async def home(request: Request) -> Response:
     me = await page_user(request)
     viewer = me.viewer
+    now = utcnow()
 
     def load(s: Session) -> dict[str, Any]:
-        data: dict[str, Any] = {"staff": None, "mine": None}
+        data: dict[str, Any] = {"staff": None, "mine": None, "todo": None}
         if viewer.is_staff:
             data["staff"] = staff_home(s, viewer, request)
         elif viewer.has("member", "assistant", "guest", "observer"):
             data["mine"] = meeting_rows(s, viewer, upcoming_only=False)
+        if viewer.has("member", "assistant", "guest") and not viewer.has("secretariat"):
+            data["todo"] = member_todo(session=s, viewer=viewer, now=now)
         return data
 
     data = await ctx(request).db.read(load)
+    data["now"] = now
     return page(request, "home/index.html", data)
 
 

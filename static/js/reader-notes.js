@@ -6,6 +6,8 @@
 import { api, csrfToken } from "./csrf.js";
 
 const DEBOUNCE_MS = 800;
+// Times are shown in Vietnam time whatever the device's own zone (docs/reader.md).
+const TIME_ZONE = "Asia/Ho_Chi_Minh";
 
 export function setupNotes({ url, maxPage, textarea, label, status, list, dot, msg, goTo }) {
   const notes = new Map(); // page -> text
@@ -21,7 +23,12 @@ export function setupNotes({ url, maxPage, textarea, label, status, list, dot, m
   }
 
   function time() {
-    return new Date().toLocaleTimeString(document.documentElement.lang || "vi", { hour: "2-digit", minute: "2-digit" });
+    return new Date().toLocaleTimeString(document.documentElement.lang || "vi", {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: TIME_ZONE,
+    });
   }
 
   function renderList() {

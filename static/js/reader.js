@@ -84,7 +84,7 @@ async function start(root) {
     scale: CSS_UNITS,
   };
   let outline = { mark() {} }; // until the outline and the notes are set up below
-  let notes = { show() {} };
+  let notes = { show() {}, flush() {} };
   let renderSeq = 0;
   let renderTask = null;
   let textLayer = null;
@@ -227,17 +227,37 @@ async function start(root) {
     render().then(update);
   });
 
+  // The keyboard, shown on screen in the toolbar's hint and on each button (aria-keyshortcuts):
+  // ← → PageUp PageDown turn pages, Home End go to the first and last; + − zoom, 0 fits the
+  // width; N opens the notes (focus in the note), M the outline (focus on its current entry);
+  // Escape closes the panel it is pressed in and returns to its button.
+  const keys = {
+    ArrowRight: () => goTo(state.page + 1),
+    PageDown: () => goTo(state.page + 1),
+    ArrowLeft: () => goTo(state.page - 1),
+    PageUp: () => goTo(state.page - 1),
+    Home: () => goTo(1),
+    End: () => goTo(count),
+    "+": () => zoom(1),
+    "=": () => zoom(1),
+    "-": () => zoom(-1),
+    "0": () => {
+      state.mode = "width";
+      render().then(update);
+    },
+    n: () => openPanel("notes"),
+    N: () => openPanel("notes"),
+    m: () => openPanel("outline"),
+    M: () => openPanel("outline"),
+  };
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
-    if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable], summary, .reader-panel")) return;
-    if (event.key === "ArrowRight" || event.key === "PageDown") {
-      event.preventDefault();
-      goTo(state.page + 1);
-    } else if (event.key === "ArrowLeft" || event.key === "PageUp") {
-      event.preventDefault();
-      goTo(state.page - 1);
-    }
+    if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable], summary, .reader-panel, .version-picker")) return;
+    const action = keys[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
   });
 
   // Swipe: one finger, mostly sideways, quick. When the page is zoomed wider than the screen,
@@ -302,14 +322,25 @@ async function start(root) {
       if (!el(other).hidden) setPanel(other, false);
     }
   }
+  function focusPanel(name) {
+    const panel = el(name);
+    const focus =
+      name === "notes"
+        ? panel.querySelector("textarea:not([disabled])")
+        : panel.querySelector("button.outline-link[aria-current='true']") || panel.querySelector("button.outline-link");
+    if (focus) focus.focus();
+  }
+  function openPanel(name) {
+    if (el(name).hidden) setPanel(name, true);
+    focusPanel(name);
+  }
   for (const name of ["outline", "notes"]) {
-    el(`toggle-${name}`).addEventListener("click", () => {
+    el(`toggle-${name}`).addEventListener("click", (event) => {
       const open = el(name).hidden;
       setPanel(name, open);
-      if (open) {
-        const focus = el(name).querySelector(name === "notes" ? "textarea:not([disabled])" : "button.outline-link");
-        if (focus && !coarse) focus.focus();
-      }
+      // A tap on a tablet leaves the focus (and the on-screen keyboard) alone; a key press or a
+      // mouse click moves it into the panel.
+      if (open && (!coarse || event.detail === 0)) focusPanel(name);
     });
   }
   document.querySelectorAll("[data-close]").forEach((button) => {
@@ -319,9 +350,11 @@ async function start(root) {
     });
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape" || !narrow.matches) return;
+    if (event.key !== "Escape") return;
+    const inside = event.target instanceof HTMLElement ? event.target.closest(".reader-panel") : null;
     for (const name of ["outline", "notes"]) {
-      if (!el(name).hidden) {
+      if (!el(name).hidden && (inside === el(name) || (!inside && narrow.matches))) {
+        if (name === "notes") notes.flush();
         setPanel(name, false);
         el(`toggle-${name}`).focus();
       }

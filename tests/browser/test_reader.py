@@ -88,6 +88,7 @@ class Seeded:
     meeting_id: int
     document_id: int
     pages: int
+    programme_item_id: int
 
 
 def seed(data_dir: Path) -> Seeded:
@@ -121,6 +122,13 @@ def seed(data_dir: Path) -> Seeded:
             session=s, data=MemberCreate(full_name="Bộ trưởng Đọc", title="Bộ trưởng"), actor_id=None
         )
         assert chair.id is not None and minister.id is not None
+        create_user(
+            session=s,
+            data=UserCreate(
+                username="doc-thuky", full_name="Thư ký Đọc", password=PASSWORD, roles=["secretariat"]
+            ),
+            actor_id=None,
+        )
         create_user(
             session=s,
             data=UserCreate(
@@ -177,7 +185,7 @@ def seed(data_dir: Path) -> Seeded:
             policy=Policy(),
         )
         publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
-        return Seeded(meeting_id=meeting.id, document_id=document.id, pages=pages)
+        return Seeded(meeting_id=meeting.id, document_id=document.id, pages=pages, programme_item_id=item.id)
 
     try:
         return db.write_sync(run)
@@ -201,8 +209,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 class Tablet(BrowserScreen):
     """One touch tablet (a browser context) that records console errors and page errors."""
 
-    def __init__(self, browser: Any, server: Server, viewport: dict[str, int]) -> None:
-        super().__init__(browser, server.url, viewport, password=PASSWORD, touch=True, timeout_ms=20_000)
+    def __init__(
+        self, browser: Any, server: Server, viewport: dict[str, int], timezone_id: str | None = None
+    ) -> None:
+        super().__init__(
+            browser,
+            server.url,
+            viewport,
+            password=PASSWORD,
+            touch=True,
+            timeout_ms=20_000,
+            timezone_id=timezone_id,
+        )
         self.server = server
 
     def login(self, username: str = "doc-thanhvien", password: str | None = None) -> None:
@@ -250,8 +268,8 @@ class Tablet(BrowserScreen):
 def tablet(browser: Any, server: Server) -> Iterator[Any]:
     opened: list[Tablet] = []
 
-    def open_tablet(viewport: dict[str, int] = PORTRAIT) -> Tablet:
-        found = Tablet(browser, server, viewport)
+    def open_tablet(viewport: dict[str, int] = PORTRAIT, timezone_id: str | None = None) -> Tablet:
+        found = Tablet(browser, server, viewport, timezone_id)
         opened.append(found)
         return found
 
@@ -376,3 +394,176 @@ def test_the_reader_in_landscape(tablet: Any, server: Server) -> None:
     member.wait_page(1)
     check_layout(member.page, "reader at 1024x768 with the outline")
     member.page.screenshot(path=str(OUTPUT / "reader-landscape.png"))
+
+
+def test_a_note_is_saved_at_vietnam_time_on_a_device_set_elsewhere(tablet: Any, server: Server) -> None:
+    """Defect 10: the "saved at" time followed the device's clock. A tablet set to New York
+    (11 or 12 hours behind) still says when the note was saved in Vietnam time."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    member = tablet(LANDSCAPE, timezone_id="America/New_York")
+    page = member.page
+    member.login()
+    member.go(f"/documents/{server.seeded.document_id}/read#page=2")
+    member.wait_page(2)
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "America/New_York"
+    page.click("#toggle-notes")
+    page.wait_for_selector("#note-text:not([disabled])")
+    page.fill("#note-text", "Ghi chú lúc xem ở nước ngoài.")
+    page.wait_for_function("() => document.getElementById('note-status').textContent.startsWith('Đã lưu')")
+    said = page.inner_text("#note-status")
+    now = datetime.now(UTC)
+    wanted = {
+        (now + timedelta(minutes=delta)).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M")
+        for delta in (-1, 0, 1)
+    }
+    assert any(said.endswith(time) for time in wanted), (said, wanted)
+    page.fill("#note-text", "")  # leave no note behind for the other tests
+    page.wait_for_function("() => document.getElementById('note-status').textContent.startsWith('Đã xóa')")
+
+
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {id: el.id, cls: el.className, outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+}"""
+
+
+def tab_to(page: Any, element_id: str, limit: int = 60) -> None:
+    """Press Tab until the element with this id has the focus, and check its focus shows."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        found = page.evaluate(FOCUS_RING)
+        if found["id"] == element_id:
+            assert found["outline"] != "none" and found["width"] >= 2, found
+            return
+    raise AssertionError(f"Tab never reached #{element_id}")
+
+
+def test_the_reader_by_keyboard_alone(browser: Any, server: Server) -> None:
+    """Build 14 for the reader: pages, zoom, notes and the outline by keyboard alone, with the
+    focus visible at each stop, and the shortcuts written on screen."""
+    from playwright.sync_api import expect
+
+    desk = BrowserScreen(browser, server.url, {"width": 1366, "height": 768}, password=PASSWORD)
+    page = desk.page
+    try:
+        desk.login("doc-thanhvien")
+        desk.go(f"/documents/{server.seeded.document_id}/read")
+        page.wait_for_selector("#sheet[data-page='1'] canvas")
+        expect(page.locator("#reader-keys")).to_be_visible()
+        assert page.get_attribute("#next-page", "aria-keyshortcuts") == "ArrowRight PageDown"
+
+        tab_to(page, "stage")
+        for key, wanted in [("ArrowRight", 2), ("PageDown", 3), ("End", 8), ("ArrowLeft", 7), ("Home", 1)]:
+            page.keyboard.press(key)
+            page.wait_for_selector(f"#sheet[data-page='{wanted}'] canvas")
+        tab_to(page, "next-page")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#sheet[data-page='2'] canvas")
+
+        # Zoom: + and - by key, 0 fits the width again; the buttons by Tab and Space.
+        page.keyboard.press("+")
+        page.wait_for_function(f"() => {FITTED} === 'false'")
+        before = page.inner_text("#zoom-level")
+        page.keyboard.press("-")
+        page.wait_for_function(f"() => document.getElementById('zoom-level').textContent !== '{before}'")
+        page.keyboard.press("0")
+        page.wait_for_function(f"() => {FITTED} === 'true'")
+        tab_to(page, "zoom-in")
+        page.keyboard.press("Space")
+        page.wait_for_function(f"() => {FITTED} === 'false'")
+        tab_to(page, "fit-width")
+        page.keyboard.press("Space")
+        page.wait_for_function(f"() => {FITTED} === 'true'")
+
+        # Notes: N opens them with the focus in the note; typing saves; Escape closes and goes
+        # back to the notes button.
+        page.keyboard.press("n")
+        expect(page.locator("#notes")).to_be_visible()
+        page.wait_for_function("() => document.activeElement.id === 'note-text'")
+        page.keyboard.type("Ghi chú bằng bàn phím.")
+        page.wait_for_function(
+            "() => document.getElementById('note-status').textContent.startsWith('Đã lưu')"
+        )
+        page.keyboard.press("Escape")
+        expect(page.locator("#notes")).to_be_hidden()
+        assert page.evaluate(FOCUS_RING)["id"] == "toggle-notes"
+        assert page.evaluate(FOCUS_RING)["outline"] != "none"
+
+        # The outline: M opens it on its current entry; Tab and Enter jump to a chapter.
+        page.keyboard.press("m")
+        expect(page.locator("#outline")).to_be_visible()
+        page.wait_for_function("() => document.activeElement.classList.contains('outline-link')")
+        third = 1 + sum(pages for _, pages in CHAPTERS[:2])
+        for _ in range(20):
+            if CHAPTERS[2][0] in page.evaluate("document.activeElement.textContent"):
+                break
+            page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#sheet[data-page='{third}'] canvas")
+        page.keyboard.press("Escape")
+        expect(page.locator("#outline")).to_be_hidden()
+        assert page.evaluate(FOCUS_RING)["id"] == "toggle-outline"
+        check_layout(page, "reader by keyboard at 1366x768")
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "reader-keyboard-1366x768.png"))
+        assert desk.errors == [], desk.errors
+    finally:
+        desk.context.close()
+
+
+def test_an_open_reader_hears_of_a_new_version(tablet: Any, server: Server, tmp_path: Path) -> None:
+    """Defect 10: a reader already open got no word of a new version. The secretariat uploads one
+    through its dossier form; the member's open reader shows a banner, announced (role=status),
+    with a link that opens the new version. Runs last: the paper gains a version."""
+    from playwright.sync_api import expect
+
+    from tests.support.factories import make_pdf
+
+    seeded = server.seeded
+    member = tablet(LANDSCAPE)
+    reader = member.page
+    member.login()
+    member.go(f"/documents/{seeded.document_id}/read")
+    member.wait_page(1)
+    reader.wait_for_function("() => document.documentElement.dataset.me === 'live'")
+    expect(reader.locator("#live-version")).to_be_empty()
+
+    staff = tablet({"width": 1366, "height": 768})
+    staff.login("doc-thuky")
+    staff.go(f"/programme/{seeded.programme_item_id}")
+    desk = staff.page
+    desk.click(f"form[action$='/documents/{seeded.document_id}/versions'] >> xpath=.. >> summary")
+    new_file = tmp_path / "ban-sua.pdf"
+    new_file.write_bytes(make_pdf(2, heading="Tờ trình, bản sửa"))
+    desk.set_input_files(f"#version-file-{seeded.document_id}", str(new_file))
+    desk.fill(f"#version-note-{seeded.document_id}", "Sửa theo ý kiến Bộ Tư pháp")
+    with desk.expect_navigation():
+        desk.click(f"form[action$='/documents/{seeded.document_id}/versions'] button[type=submit]")
+
+    banner = reader.locator("#live-version .notice")
+    expect(banner).to_contain_text("bản 2")
+    assert reader.get_attribute("#live-version", "role") == "status"
+    check_layout(reader, "reader with the new-version banner")
+    OUTPUT.mkdir(exist_ok=True)
+    reader.screenshot(path=str(OUTPUT / "reader-new-version.png"))
+    with reader.expect_navigation():
+        reader.click("#open-new-version")
+    assert reader.url.endswith(f"/documents/{seeded.document_id}/read?v=2") or "?v=2" in reader.url
+    member.wait_page(1)
+    assert reader.inner_text("#page-count").strip() == "/ 2"
+
+    # The bell told of it too (build 13): the notice opens the paper in the reader.
+    expect(reader.locator("#bell-count")).to_have_text("1")
+    member.go("/notifications")
+    notice = reader.locator(".notification.is-unread")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("Tài liệu có bản mới: Tờ trình dự thảo Nghị định (bản 2)")
+    expect(notice).to_contain_text("Sửa theo ý kiến Bộ Tư pháp")
+    check_layout(reader, "the bell with a paper's new version")
+    reader.screenshot(path=str(OUTPUT / "bell-new-version.png"))
+    with reader.expect_navigation():
+        notice.locator("button").click()
+    assert f"/documents/{seeded.document_id}/read" in reader.url, reader.url

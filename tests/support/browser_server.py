@@ -118,10 +118,12 @@ class BrowserScreen:
         password: str,
         touch: bool = False,
         timeout_ms: float | None = None,
+        timezone_id: str | None = None,
     ) -> None:
         self.base_url = base_url
         self.password = password
-        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=touch)
+        options: dict[str, Any] = {"timezone_id": timezone_id} if timezone_id else {}
+        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=touch, **options)
         self.page = self.context.new_page()
         if timeout_ms is not None:
             self.page.set_default_timeout(timeout_ms)
