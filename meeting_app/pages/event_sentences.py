@@ -82,6 +82,7 @@ SENTENCES: dict[str, str] = {
     "poll.closed": N_("Kết thúc phiếu lấy ý kiến về đề án {programme_item}. {verdict}"),
     "notification.created": N_("Gửi thông báo cho {user}"),
     "notification.read": N_("{user} đã đọc thông báo"),
+    "notification.digested": N_("Gửi thư tổng hợp các thay đổi cho {user}"),
     "position.stated": N_("{member} ghi ý kiến trước phiên họp về nội dung {item}: {position}"),
     "consent.left": N_("Nội dung {item} ra khỏi nhóm thông qua không thảo luận vì {member} phản đối"),
 }
