@@ -64,6 +64,7 @@ class Policy:
     submission_day: int = 25  # papers for a regular session are due by this day of the month before
 
     speaker_warning_seconds: int = 300  # the console warns when a speaker passes this
+    start_tolerance_minutes: int = 30  # the console warns when a session starts further off its time
     # Opinion ballots: reminders this many hours before the deadline (docs/opinion-polls.md).
     poll_reminder_hours: tuple[int, ...] = (24, 2)
 
