@@ -20,6 +20,9 @@ export function modal(dialog) {
     dialog,
     open(from, first) {
       opener = from || document.activeElement;
+      // The browser gives the focus back to what had it at showModal(): make that the opener
+      // (a shortcut may open a dialog while the focus is elsewhere).
+      if (opener && opener !== document.activeElement && typeof opener.focus === "function") opener.focus();
       dialog.returnValue = "";
       if (typeof dialog.showModal === "function") dialog.showModal();
       else dialog.setAttribute("open", "");

@@ -22,6 +22,21 @@ export function renderRoll({ s, guests, msg, label, editable, set, query }) {
   const rows = s.attendance.filter((row) => !q || fold(`${row.full_name} ${row.title || ""}`).includes(q));
   const tiles = rows.map((row) => {
     const present = row.status === "present" || row.status === "remote";
+    if (!editable) {
+      // Before publishing or after the adjournment: the roll as it stands, without controls.
+      return el(
+        "li",
+        { class: `roll-tile is-read-only attendance-row att-row-${row.status || "unknown"}`, dataset: { member: String(row.member_id) } },
+        el(
+          "span",
+          { class: `roll-toggle att-${row.status || "unknown"}` },
+          el("span", { class: "roll-mark", "aria-hidden": "true", text: present ? "✓" : "" }),
+          el("span", { class: "roll-name", text: row.full_name }),
+        ),
+        el("span", { class: "roll-status-text small", text: row.status ? label("attendance", row.status) : "—" }),
+        row.substitute_name ? el("span", { class: "att-sub-name small", text: msg("Substitute", { name: row.substitute_name }) }) : null,
+      );
+    }
     const toggle = el(
       "button",
       {

@@ -125,7 +125,7 @@ function start(root) {
     const block = s.agenda.filter((i) => i.consent && i.state === "pending" && !i.outcome);
     const consent = $("adopt-consent");
     consent.hidden = meeting.state !== "in_progress" || block.length === 0;
-    consent.replaceChildren(msg("AdoptConsent", { count: block.length }), " ", el("kbd", { text: "T" }));
+    consent.replaceChildren(msg("AdoptConsent", { count: block.length }), " ", el("kbd", { text: "T", "aria-hidden": "true" }));
     // After the adjournment nothing is left to do here: the controls go, the minutes link stays.
     for (const node of root.querySelectorAll(".console-controls")) node.hidden = ended;
     if (ended) {
@@ -278,7 +278,7 @@ function start(root) {
               disabled: !running(),
               "aria-keyshortcuts": isFirst ? "F" : null,
               onclick: (e) => run(e.currentTarget, "POST", `/speakers/${sp.id}/start`),
-            }, msg("GiveFloor"), isFirst ? " " : null, isFirst ? el("kbd", { text: "F" }) : null),
+            }, msg("GiveFloor"), isFirst ? " " : null, isFirst ? el("kbd", { text: "F", "aria-hidden": "true" }) : null),
             el("button", {
               type: "button",
               class: "btn btn-small",
@@ -295,7 +295,7 @@ function start(root) {
               dataset: { key: `stop-${sp.id}` },
               "aria-keyshortcuts": "X",
               onclick: (e) => run(e.currentTarget, "POST", `/speakers/${sp.id}/stop`),
-            }, msg("Stop"), " ", el("kbd", { text: "X" })),
+            }, msg("Stop"), " ", el("kbd", { text: "X", "aria-hidden": "true" })),
           );
         }
         const status = { speaking: msg("Speaking"), requested: msg("Waiting"), done: "" }[sp.state];
@@ -341,7 +341,8 @@ function start(root) {
 
   function renderVotes(s) {
     const current = currentItem(s);
-    const votes = current ? s.votes.filter((v) => v.agenda_item_id === current.id) : [];
+    // Without a current item (before the first, after the adjournment) every closed vote shows.
+    const votes = current ? s.votes.filter((v) => v.agenda_item_id === current.id) : s.votes.filter((v) => v.state === "closed");
     // An open vote elsewhere (after the chair moved on) still needs its close button here.
     const open = s.votes.find((v) => v.state === "open");
     if (open && !votes.includes(open)) votes.unshift(open);
@@ -363,7 +364,7 @@ function start(root) {
               disabled: !running(),
               "aria-keyshortcuts": "O",
               onclick: (e) => run(e.currentTarget, "POST", `/votes/${vote.id}/open`),
-            }, msg("OpenVote"), " ", el("kbd", { text: "O" })),
+            }, msg("OpenVote"), " ", el("kbd", { text: "O", "aria-hidden": "true" })),
           );
         } else if (vote.state === "open") {
           body.push(
@@ -379,7 +380,7 @@ function start(root) {
               dataset: { key: `close-${vote.id}` },
               "aria-keyshortcuts": "C",
               onclick: (e) => run(e.currentTarget, "POST", `/votes/${vote.id}/close`),
-            }, msg("CloseVote"), " ", el("kbd", { text: "C" })),
+            }, msg("CloseVote"), " ", el("kbd", { text: "C", "aria-hidden": "true" })),
           );
         } else {
           body.push(...resultLines(vote));

@@ -249,6 +249,25 @@ def test_the_span_formatter_gives_days_hours_and_minutes(chair: Screen) -> None:
     ]
 
 
+def test_the_console_in_english_gives_the_span_in_english(chair: Screen) -> None:
+    from playwright.sync_api import expect
+
+    page = chair.page
+    with page.expect_navigation():
+        page.click(".lang-switch button[value='en']")
+    page.wait_for_function(LIVE)
+    expect(page.locator("#projected")).to_contain_text(
+        re.compile(r"\(2 d( \d+ h)?( \d+ min)? late against the scheduled end \d\d:\d\d \d\d/\d\d/\d{4}\)")
+    )
+    expect(page.locator("#keys-list")).to_contain_text("next item")
+    expect(page.locator("#all-present")).to_contain_text("All present")
+    chair.shot("console-en-1366x768")
+    with page.expect_navigation():
+        page.click(".lang-switch button[value='vi']")
+    page.wait_for_function(LIVE)
+    expect(page.locator("#all-present")).to_contain_text("Tất cả có mặt")
+
+
 # --- defect 2 and the roll call ---------------------------------------------------------------------
 
 
@@ -436,6 +455,7 @@ def test_a_vote_by_keyboard_then_by_mouse_and_a_failed_vote_needs_an_override(ch
     page.fill("#vote-question", "Biểu quyết kín về nhân sự?")
     page.check("#vote-secret")
     page.click("#create-vote")
+    expect(page.locator("#vote-dialog")).to_be_hidden()
     expect(page.locator(".vote-card[data-state='draft']")).to_contain_text("Bỏ phiếu kín")
 
     # K: the outcome dialog, by keyboard. "Thông qua" contradicts the failed vote: a reason is asked.
@@ -511,6 +531,14 @@ def test_adjourning_leaves_no_form_and_a_link_to_the_minutes(chair: Screen) -> N
     ):
         expect(page.locator(selector)).to_be_hidden()
     expect(page.locator("#adjourn")).to_be_hidden()
+    # The roll call stays, read-only; the votes held stay, with their results.
+    expect(page.locator("#attendance li[data-member]")).to_have_count(27)
+    expect(
+        page.locator(
+            "#console button:visible:not(.agenda-jump), #console select:visible, #console input:visible"
+        )
+    ).to_have_count(0)
+    expect(page.locator(".vote-card[data-state='closed']")).to_contain_text("Không được thông qua")
     link = page.locator("#minutes-link")
     expect(link).to_be_visible()
     # The shortcuts do nothing now.
