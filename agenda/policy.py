@@ -111,6 +111,11 @@ class Policy:
         warning = raw.get("speaker_warning_seconds", 300)
         if not isinstance(warning, int) or warning < 10:
             raise PolicyError(f"{path}: speaker_warning_seconds must be a whole number of seconds >= 10")
+        tolerance = raw.get("start_tolerance_minutes", 30)
+        if not isinstance(tolerance, int) or isinstance(tolerance, bool) or not 1 <= tolerance <= 1440:
+            raise PolicyError(
+                f"{path}: start_tolerance_minutes must be a whole number of minutes from 1 to 1440"
+            )
         reminders = raw.get("poll_reminder_hours", [24, 2])
         if (
             not isinstance(reminders, list)
@@ -125,6 +130,7 @@ class Policy:
             quorum_fraction=quorum,
             decision_fraction=decision,
             speaker_warning_seconds=warning,
+            start_tolerance_minutes=tolerance,
             poll_reminder_hours=tuple(sorted(set(reminders), reverse=True)),
         )
 

@@ -5,7 +5,9 @@ needs an override with a reason, kept in the log and in the minutes. SQLite and 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +16,11 @@ from starlette.testclient import TestClient
 
 from agenda import clock
 from agenda.db import Database
+from agenda.live import presiding
 from agenda.log.events import Event
 from agenda.meetings.meetings import Meeting
 from agenda.people.accounts import User
+from agenda.policy import DEFAULT_POLICY, Policy, PolicyError
 from tests.support.factories import error_of
 from tests.support.live_setup import Live, make_live
 
@@ -192,3 +196,30 @@ def test_an_outcome_without_a_vote_or_agreeing_with_it_needs_no_reason(live: Liv
         ).first()
     )
     assert event is not None and event.payload()["override_reason"] is None
+
+
+# --- the start's tolerance, from the policy file -------------------------------------------------
+
+
+def test_the_start_tolerance_comes_from_the_policy_file(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    assert Policy.load(path).start_tolerance_minutes == 30
+    path.write_text(json.dumps({"start_tolerance_minutes": 90}))
+    policy = Policy.load(path)
+    assert policy.start_tolerance_minutes == 90
+    meeting = Meeting(
+        title="Phiên họp",
+        kind="regular",
+        starts_at=datetime(2026, 12, 7, 1, 0, tzinfo=UTC),
+        duration_minutes=60,
+        place="Hà Nội",
+    )
+    at = meeting.starts_at
+    assert presiding.off_schedule_minutes(meeting, at + timedelta(minutes=90), policy) is None
+    assert presiding.off_schedule_minutes(meeting, at + timedelta(minutes=91), policy) == 91
+    assert presiding.off_schedule_minutes(meeting, at - timedelta(minutes=31), DEFAULT_POLICY) == -31
+    assert presiding.off_schedule_minutes(meeting, at - timedelta(minutes=30), DEFAULT_POLICY) is None
+    for bad in (0, 1441, "30", True, 2.5):
+        path.write_text(json.dumps({"start_tolerance_minutes": bad}))
+        with pytest.raises(PolicyError, match="start_tolerance_minutes"):
+            Policy.load(path)
