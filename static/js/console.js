@@ -57,6 +57,8 @@ function start(root) {
   const limitInput = $("speaker-limit");
   const errorBox = $("console-error");
   let formItemId;
+  let outcomeFor = null; // the item the outcome dialog records on
+  let voteFor = null; // the item the new-vote dialog prepares a vote on
   let errorTimer = null;
   let positions = null; // GET /meetings/{id}/positions: the objections per item (docs/positions.md)
   let positionsTimer = null;
@@ -235,8 +237,8 @@ function start(root) {
   }
 
   function syncOverride() {
-    const current = currentItem(state());
-    const needed = Boolean(current) && contradicts($("outcome").value, lastVote(current.id));
+    const itemId = outcomeFor !== null && outcomeBox.isOpen ? outcomeFor : (currentItem(state()) || {}).id;
+    const needed = itemId !== undefined && contradicts($("outcome").value, lastVote(itemId));
     $("override-field").hidden = !needed;
     $("override-reason").required = needed;
   }
@@ -635,6 +637,7 @@ function start(root) {
     const current = currentItem(state());
     if (!current || !running()) return;
     fillOutcome(current);
+    outcomeFor = current.id; // the item the dialog was opened on, even if the chair moves on meanwhile
     outcomeBox.open(from, $("outcome"));
   }
 
@@ -643,6 +646,7 @@ function start(root) {
     if (!current || !LIVE.includes(state().meeting.state)) return;
     $("vote-item").textContent = msg("Position", { position: current.position }) + (current.title ? " · " + current.title : "");
     $("vote-error").hidden = true;
+    voteFor = current.id;
     voteBox.open(from, $("vote-question"));
   }
 
@@ -668,11 +672,10 @@ function start(root) {
 
   $("outcome-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const current = currentItem(state());
-    if (!current) return;
+    if (outcomeFor === null) return;
     const body = { outcome: $("outcome").value, conclusion: $("conclusion").value };
     if (!$("override-field").hidden) body.override_reason = $("override-reason").value;
-    const { error } = await runInDialog($("outcome-error"), $("save-outcome"), "POST", `/agenda-items/${current.id}/outcome`, body);
+    const { error } = await runInDialog($("outcome-error"), $("save-outcome"), "POST", `/agenda-items/${outcomeFor}/outcome`, body);
     if (error) {
       if (error.code === "outcome_contradicts_vote") {
         $("override-field").hidden = false;
@@ -688,10 +691,9 @@ function start(root) {
 
   $("vote-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const current = currentItem(state());
     const question = $("vote-question").value.trim();
-    if (!current || !question) return;
-    const { error } = await runInDialog($("vote-error"), $("create-vote"), "POST", `/agenda-items/${current.id}/votes`, {
+    if (voteFor === null || !question) return;
+    const { error } = await runInDialog($("vote-error"), $("create-vote"), "POST", `/agenda-items/${voteFor}/votes`, {
       question,
       secret: $("vote-secret").checked,
     });
