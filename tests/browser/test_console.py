@@ -511,6 +511,26 @@ def test_item_navigation_and_the_consent_block_by_keyboard(chair: Screen) -> Non
     page.keyboard.press("n")
     page.keyboard.press("n")
     expect(page.locator("#current-title")).to_have_text(TITLES[2])
+    # The dialog records on the item it was opened on, even when another operator moves on.
+    items = chair.server.seeded.items
+    page.keyboard.press("k")
+    expect(page.locator("#outcome-item")).to_contain_text(TITLES[2])
+    page.evaluate(
+        """async (id) => {
+          const token = document.querySelector('meta[name=csrf-token]').content;
+          await fetch(`/api/v1/meetings/${id}/advance`, {method: 'POST', credentials: 'same-origin',
+            headers: {'X-CSRF-Token': token, 'Content-Type': 'application/json'},
+            body: JSON.stringify({to: 'next'})});
+        }""",
+        chair.server.seeded.meeting_id,
+    )
+    expect(page.locator("#current-title")).to_have_text(TITLES[3])
+    page.select_option("#outcome", "noted")
+    page.fill("#conclusion", "Ghi nhận báo cáo.")
+    page.click("#save-outcome")
+    expect(page.locator("#outcome-dialog")).to_be_hidden()
+    expect(page.locator(f"#agenda-{items[2]}")).to_contain_text("Ghi nhận")
+    expect(page.locator(f"#agenda-{items[3]}")).not_to_contain_text("Ghi nhận")
     expect(page.locator("#adopt-consent kbd")).to_have_text("T")
     page.keyboard.press("t")
     expect(page.locator("#adopt-consent")).to_be_hidden()
