@@ -64,6 +64,7 @@ class Policy:
     submission_day: int = 25  # papers for a regular session are due by this day of the month before
 
     speaker_warning_seconds: int = 300  # the console warns when a speaker passes this
+    start_tolerance_minutes: int = 30  # the console warns when a session starts further off its time
     # Opinion ballots: reminders this many hours before the deadline (docs/opinion-polls.md).
     poll_reminder_hours: tuple[int, ...] = (24, 2)
 
@@ -110,6 +111,11 @@ class Policy:
         warning = raw.get("speaker_warning_seconds", 300)
         if not isinstance(warning, int) or warning < 10:
             raise PolicyError(f"{path}: speaker_warning_seconds must be a whole number of seconds >= 10")
+        tolerance = raw.get("start_tolerance_minutes", 30)
+        if not isinstance(tolerance, int) or isinstance(tolerance, bool) or not 1 <= tolerance <= 1440:
+            raise PolicyError(
+                f"{path}: start_tolerance_minutes must be a whole number of minutes from 1 to 1440"
+            )
         reminders = raw.get("poll_reminder_hours", [24, 2])
         if (
             not isinstance(reminders, list)
@@ -124,6 +130,7 @@ class Policy:
             quorum_fraction=quorum,
             decision_fraction=decision,
             speaker_warning_seconds=warning,
+            start_tolerance_minutes=tolerance,
             poll_reminder_hours=tuple(sorted(set(reminders), reverse=True)),
         )
 

@@ -413,6 +413,14 @@ class Ours(Server):
             raise SystemExit("the demo has no published meeting")
         meeting_id: int = published[0]["id"]
         if published[0]["state"] == "published":
+            # A session starts only with quorum: everyone invited is marked present first.
+            snapshot = self.chair.get(f"/api/v1/meetings/{meeting_id}/live").json()
+            for row in snapshot["state"]["attendance"]:
+                marked = self.chair.put(
+                    f"/api/v1/meetings/{meeting_id}/attendance/{row['member_id']}", json={"status": "present"}
+                )
+                if marked.status_code != 200:
+                    raise SystemExit(f"attendance answered {marked.status_code}: {marked.text}")
             response = self.chair.post(f"/api/v1/meetings/{meeting_id}/start")
             if response.status_code != 200:
                 raise SystemExit(f"start answered {response.status_code}: {response.text}")

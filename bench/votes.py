@@ -212,7 +212,7 @@ def seat(db: Database, settings: Settings, policy: Policy, size: int, rounds: in
             )
 
     db.write_sync(roll_call)
-    db.write_sync(lambda s: presiding.start(session=s, meeting_id=meeting_id, actor_id=actor))
+    db.write_sync(lambda s: presiding.start(session=s, meeting_id=meeting_id, actor_id=actor, policy=policy))
     return Seated(meeting_id, item_ids, voters)
 
 

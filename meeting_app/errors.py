@@ -83,6 +83,10 @@ HTTP_CODES = {
 }
 
 
+# The parameters of an error that its JSON body carries beside the message, for scripts.
+EXPOSED_PARAMS = ("fields", "missing", "present", "required", "total", "yes", "vote_id", "vote_adopted")
+
+
 def status_of(exc: DomainError) -> int:
     for cls, status in STATUS:
         if isinstance(exc, cls):
@@ -92,7 +96,7 @@ def status_of(exc: DomainError) -> int:
 
 def error_body(exc: DomainError) -> dict[str, Any]:
     error: dict[str, Any] = {"code": exc.code, "message": translate(exc.message, exc.params)}
-    for name in ("fields", "missing"):
+    for name in EXPOSED_PARAMS:
         if name in exc.params:
             error[name] = exc.params[name]
     body: dict[str, Any] = {"error": error}

@@ -165,6 +165,9 @@ def test_resume_gets_a_snapshot_when_it_cannot_replay(
 # --- filtering ----------------------------------------------------------------------------------
 
 
+OVERRIDE_REASON = "Lý do mật: đã biểu quyết bằng văn bản trước phiên họp"
+
+
 def test_restricted_item_never_leaks_into_frames(client: TestClient, db: Database) -> None:
     live = make_live(client, db)
     live.start()
@@ -182,7 +185,9 @@ def test_restricted_item_never_leaks_into_frames(client: TestClient, db: Databas
         vote_id = live.open_vote("B", question="Biểu quyết đề án mật?")
         assert live.ballot("m1", vote_id, "yes").status_code == 200
         assert chair.post(f"/api/v1/votes/{vote_id}/close").status_code == 200
-        body = {"outcome": "adopted", "conclusion": conclusion}
+        # One yes of eight fails the vote: adopting it anyway takes an override, whose reason is
+        # as secret as the conclusion.
+        body = {"outcome": "adopted", "conclusion": conclusion, "override_reason": OVERRIDE_REASON}
         assert chair.post(f"/api/v1/agenda-items/{restricted}/outcome", json=body).status_code == 200
         count = _head(live) - starts[0]
         seen = {
@@ -192,8 +197,9 @@ def test_restricted_item_never_leaks_into_frames(client: TestClient, db: Databas
         assert [f["seq"] for f in frames] == list(range(starts[0] + 1, starts[0] + count + 1)), name
         text = json.dumps(frames, ensure_ascii=False)
         if name == "m1":
-            assert conclusion in text and "speaker.requested" in text
+            assert conclusion in text and OVERRIDE_REASON in text and "speaker.requested" in text
             continue
+        assert OVERRIDE_REASON not in text
         assert conclusion not in text and SECRET_TITLE not in text and "Biểu quyết đề án mật" not in text
         kinds = [f["kind"] for f in frames]
         assert kinds[0] == "agenda.advanced"  # ids only: the room knows a restricted item is current

@@ -321,6 +321,7 @@ def test_wishes_to_speak_join_the_speakers_lists_at_the_start(client: TestClient
         comment = "Bổ sung" if minute == 6 else ""
         assert _put(live, who, item, position, comment=comment).status_code == 200
     clock.freeze(t0 + timedelta(minutes=30))
+    live.present(8)  # a session starts only with quorum
     # m6 already asked to speak on D from the tablet: no second request.
     assert live.actors["m6"].post(f"/api/v1/agenda-items/{live.items['D']}/speakers").status_code == 201
 
@@ -356,6 +357,7 @@ def test_wishes_to_speak_join_the_speakers_lists_at_the_start(client: TestClient
 def test_a_start_without_wishes_appends_only_meeting_started(client: TestClient, db: Database) -> None:
     live = make_live(client, db)
     assert _put(live, "m2", "A", "no_objection").status_code == 200
+    live.present(8)
     check(live, lambda lv: lv.actors["chair"].post(lv.url("/start")), "meeting.started")
 
 

@@ -48,6 +48,7 @@ from tests.support.factories import (
     make_ready_item,
     make_user,
     publish_meeting,
+    start_meeting,
     user_actor,
 )
 
@@ -216,7 +217,7 @@ def test_a_conclusion_is_indexed_when_the_outcome_is_recorded(client: TestClient
     assert meeting.id
     agenda_item = add_agenda_item(db, meeting.id, title="Tình hình phòng chống thiên tai")
     publish_meeting(db, meeting.id)
-    db.write_sync(lambda s: presiding.start(session=s, meeting_id=meeting.id or 0, actor_id=None))
+    start_meeting(db, meeting.id)
     conclusion = "Giao các bộ khẩn trương khắc phục hậu quả bão lũ."
     response = secretary.post(
         f"/api/v1/agenda-items/{agenda_item.id}/outcome", json={"outcome": "noted", "conclusion": conclusion}
@@ -379,8 +380,9 @@ def world(shared_client: TestClient, shared_db: Database) -> World:
     publish_meeting(db, meeting.id)
     assert secret_item.id and open_item.id
 
+    start_meeting(db, meeting.id)
+
     def conclude(s: Session) -> None:
-        presiding.start(session=s, meeting_id=meeting.id or 0, actor_id=None)
         presiding.set_outcome(
             session=s,
             agenda_item_id=secret_item.id or 0,

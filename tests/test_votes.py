@@ -238,8 +238,11 @@ def test_ballots_count_only_while_the_vote_is_open(live: Live) -> None:
 
 
 def test_a_vote_opens_only_with_quorum_and_one_at_a_time(live: Live) -> None:
-    live.start(present=5)  # quorum is ceil(8 * 2/3) = 6
+    live.start(present=6)  # quorum is ceil(8 * 2/3) = 6
     chair = live.actors["chair"]
+    sixth = live.member_ids[5]
+    left = live.actors["sec"].put(live.url(f"/attendance/{sixth}"), json={"status": "absent"})
+    assert left.status_code == 200, left.text  # 5 present now
     vote_id = create(live)
     refused(chair.post(f"/api/v1/votes/{vote_id}/open"), 409, "no_quorum")
     assert stored(live.db, vote_id).state == "draft"

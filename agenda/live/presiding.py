@@ -15,9 +15,11 @@ from sqlmodel import Session
 
 from agenda.clock import iso, utcnow
 from agenda.errors import NotFound, RuleBroken, WrongState
+from agenda.live.outcome_rule import check_outcome
 from agenda.log import event_kinds as k
 from agenda.log import events
 from agenda.meetings.agenda_items import AgendaItem, get_agenda_item, index_agenda_item, list_items
+from agenda.meetings.attendance import quorum
 from agenda.meetings.meetings import Meeting, get_meeting
 from agenda.meetings.positions import queue_wishes
 from agenda.meetings.speakers import stop_speaking
@@ -49,6 +51,8 @@ class OutcomeSet(BaseModel):
 
     outcome: str
     conclusion: str = PField(default="", max_length=20_000)
+    # Needed when the outcome contradicts the item's last closed vote (agenda/live/outcome_rule.py).
+    override_reason: str | None = PField(default=None, max_length=2_000)
 
 
 def require_running(meeting: Meeting) -> None:
@@ -72,10 +76,33 @@ def _leave(item: AgendaItem, now: datetime) -> int:
     return item.spent_seconds
 
 
-def start(*, session: Session, meeting_id: int, actor_id: int | None) -> Meeting:
+def off_schedule_minutes(meeting: Meeting, now: datetime, policy: Policy) -> int | None:
+    """Minutes between the scheduled and the actual start (negative: early), when more than the
+    policy's tolerance; None when the session starts on time."""
+    scheduled = meeting.starts_at
+    if scheduled.tzinfo is None and now.tzinfo is not None:
+        now = now.replace(tzinfo=None)
+    minutes = round((now - scheduled).total_seconds() / 60)
+    return minutes if abs(minutes) > policy.start_tolerance_minutes else None
+
+
+def start(*, session: Session, meeting_id: int, actor_id: int | None, policy: Policy) -> Meeting:
+    """published -> in_progress, only with quorum (the rule that opens a vote, docs/rules.md)."""
     meeting = get_meeting(session=session, meeting_id=meeting_id)
     if meeting.state != "published":
         raise WrongState(N_("Chỉ bắt đầu được phiên họp đã công bố chương trình."), code="not_published")
+    count = quorum(session, meeting_id, policy)
+    if not count.quorate:
+        raise WrongState(
+            N_(
+                "Chưa đủ số thành viên tối thiểu để bắt đầu phiên họp: "
+                "có mặt {present}, cần {required} trên tổng số {total} thành viên."
+            ),
+            code="no_quorum",
+            present=count.present,
+            required=count.required,
+            total=count.total,
+        )
     meeting.state = "in_progress"
     meeting.started_at = utcnow()
     session.add(meeting)
@@ -150,6 +177,7 @@ def _record_outcome(
     consent: bool,
     actor_id: int | None,
     policy: Policy,
+    overrides_vote_id: int | None = None,
 ) -> None:
     assert item.id is not None
     item.outcome = data.outcome
@@ -167,6 +195,8 @@ def _record_outcome(
             conclusion=data.conclusion,
             state=item.state,
             consent=consent,
+            override_reason=data.override_reason if overrides_vote_id else None,
+            overrides_vote_id=overrides_vote_id,
         ),
         actor_id=actor_id,
     )
@@ -186,7 +216,22 @@ def set_outcome(
         raise RuleBroken(N_("Kết quả không hợp lệ."), code="bad_outcome")
     item = get_agenda_item(session=session, agenda_item_id=agenda_item_id)
     require_running(get_meeting(session=session, meeting_id=item.meeting_id))
-    _record_outcome(session, item, data, consent=False, actor_id=actor_id, policy=policy)
+    overridden = check_outcome(
+        session=session,
+        agenda_item_id=agenda_item_id,
+        outcome=data.outcome,
+        override_reason=data.override_reason,
+    )
+    reason = (data.override_reason or "").strip() if overridden else None
+    _record_outcome(
+        session,
+        item,
+        data.model_copy(update={"override_reason": reason}),
+        consent=False,
+        actor_id=actor_id,
+        policy=policy,
+        overrides_vote_id=overridden.vote_id if overridden else None,
+    )
     return item
 
 

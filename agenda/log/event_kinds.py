@@ -409,7 +409,8 @@ class AgendaAdvanced(EventData):
 @dataclass(frozen=True)
 class ItemOutcome(EventData):
     """An outcome and its conclusion were recorded on an agenda item. `state` is the item's
-    state afterwards (`done` when the consent block is adopted in one step)."""
+    state afterwards (`done` when the consent block is adopted in one step). An outcome that
+    contradicts the item's last closed vote names that vote and the override's reason."""
 
     kind = "item.outcome"
     meeting_id: int
@@ -418,6 +419,8 @@ class ItemOutcome(EventData):
     conclusion: str
     state: str
     consent: bool = False
+    override_reason: str | None = None
+    overrides_vote_id: int | None = None
 
 
 @event_kind

@@ -183,6 +183,9 @@ def _item(pdf: FPDF, item: dict[str, Any], number: int, summary: str) -> None:
         _vote(pdf, vote)
     outcome = OUTCOMES.get(str(item.get("outcome")), "Chưa có kết quả")
     _label(pdf, "Kết quả", outcome, indent=5)
+    override = item.get("override")
+    if override:
+        _label(pdf, "Ghi đè kết quả biểu quyết, lý do", clean(override.get("reason"), lines=True), indent=5)
     conclusion = clean(item.get("conclusion"), lines=True)
     if conclusion:
         _label(pdf, "Kết luận của chủ tọa", conclusion, indent=5)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from agenda.clock import iso
+from agenda.log.events import Event
 from agenda.meetings.agenda_items import audiences, list_items
 from agenda.meetings.attendance import STATUSES, records
 from agenda.meetings.meetings import Meeting, guest_ids, invitee_ids
@@ -151,6 +152,23 @@ def _vote(session: Session, vote: Vote, names: dict[int, Member]) -> dict[str, A
     return found
 
 
+def _overrides(session: Session, meeting_id: int) -> dict[int, dict[str, Any]]:
+    """Per agenda item, the override of its last recorded outcome, when that outcome contradicted
+    the item's last closed vote (agenda/live/outcome_rule.py): `{reason, vote_id}`."""
+    rows = session.exec(
+        select(Event).where(Event.stream == meeting_id, Event.kind == "item.outcome").order_by(col(Event.seq))
+    ).all()
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        data = row.payload()
+        item_id = int(data["agenda_item_id"])
+        if data.get("override_reason"):
+            found[item_id] = {"reason": data["override_reason"], "vote_id": data.get("overrides_vote_id")}
+        else:
+            found.pop(item_id, None)  # a later outcome that agrees with the vote
+    return found
+
+
 def build_record(session: Session, meeting: Meeting) -> Record:
     """The whole record of an adjourned meeting, unfiltered (what the secretariat sees)."""
     assert meeting.id is not None
@@ -170,6 +188,7 @@ def build_record(session: Session, meeting: Meeting) -> Record:
         for p in session.exec(select(ProgrammeItem).where(col(ProgrammeItem.id).in_(programme_ids))).all()
     }
     speakers = _speakers(session, meeting_id)
+    overrides = _overrides(session, meeting_id)
     by_item: dict[int, list[dict[str, Any]]] = {}
     for vote in votes:
         by_item.setdefault(vote.agenda_item_id, []).append(_vote(session, vote, members))
@@ -190,6 +209,7 @@ def build_record(session: Session, meeting: Meeting) -> Record:
                 "consent": item.consent,
                 "outcome": item.outcome,
                 "conclusion": item.conclusion or "",
+                "override": overrides.get(item.id),
                 "minutes_allotted": item.minutes,
                 "seconds_spent": item.spent_seconds,
                 "speakers": speakers.get(item.id, []),

@@ -20,7 +20,7 @@ from agenda.meetings import attendance, meetings, speakers
 from agenda.meetings.attendance import AttendanceSet
 from meeting_app.api.common import ident, reply
 from meeting_app.api.live_schemas import LiveSnapshot, SpeakerPublic
-from meeting_app.api.schemas import MeetingPublic
+from meeting_app.api.schemas import MeetingPublic, MeetingStarted
 from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
@@ -44,14 +44,25 @@ async def live(request: Request) -> Response:
     return reply(await _live(request, ident(request)))
 
 
-@operation("Start the session", who="chair, secretariat", responses={200: MeetingPublic})
+@operation(
+    "Start the session (409 no_quorum without quorum)",
+    who="chair, secretariat",
+    responses={200: MeetingStarted},
+)
 async def start(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id = ident(request)
-    meeting = await ctx(request).db.write(
-        lambda s: presiding.start(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
+    app = ctx(request)
+    meeting = await app.db.write(
+        lambda s: presiding.start(
+            session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id, policy=app.policy
+        )
     )
-    return reply(meetings.public_meeting(meeting))
+    body = meetings.public_meeting(meeting)
+    assert meeting.started_at is not None
+    # A compatible addition (docs/live.md): how far off its scheduled time the session started.
+    body["off_schedule_minutes"] = presiding.off_schedule_minutes(meeting, meeting.started_at, app.policy)
+    return reply(body)
 
 
 @operation("Adjourn the session", who="chair, secretariat", responses={200: MeetingPublic})

@@ -24,7 +24,8 @@ class Public(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    """Some errors add fields (`fields` for invalid_fields, `rows` for an import)."""
+    """Some errors add fields (`fields` for invalid_fields, `rows` for an import, `present`,
+    `required` and `total` for no_quorum)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -81,6 +82,13 @@ class MeetingPublic(Public):
     started_at: Time | None
     adjourned_at: Time | None
     current_item_id: int | None
+
+
+class MeetingStarted(MeetingPublic):
+    """The started meeting, with how many minutes off its scheduled time it started when that is
+    more than the policy's tolerance (negative: early), else null."""
+
+    off_schedule_minutes: int | None
 
 
 class MeetingList(Public):

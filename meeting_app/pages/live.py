@@ -85,6 +85,7 @@ async def console(request: Request) -> Response:
     data["guests_json"] = json.dumps(
         [{"id": g.id, "full_name": g.full_name} for g in guests], ensure_ascii=False
     )
+    data["start_tolerance"] = ctx(request).policy.start_tolerance_minutes
     return page(request, "live/console.html", data)
 
 

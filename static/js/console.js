@@ -2,9 +2,18 @@
 // session from here. Everything shown comes from the live feed (live.js); every button is one
 // command to the JSON API, and its effect comes back through the feed like everyone else's.
 //
-// Keys: N or ArrowRight = next item, P or ArrowLeft = previous, O = open the prepared vote of
-// the current item, C = close the open vote; ignored while typing in a field.
+// One screen (issue 14, build 11): the current item and its timer, the next items, the votes,
+// the speakers and the roll call with quorum fit 1024x768 and up without scrolling; the longer
+// forms (outcome and conclusion, a new vote) open in <dialog>s (console-dialogs.js).
+//
+// Keys (listed on the page, never while typing in a field or with a dialog open):
+// N/ArrowRight next item, P/ArrowLeft previous, K outcome and conclusion, V new vote, O open the
+// prepared vote, C close the open vote, F give the floor to the first waiting, X stop the speaker,
+// A all present, / search the roll call, S start, T adopt the consent block, E adjourn.
 
+import { confirmIn, modal } from "./console-dialogs.js";
+import { allPresent, renderRoll } from "./console-roll.js";
+import { spanText } from "./span.js";
 import {
   api,
   clock,
@@ -38,10 +47,18 @@ function start(root) {
     guests = [];
   }
   const $ = (id) => document.getElementById(id);
+  const tolerance = Number(root.dataset.startTolerance || 30);
+  const outcomeBox = modal($("outcome-dialog"));
+  const voteBox = modal($("vote-dialog"));
+  const announcer = $("console-announce");
+  let seen = null; // what was last announced: {current, opened, closed}
+  let rollQuery = "";
   const limitKey = `ecab.speakerWarning.${meetingId}`;
   const limitInput = $("speaker-limit");
   const errorBox = $("console-error");
   let formItemId;
+  let outcomeFor = null; // the item the outcome dialog records on
+  let voteFor = null; // the item the new-vote dialog prepares a vote on
   let errorTimer = null;
   let positions = null; // GET /meetings/{id}/positions: the objections per item (docs/positions.md)
   let positionsTimer = null;
@@ -102,12 +119,51 @@ function start(root) {
     const badge = $("meeting-state");
     badge.textContent = label("meeting_state", meeting.state);
     badge.className = `badge badge-state badge-${meeting.state}`;
+    const ended = meeting.state === "adjourned" || meeting.state === "closed";
+    root.classList.toggle("is-ended", ended);
     $("start-session").hidden = meeting.state !== "published";
     $("adjourn").hidden = meeting.state !== "in_progress";
+    $("minutes-link").hidden = !ended;
     const block = s.agenda.filter((i) => i.consent && i.state === "pending" && !i.outcome);
     const consent = $("adopt-consent");
     consent.hidden = meeting.state !== "in_progress" || block.length === 0;
-    consent.textContent = msg("AdoptConsent", { count: block.length });
+    consent.replaceChildren(msg("AdoptConsent", { count: block.length }), " ", el("kbd", { text: "T", "aria-hidden": "true" }));
+    // After the adjournment nothing is left to do here: the controls go, the minutes link stays.
+    for (const node of root.querySelectorAll(".console-controls")) node.hidden = ended;
+    if (ended) {
+      outcomeBox.close();
+      voteBox.close();
+    }
+  }
+
+  // The live region: the current item, a vote opening and a result, each said once.
+  function announce(s) {
+    const current = currentItem(s);
+    const opened = s.votes.find((v) => v.state === "open");
+    const closed = s.votes.filter((v) => v.state === "closed").map((v) => v.id);
+    const now = { current: current ? current.id : null, opened: opened ? opened.id : null, closed, state: s.meeting.state };
+    if (seen === null) {
+      seen = now; // the first snapshot is what the page shows, not news
+      return;
+    }
+    let text = "";
+    if (now.current !== seen.current && current) {
+      text = msg("AnnounceCurrent", { position: current.position, title: current.title === undefined ? msg("Restricted") : current.title });
+    }
+    if (now.opened !== null && now.opened !== seen.opened) text = msg("AnnounceOpened", { question: opened.question });
+    const fresh = closed.find((id) => !seen.closed.includes(id));
+    if (fresh !== undefined) {
+      const vote = s.votes.find((v) => v.id === fresh);
+      if (vote && vote.result) {
+        text = msg("AnnounceResult", {
+          verdict: vote.result.adopted ? msg("Adopted") : msg("Rejected"),
+          counts: msg("Result", vote.result),
+        });
+      }
+    }
+    if (s.meeting.state === "in_progress" && seen.state === "published") text = text || msg("AnnounceStarted");
+    seen = { ...now, state: s.meeting.state };
+    if (text) announcer.textContent = text;
   }
 
   function renderCurrent(s) {
@@ -135,18 +191,66 @@ function start(root) {
     $("prev-item").disabled = !running() || index <= 0;
     $("next-item").disabled = !running() || (index >= 0 && index === items.length - 1);
 
-    const form = $("outcome-form");
     const id = current ? current.id : null;
     if (id !== formItemId) {
       formItemId = id;
-      $("outcome").value = (current && current.outcome) || "adopted";
-      $("conclusion").value = (current && current.conclusion) || "";
+      if (!outcomeBox.isOpen) fillOutcome(current);
       $("outcome-status").textContent = "";
-      $("vote-question").value = "";
-      $("vote-secret").checked = false;
     }
-    for (const field of form.elements) field.disabled = !current || !running();
-    for (const field of $("vote-form").elements) field.disabled = !current || !LIVE.includes(s.meeting.state);
+    $("open-outcome").disabled = !current || !running();
+    $("new-vote").disabled = !current || !LIVE.includes(s.meeting.state);
+    $("outcome-line").textContent = current && current.outcome ? label("outcome", current.outcome) + (current.conclusion ? ": " + current.conclusion : "") : "";
+  }
+
+  // The last closed vote of an item and whether an outcome contradicts it (as the server's
+  // agenda/live/outcome_rule.py decides; the server has the last word).
+  function lastVote(itemId) {
+    const closed = state().votes.filter((v) => v.agenda_item_id === itemId && v.state === "closed" && v.result);
+    return closed.length ? closed[closed.length - 1] : null;
+  }
+
+  function contradicts(outcome, vote) {
+    if (!vote) return false;
+    const adopting = outcome === "adopted" || outcome === "adopted_with_changes";
+    const refusing = outcome === "deferred" || outcome === "returned";
+    return (adopting && !vote.result.adopted) || (refusing && vote.result.adopted);
+  }
+
+  function fillOutcome(current) {
+    const vote = current ? lastVote(current.id) : null;
+    const fallback = vote && !vote.result.adopted ? "returned" : "adopted";
+    $("outcome").value = (current && current.outcome) || fallback;
+    $("conclusion").value = (current && current.conclusion) || "";
+    $("override-reason").value = "";
+    $("outcome-error").hidden = true;
+    $("outcome-item").textContent = current ? msg("Position", { position: current.position }) + (current.title ? " · " + current.title : "") : "";
+    const line = $("outcome-last-vote");
+    line.hidden = !vote;
+    if (vote) {
+      line.textContent = msg("LastVote", {
+        verdict: vote.result.adopted ? msg("Adopted") : msg("Rejected"),
+        yes: vote.result.yes,
+        total: vote.result.total_membership,
+      });
+    }
+    syncOverride();
+  }
+
+  function syncOverride() {
+    const itemId = outcomeFor !== null && outcomeBox.isOpen ? outcomeFor : (currentItem(state()) || {}).id;
+    const needed = itemId !== undefined && contradicts($("outcome").value, lastVote(itemId));
+    $("override-field").hidden = !needed;
+    $("override-reason").required = needed;
+  }
+
+  function currentSpeakers(s) {
+    const current = currentItem(s);
+    return current ? s.speakers.filter((sp) => sp.agenda_item_id === current.id) : [];
+  }
+
+  function firstWaiting(s) {
+    const waiting = currentSpeakers(s).filter((sp) => sp.state === "requested").sort((a, b) => a.id - b.id);
+    return waiting.length ? waiting[0] : null;
   }
 
   function renderSpeakers(s) {
@@ -161,20 +265,22 @@ function start(root) {
       replace($("speakers"), [el("li", { class: "empty", text: msg("NoSpeakers") })]);
       return;
     }
+    const first = firstWaiting(s);
     replace(
       $("speakers"),
       rows.map((sp) => {
         const buttons = [];
         if (sp.state === "requested") {
+          const isFirst = first && first.id === sp.id;
           buttons.push(
             el("button", {
               type: "button",
               class: "btn btn-primary btn-small",
               dataset: { key: `start-${sp.id}` },
               disabled: !running(),
-              text: msg("GiveFloor"),
+              "aria-keyshortcuts": isFirst ? "F" : null,
               onclick: (e) => run(e.currentTarget, "POST", `/speakers/${sp.id}/start`),
-            }),
+            }, msg("GiveFloor"), isFirst ? " " : null, isFirst ? el("kbd", { text: "F", "aria-hidden": "true" }) : null),
             el("button", {
               type: "button",
               class: "btn btn-small",
@@ -189,9 +295,9 @@ function start(root) {
               type: "button",
               class: "btn btn-danger btn-small",
               dataset: { key: `stop-${sp.id}` },
-              text: msg("Stop"),
+              "aria-keyshortcuts": "X",
               onclick: (e) => run(e.currentTarget, "POST", `/speakers/${sp.id}/stop`),
-            }),
+            }, msg("Stop"), " ", el("kbd", { text: "X", "aria-hidden": "true" })),
           );
         }
         const status = { speaking: msg("Speaking"), requested: msg("Waiting"), done: "" }[sp.state];
@@ -237,7 +343,8 @@ function start(root) {
 
   function renderVotes(s) {
     const current = currentItem(s);
-    const votes = current ? s.votes.filter((v) => v.agenda_item_id === current.id) : [];
+    // Without a current item (before the first, after the adjournment) every closed vote shows.
+    const votes = current ? s.votes.filter((v) => v.agenda_item_id === current.id) : s.votes.filter((v) => v.state === "closed");
     // An open vote elsewhere (after the chair moved on) still needs its close button here.
     const open = s.votes.find((v) => v.state === "open");
     if (open && !votes.includes(open)) votes.unshift(open);
@@ -257,9 +364,9 @@ function start(root) {
               class: "btn btn-primary",
               dataset: { key: `open-${vote.id}` },
               disabled: !running(),
-              text: msg("OpenVote"),
+              "aria-keyshortcuts": "O",
               onclick: (e) => run(e.currentTarget, "POST", `/votes/${vote.id}/open`),
-            }),
+            }, msg("OpenVote"), " ", el("kbd", { text: "O", "aria-hidden": "true" })),
           );
         } else if (vote.state === "open") {
           body.push(
@@ -273,9 +380,9 @@ function start(root) {
               type: "button",
               class: "btn btn-danger",
               dataset: { key: `close-${vote.id}` },
-              text: msg("CloseVote"),
+              "aria-keyshortcuts": "C",
               onclick: (e) => run(e.currentTarget, "POST", `/votes/${vote.id}/close`),
-            }),
+            }, msg("CloseVote"), " ", el("kbd", { text: "C", "aria-hidden": "true" })),
           );
         } else {
           body.push(...resultLines(vote));
@@ -296,6 +403,12 @@ function start(root) {
     );
   }
 
+  function setAttendance(row, status, substitute, control) {
+    const body = { status };
+    if (substitute) body.substitute_user_id = substitute;
+    return run(control, "PUT", `/meetings/${meetingId}/attendance/${row.member_id}`, body);
+  }
+
   function renderAttendance(s) {
     const q = s.quorum;
     const quorum = $("quorum");
@@ -304,62 +417,8 @@ function start(root) {
     quorum.title = q.quorate ? msg("Quorate") : msg("NotQuorate");
     quorum.dataset.quorate = String(q.quorate);
     const editable = LIVE.includes(s.meeting.state);
-    const set = (row, status, substitute, button) => {
-      const body = { status };
-      if (substitute) body.substitute_user_id = substitute;
-      return run(button, "PUT", `/meetings/${meetingId}/attendance/${row.member_id}`, body);
-    };
-    replace(
-      $("attendance"),
-      s.attendance.map((row) => {
-        const buttons = ["present", "remote", "absent", "excused"].map((status) =>
-          el("button", {
-            type: "button",
-            class: `btn btn-small att-btn att-${status}`,
-            dataset: { key: `att-${row.member_id}-${status}`, status },
-            "aria-pressed": String(row.status === status),
-            disabled: !editable,
-            text: label("attendance", status),
-            onclick: (e) => set(row, status, null, e.currentTarget),
-          }),
-        );
-        let substitute = null;
-        if (guests.length && (row.status === "absent" || row.status === "excused")) {
-          const id = `sub-${row.member_id}`;
-          const select = el(
-            "select",
-            {
-              id,
-              dataset: { key: id },
-              disabled: !editable,
-              onchange: (e) => set(row, row.status, Number(e.currentTarget.value) || null, e.currentTarget),
-            },
-            el("option", { value: "", text: msg("NoSubstitute") }),
-            guests.map((g) => el("option", { value: String(g.id), text: g.full_name, selected: g.id === row.substitute_user_id })),
-          );
-          substitute = el(
-            "div",
-            { class: "att-substitute" },
-            el("label", { class: "sr-only", for: id, text: msg("SubstituteFor", { name: row.full_name }) }),
-            select,
-          );
-        }
-        return el(
-          "li",
-          { class: `attendance-row att-row-${row.status || "unknown"}`, dataset: { member: String(row.member_id) } },
-          el(
-            "div",
-            { class: "att-who" },
-            el("strong", { text: row.full_name }),
-            el("span", { class: "small muted", text: row.title || "" }),
-            row.votes ? null : el("span", { class: "badge", text: msg("NoVoteRight") }),
-            row.substitute_name ? el("span", { class: "att-sub-name small", text: msg("Substitute", { name: row.substitute_name }) }) : null,
-          ),
-          el("div", { class: "att-buttons", role: "group", "aria-label": row.full_name }, buttons),
-          substitute,
-        );
-      }),
-    );
+    $("all-present").disabled = !editable || s.attendance.every((r) => r.status === "present" || r.status === "remote");
+    renderRoll({ s, guests, msg, label, editable, set: setAttendance, query: rollQuery });
   }
 
   // The pre-session positions' table, fetched again when a position changes (the staff's feed
@@ -454,9 +513,25 @@ function start(root) {
     renderAttendance(s);
     renderAgenda(s);
     renderConsent(s);
+    announce(s);
     if (document.activeElement !== limitInput) limitInput.value = String(speakerLimit());
+    fit();
     tick();
   }
+
+  // One screen: the grid takes the window's height below its top; each panel scrolls inside.
+  function fit() {
+    const grid = $("console-grid");
+    const top = grid.getBoundingClientRect().top + window.scrollY;
+    grid.style.setProperty("--console-height", `${Math.max(416, Math.floor(window.innerHeight - top - 8))}px`);
+    const list = $("agenda-list");
+    const current = list.querySelector(".is-current");
+    const box = list.closest(".console-agenda");
+    if (current && box && box.scrollHeight > box.clientHeight) {
+      box.scrollTop = Math.max(0, current.offsetTop - box.offsetTop - 4);
+    }
+  }
+  window.addEventListener("resize", fit);
 
   // The clocks, every TICK: the item's timer, each speaker's, and the projected end.
   function tick() {
@@ -501,66 +576,144 @@ function start(root) {
     let from = now;
     if (meeting.state !== "in_progress" && meeting.starts_at) from = Math.max(now, Date.parse(meeting.starts_at));
     const end = from + remaining * 1000;
-    const text = msg("Projected", { time: hhmm(end) });
+    const text = msg("Projected", { time: when(end, now) });
     if (!meeting.ends_at) return text;
+    // Against the scheduled end, in days, hours and minutes (not "trễ 5492 phút").
     const planned = Date.parse(meeting.ends_at);
     const minutes = Math.round((end - planned) / 60000);
-    const params = { minutes: Math.abs(minutes), planned: hhmm(planned) };
+    const params = { span: span(minutes), planned: when(planned, now) };
     const versus = minutes > 0 ? msg("Late", params) : minutes < 0 ? msg("Early", params) : msg("OnTime", params);
     const box = $("projected");
     box.classList.toggle("is-late", minutes > 0);
     return `${text} (${versus})`;
   }
 
+  function span(minutes) {
+    return spanText(minutes, { days: msg("SpanDays"), hours: msg("SpanHours"), minutes: msg("SpanMinutes") });
+  }
+
+  // A time of day, with its date when it is not today (Vietnam time).
+  function when(ms, now) {
+    const lang = document.documentElement.lang === "en" ? "en-GB" : "vi-VN";
+    const day = (t) => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" }).format(new Date(t));
+    if (day(ms) === day(now)) return hhmm(ms);
+    const date = new Intl.DateTimeFormat(lang, { day: "2-digit", month: "2-digit", year: "numeric", timeZone: "Asia/Ho_Chi_Minh" });
+    return `${hhmm(ms)} ${date.format(new Date(ms))}`;
+  }
+
   // --- wiring ----------------------------------------------------------------------------------
 
-  $("start-session").addEventListener("click", (e) => run(e.currentTarget, "POST", `/meetings/${meetingId}/start`));
-  $("adopt-consent").addEventListener("click", (e) => run(e.currentTarget, "POST", `/meetings/${meetingId}/consent/adopt`));
+  async function startSession(button) {
+    const s = state();
+    if (!s || s.meeting.state !== "published") return;
+    const now = client.now();
+    const scheduled = Date.parse(s.meeting.starts_at);
+    const off = Math.round((now - scheduled) / 60000);
+    if (Math.abs(off) > tolerance) {
+      const params = { scheduled: when(scheduled, now), span: span(off) };
+      $("start-warning").textContent = off > 0 ? msg("OffScheduleLate", params) : msg("OffScheduleEarly", params);
+      if (!(await confirmIn($("start-dialog"), button))) return;
+    }
+    await run(button, "POST", `/meetings/${meetingId}/start`);
+  }
+
+  async function adjournSession(button) {
+    if (!running()) return;
+    if (await confirmIn($("adjourn-dialog"), button)) {
+      await run(button, "POST", `/meetings/${meetingId}/adjourn`);
+      if (!running()) $("minutes-link").focus();
+    }
+  }
+
+  const adoptConsent = (button) => run(button, "POST", `/meetings/${meetingId}/consent/adopt`);
+
+  $("start-session").addEventListener("click", (e) => startSession(e.currentTarget));
+  $("adopt-consent").addEventListener("click", (e) => adoptConsent(e.currentTarget));
   $("prev-item").addEventListener("click", (e) => advance("previous", e.currentTarget));
   $("next-item").addEventListener("click", (e) => advance("next", e.currentTarget));
+  $("adjourn").addEventListener("click", (e) => adjournSession(e.currentTarget));
 
-  const dialog = $("adjourn-dialog");
-  $("adjourn").addEventListener("click", (e) => {
-    const button = e.currentTarget;
-    if (!dialog || typeof dialog.showModal !== "function") {
-      run(button, "POST", `/meetings/${meetingId}/adjourn`);
-      return;
+  function openOutcome(from) {
+    const current = currentItem(state());
+    if (!current || !running()) return;
+    fillOutcome(current);
+    outcomeFor = current.id; // the item the dialog was opened on, even if the chair moves on meanwhile
+    outcomeBox.open(from, $("outcome"));
+  }
+
+  function openNewVote(from) {
+    const current = currentItem(state());
+    if (!current || !LIVE.includes(state().meeting.state)) return;
+    $("vote-item").textContent = msg("Position", { position: current.position }) + (current.title ? " · " + current.title : "");
+    $("vote-error").hidden = true;
+    voteFor = current.id;
+    voteBox.open(from, $("vote-question"));
+  }
+
+  $("open-outcome").addEventListener("click", (e) => openOutcome(e.currentTarget));
+  $("new-vote").addEventListener("click", (e) => openNewVote(e.currentTarget));
+  $("outcome").addEventListener("change", syncOverride);
+
+  // A command from a dialog: its error shows in the dialog, which stays open.
+  async function runInDialog(errorBox, button, method, path, body) {
+    button.disabled = true;
+    try {
+      const answer = await api(method, path, body);
+      errorBox.hidden = true;
+      return { answer };
+    } catch (error) {
+      errorBox.textContent = (error && error.message) || String(error);
+      errorBox.hidden = false;
+      return { error };
+    } finally {
+      button.disabled = false;
     }
-    dialog.returnValue = "";
-    dialog.addEventListener(
-      "close",
-      () => {
-        if (dialog.returnValue === "ok") run(button, "POST", `/meetings/${meetingId}/adjourn`);
-      },
-      { once: true },
-    );
-    dialog.showModal();
-  });
+  }
 
   $("outcome-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const current = currentItem(state());
-    if (!current) return;
-    const answer = await run($("save-outcome"), "POST", `/agenda-items/${current.id}/outcome`, {
-      outcome: $("outcome").value,
-      conclusion: $("conclusion").value,
-    });
-    if (answer !== null) $("outcome-status").textContent = msg("OutcomeSaved");
+    if (outcomeFor === null) return;
+    const body = { outcome: $("outcome").value, conclusion: $("conclusion").value };
+    if (!$("override-field").hidden) body.override_reason = $("override-reason").value;
+    const { error } = await runInDialog($("outcome-error"), $("save-outcome"), "POST", `/agenda-items/${outcomeFor}/outcome`, body);
+    if (error) {
+      if (error.code === "outcome_contradicts_vote") {
+        $("override-field").hidden = false;
+        $("override-reason").required = true;
+        $("override-reason").focus();
+      }
+      return;
+    }
+    outcomeBox.close("ok");
+    $("outcome-status").textContent = msg("OutcomeSaved");
+    announcer.textContent = msg("OutcomeSaved");
   });
 
   $("vote-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const current = currentItem(state());
     const question = $("vote-question").value.trim();
-    if (!current || !question) return;
-    const answer = await run($("create-vote"), "POST", `/agenda-items/${current.id}/votes`, {
+    if (voteFor === null || !question) return;
+    const { error } = await runInDialog($("vote-error"), $("create-vote"), "POST", `/agenda-items/${voteFor}/votes`, {
       question,
       secret: $("vote-secret").checked,
     });
-    if (answer !== null) {
-      $("vote-question").value = "";
-      $("vote-secret").checked = false;
-    }
+    if (error) return;
+    $("vote-question").value = "";
+    $("vote-secret").checked = false;
+    voteBox.close("ok");
+  });
+
+  $("all-present").addEventListener("click", async (e) => {
+    const button = e.currentTarget;
+    button.disabled = true;
+    const count = await allPresent(state(), setAttendance);
+    announcer.textContent = msg("AllPresentDone", { count });
+    render();
+  });
+
+  $("roll-search").addEventListener("input", (e) => {
+    rollQuery = e.currentTarget.value;
+    if (state()) renderAttendance(state());
   });
 
   limitInput.addEventListener("change", () => {
@@ -571,29 +724,51 @@ function start(root) {
     tick();
   });
 
-  document.addEventListener("keydown", (e) => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || !state()) return;
-    const target = e.target;
-    if (target && (target.closest("input, textarea, select, [contenteditable]") || target.isContentEditable)) return;
-    if (dialog && dialog.open) return;
-    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
-    if (key === "n" || key === "ArrowRight") {
-      e.preventDefault();
-      if (running()) advance("next", $("next-item"));
-    } else if (key === "p" || key === "ArrowLeft") {
-      e.preventDefault();
-      if (running()) advance("previous", $("prev-item"));
-    } else if (key === "o") {
-      e.preventDefault();
+  // The shortcuts; each one is shown on its button (<kbd>) and listed under "Phím tắt".
+  const KEYS = {
+    n: () => running() && advance("next", $("next-item")),
+    ArrowRight: () => running() && advance("next", $("next-item")),
+    p: () => running() && advance("previous", $("prev-item")),
+    ArrowLeft: () => running() && advance("previous", $("prev-item")),
+    k: () => openOutcome($("open-outcome")),
+    v: () => openNewVote($("new-vote")),
+    o: () => {
       const vote = draftVote();
       if (vote) run(null, "POST", `/votes/${vote.id}/open`);
       else showError(msg("NoDraft"));
-    } else if (key === "c") {
-      e.preventDefault();
+    },
+    c: () => {
       const vote = openVote();
       if (vote) run(null, "POST", `/votes/${vote.id}/close`);
       else showError(msg("NoOpen"));
-    }
+    },
+    f: () => {
+      const first = firstWaiting(state());
+      if (first && running()) run(null, "POST", `/speakers/${first.id}/start`);
+      else showError(msg("NoWaiting"));
+    },
+    x: () => {
+      const speaking = currentSpeakers(state()).find((sp) => sp.state === "speaking") || state().speakers.find((sp) => sp.state === "speaking");
+      if (speaking) run(null, "POST", `/speakers/${speaking.id}/stop`);
+      else showError(msg("NoSpeaking"));
+    },
+    a: () => !$("all-present").disabled && $("all-present").click(),
+    "/": () => $("roll-search").focus(),
+    s: () => !$("start-session").hidden && startSession($("start-session")),
+    t: () => !$("adopt-consent").hidden && adoptConsent($("adopt-consent")),
+    e: () => !$("adjourn").hidden && adjournSession($("adjourn")),
+  };
+
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || !state()) return;
+    const target = e.target;
+    if (target && target.closest && (target.closest("input, textarea, select, [contenteditable]") || target.isContentEditable)) return;
+    if (document.querySelector("dialog[open]")) return;
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    const action = KEYS[key];
+    if (!action) return;
+    e.preventDefault();
+    action();
   });
 
   const client = connect({

@@ -209,7 +209,7 @@ def seat(db: Database, size: int) -> Seated:
                 actor_id=None,
                 policy=DEFAULT_POLICY,
             )
-        presiding.start(session=session, meeting_id=meeting_id, actor_id=None)
+        presiding.start(session=session, meeting_id=meeting_id, actor_id=None, policy=DEFAULT_POLICY)
 
     db.write_sync(present)
     sessions = db.write_sync(lambda s: [issue_session(s, user_id) for _, user_id in users])

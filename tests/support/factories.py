@@ -20,9 +20,11 @@ from starlette.testclient import TestClient
 
 from agenda.clock import LOCAL_TZ
 from agenda.db import Database
+from agenda.live import presiding
 from agenda.log import event_kinds, events
-from agenda.meetings import agenda_edits, dossier, meetings, publishing
+from agenda.meetings import agenda_edits, attendance, dossier, meetings, publishing
 from agenda.meetings.agenda_items import AgendaItem, AgendaItemCreate
+from agenda.meetings.attendance import AttendanceSet
 from agenda.meetings.meetings import Meeting, MeetingCreate
 from agenda.papers.documents import Document, DocumentVersion
 from agenda.pdf.fonts import font_files
@@ -318,6 +320,26 @@ def add_agenda_item(
 
 def publish_meeting(db: Database, meeting_id: int) -> Meeting:
     return db.write_sync(lambda s: publishing.publish(session=s, meeting_id=meeting_id, actor_id=None))
+
+
+def start_meeting(db: Database, meeting_id: int, *, policy: Policy = DEFAULT_POLICY) -> Meeting:
+    """Mark every invited voting member present (a session starts only with quorum), then start."""
+
+    def run(s: Session) -> Meeting:
+        voters = {m.id for m in members.voting_members(session=s)}
+        for member_id in meetings.invitee_ids(s, meeting_id):
+            if member_id in voters:
+                attendance.set_attendance(
+                    session=s,
+                    meeting_id=meeting_id,
+                    member_id=member_id,
+                    data=AttendanceSet(status="present"),
+                    actor_id=None,
+                    policy=policy,
+                )
+        return presiding.start(session=s, meeting_id=meeting_id, actor_id=None, policy=policy)
+
+    return db.write_sync(run)
 
 
 # --- logging in ---------------------------------------------------------------------------------

@@ -49,7 +49,9 @@ def seat_meeting(db: Database, size: int, *, prefix: str = "voter") -> Seated:
     publish_meeting(db, meeting_id)
     for viewer in viewers:
         mark_present(db, meeting_id, viewer.member_id or 0)
-    db.write_sync(lambda s: presiding.start(session=s, meeting_id=meeting_id, actor_id=None))
+    db.write_sync(
+        lambda s: presiding.start(session=s, meeting_id=meeting_id, actor_id=None, policy=DEFAULT_POLICY)
+    )
     return Seated(meeting_id=meeting_id, agenda_item_id=item.id, voters=viewers, usernames=usernames)
 
 
