@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class Seeded:
     published: int  # the demo's published regular session
     draft: int  # the demo's draft thematic session
     vote: int  # the vote open in the live session
+    adjourned: int  # a session held this morning, its minutes to write
 
 
 def seed(data_dir: Path) -> Seeded:
@@ -84,46 +86,54 @@ def seed(data_dir: Path) -> Seeded:
         voters = s.exec(select(Member).where(Member.votes)).all()
         chair = next(m for m in voters if m.precedence == 1)
         guest = s.exec(select(User).where(User.username == "khach")).one()
-        meeting = meeting_rows.create_meeting(
-            session=s,
-            data=MeetingCreate(
-                title="Phiên họp Chính phủ bất thường (đang họp)",
-                kind="extraordinary",
-                starts_at=utcnow(),
-                duration_minutes=120,
-                place=cast.PLACE,
-                chair_member_id=chair.id,
-                guest_user_ids=[guest.id],
-            ),
-            actor_id=None,
-        )
+
+        def started(title: str, hours: int) -> tuple[Meeting, list[Any]]:
+            meeting = meeting_rows.create_meeting(
+                session=s,
+                data=MeetingCreate(
+                    title=title,
+                    kind="extraordinary",
+                    starts_at=utcnow() - timedelta(hours=hours),
+                    duration_minutes=120,
+                    place=cast.PLACE,
+                    chair_member_id=chair.id,
+                    guest_user_ids=[guest.id],
+                ),
+                actor_id=None,
+            )
+            assert meeting.id is not None
+            items = [
+                agenda_edits.add_item(
+                    session=s,
+                    meeting_id=meeting.id,
+                    data=AgendaItemCreate(title=title, minutes=minutes, consent=consent),
+                    actor_id=None,
+                    policy=policy,
+                )
+                for title, minutes, consent in (
+                    ("Khai mạc phiên họp", 5, False),
+                    ("Tình hình kinh tế - xã hội và giải pháp điều hành", 60, False),
+                    ("Nghị quyết về lệ phí (thông qua chung)", 5, True),
+                    ("Bế mạc", 5, False),
+                )
+            ]
+            publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
+            for member in voters:
+                attendance.set_attendance(
+                    session=s,
+                    meeting_id=meeting.id,
+                    member_id=member.id,
+                    data=AttendanceSet(status="present"),
+                    actor_id=None,
+                    policy=policy,
+                )
+            presiding.start(session=s, meeting_id=meeting.id, actor_id=None)
+            return meeting, items
+
+        held, _ = started("Phiên họp Chính phủ bất thường (đã bế mạc)", 4)
+        presiding.adjourn(session=s, meeting_id=held.id or 0, actor_id=None)
+        meeting, items = started("Phiên họp Chính phủ bất thường (đang họp)", 0)
         assert meeting.id is not None
-        items = [
-            agenda_edits.add_item(
-                session=s,
-                meeting_id=meeting.id,
-                data=AgendaItemCreate(title=title, minutes=minutes, consent=consent),
-                actor_id=None,
-                policy=policy,
-            )
-            for title, minutes, consent in (
-                ("Khai mạc phiên họp", 5, False),
-                ("Tình hình kinh tế - xã hội và giải pháp điều hành", 60, False),
-                ("Nghị quyết về lệ phí (thông qua chung)", 5, True),
-                ("Bế mạc", 5, False),
-            )
-        ]
-        publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
-        for member in voters:
-            attendance.set_attendance(
-                session=s,
-                meeting_id=meeting.id,
-                member_id=member.id,
-                data=AttendanceSet(status="present"),
-                actor_id=None,
-                policy=policy,
-            )
-        presiding.start(session=s, meeting_id=meeting.id, actor_id=None)
         presiding.advance(session=s, meeting_id=meeting.id, to=items[1].id or 0, actor_id=None)
         vote = lifecycle.create(
             session=s,
@@ -132,7 +142,9 @@ def seed(data_dir: Path) -> Seeded:
             actor_id=None,
         )
         lifecycle.open_vote(session=s, vote_id=vote.id or 0, actor_id=None, policy=policy)
-        return Seeded(live=meeting.id, published=published, draft=draft, vote=vote.id or 0)
+        return Seeded(
+            live=meeting.id, published=published, draft=draft, vote=vote.id or 0, adjourned=held.id or 0
+        )
 
     try:
         return db.write_sync(running)
@@ -156,6 +168,8 @@ def start_paths(role: str, seeded: Seeded) -> list[str]:
     paths = ["/", "/search?q=ngh%E1%BB%8B+%C4%91%E1%BB%8Bnh"]
     if role != "admin":
         paths += [live, f"/meetings/{seeded.published}"]
+    if role in ("chair", "secretariat", "member"):
+        paths.append(f"/meetings/{seeded.adjourned}")
     if role in ("chair", "secretariat"):
         paths += [f"{live}/console", f"{live}/display"]
     if role == "secretariat":

@@ -2,17 +2,19 @@
 // tests create. One KEY names a button or a form the same way whatever the language or the ids:
 //   "<route> | <method> <action> | <control>"   for a control inside a form,
 //   "<route> | button | <control>"              for a scripted button outside any form,
-// where <route> is the page's path with numbers replaced by {id}, <action> the form's action the
-// same way ("" for the page itself), and <control> the button's data-action, name=value, id or,
-// failing all of those, its position among the form's buttons. Never the localized text.
+// where <route> is the page's path with numbers replaced by {id} ("*" for the controls of the
+// layout every page shares: inside [data-click-scope=layout]), <action> the form's action the
+// same way ("." for the page itself), and <control> the button's data-action, name=value, id,
+// value or, failing all of those, its classes and position. Never the localized text.
 (() => {
   const ids = (path) => path.replace(/\/\d+(?=\/|$)/g, "/{id}").replace(/\d+/g, "{n}");
   const route = () => ids(location.pathname);
+  const routeOf = (el) => (el.closest("[data-click-scope=layout]") ? "*" : route());
   const BUTTONS = 'button, input[type=submit], input[type=button], input[type=reset], input[type=image]';
 
   function actionOf(form) {
     const raw = form.getAttribute("action");
-    if (raw === null || raw === "") return "";
+    if (raw === null || raw === "") return ".";
     try {
       const url = new URL(raw, location.href);
       return url.origin === location.origin ? ids(url.pathname) : "external";
@@ -27,6 +29,8 @@
     const name = el.getAttribute("name");
     if (name) return `${name}=${ids(el.getAttribute("value") || "")}`;
     if (el.id) return `#${ids(el.id)}`;
+    const value = el.getAttribute("value");
+    if (value && el.type === "submit") return `value=${ids(value)}`;
     const siblings = Array.from(scope.querySelectorAll(BUTTONS)).filter((b) => !b.getAttribute("data-action") && !b.getAttribute("name") && !b.id);
     const classes = Array.from(el.classList).filter((c) => !/^(btn|btn-[a-z]+|is-.*)$/.test(c));
     const label = classes.length ? `.${classes.sort().join(".")}` : el.tagName.toLowerCase();
@@ -34,14 +38,14 @@
   }
 
   function scopeOf(el) {
-    return el.closest("[id]:not(form)") || document.body;
+    return (el.parentElement && el.parentElement.closest("[id]:not(form)")) || document.body;
   }
 
   function keyOf(el) {
     const form = el.tagName === "FORM" ? el : el.form || el.closest("form");
     if (form) {
       const method = (form.getAttribute("method") || "get").toLowerCase();
-      const head = `${route()} | ${method} ${actionOf(form)}`;
+      const head = `${routeOf(el)} | ${method} ${actionOf(form)}`;
       if (el === form) {
         const first = form.querySelector('button:not([type=button]):not([type=reset]), input[type=submit], input[type=image]');
         return first ? keyOf(first) : `${head} | form`;
@@ -49,8 +53,9 @@
       return `${head} | ${controlOf(el, form)}`;
     }
     const scope = scopeOf(el);
-    const where = scope === document.body ? "" : `#${ids(scope.id)} `;
-    return `${route()} | button | ${where}${controlOf(el, scope)}`;
+    const control = controlOf(el, scope);
+    const where = scope === document.body || control.startsWith("#") ? "" : `#${ids(scope.id)} `;
+    return `${routeOf(el)} | button | ${where}${control}`;
   }
 
   function inventory() {
