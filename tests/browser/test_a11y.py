@@ -222,8 +222,12 @@ def check(page: Any, path: str, found: Found) -> None:
         check_once(page, path, found)
 
 
+LIVE_READY = "() => [undefined, 'live'].includes(document.documentElement.dataset.live)"
+
+
 def check_once(page: Any, path: str, found: Found) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
+    page.wait_for_function(LIVE_READY, timeout=15000)  # a live page: its first snapshot drawn
     for key in clicks.inventory(page):
         found.inventory.setdefault(key, []).append(path)
     found.axe += [f"{path}: {v}" for v in axe_violations(page)]

@@ -5,7 +5,7 @@
 // where <route> is the page's path with numbers replaced by {id} ("*" for the controls of the
 // layout every page shares: inside [data-click-scope=layout]), <action> the form's action the
 // same way ("." for the page itself), and <control> the button's data-action, name=value, id,
-// value or, failing all of those, its classes and position. Never the localized text.
+// value or, failing all of those, its classes. Never the localized text.
 (() => {
   const ids = (path) => path.replace(/\/\d+(?=\/|$)/g, "/{id}").replace(/\d+/g, "{n}");
   const route = () => ids(location.pathname);
@@ -31,10 +31,10 @@
     if (el.id) return `#${ids(el.id)}`;
     const value = el.getAttribute("value");
     if (value && el.type === "submit") return `value=${ids(value)}`;
-    const siblings = Array.from(scope.querySelectorAll(BUTTONS)).filter((b) => !b.getAttribute("data-action") && !b.getAttribute("name") && !b.id);
-    const classes = Array.from(el.classList).filter((c) => !/^(btn|btn-[a-z]+|is-.*)$/.test(c));
-    const label = classes.length ? `.${classes.sort().join(".")}` : el.tagName.toLowerCase();
-    return siblings.length > 1 ? `${label}[${siblings.indexOf(el)}]` : label;
+    // Its classes (not the state or look ones): the buttons repeated on each row of a list (the
+    // roll call's "present") are one control, and a test that clicks one of them covers it.
+    const classes = Array.from(el.classList).filter((c) => !/^(btn|btn-[a-z]+|is-.*|has-.*)$/.test(c));
+    return classes.length ? `.${classes.sort().join(".")}` : el.tagName.toLowerCase();
   }
 
   function scopeOf(el) {
