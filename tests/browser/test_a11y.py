@@ -322,6 +322,7 @@ def test_screenshots_of_the_live_pages_home_and_meeting_at_four_sizes(browser: A
                 if who != role:
                     continue
                 screen.go(path.format(live=server.seeded.live))
+                screen.page.wait_for_function(LIVE_READY, timeout=15000)
                 for width, height in SIZES:
                     screen.page.set_viewport_size({"width": width, "height": height})
                     screen.page.wait_for_timeout(150)
