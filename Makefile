@@ -77,10 +77,14 @@ typecheck: venv
 # PostgreSQL too when it answers (started here if it is installed but down). Ends with the 15
 # slowest tests, so that growth shows.
 PYTEST_ALL := $(BIN)/python -m pytest -n 2 --dist loadscope --cov --cov-report=term --slowest=15
+# Then, on its own, the click coverage (issue 14): every button and form the crawl of
+# tests/browser/test_a11y.py listed was clicked by some browser test of the run above.
+PYTEST_CLICKS := ECAB_CLICK_COVERAGE=1 $(BIN)/python -m pytest -n 0 -p no:cacheprovider tests/browser/test_click_coverage.py
 
 test: venv system-deps node-deps pg
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint typecheck || exit 1; \
+	rm -rf test-output/clicks test-output/inventory; \
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "test: TEST_DATABASE_URL is set by the caller"; \
 		$(PYTEST_ALL) || exit 1; \
@@ -91,6 +95,7 @@ test: venv system-deps node-deps pg
 		echo "test: PostgreSQL does not answer; TEST_DATABASE_URL is unset, the PostgreSQL tests are skipped"; \
 		$(PYTEST_ALL) || exit 1; \
 	fi; \
+	$(PYTEST_CLICKS) || exit 1; \
 	echo "test: lint, types and the suite took $$(( $$(date +%s) - start )) s"
 
 # The quick loop while developing: lint, types, and the suite on SQLite only, without Chromium

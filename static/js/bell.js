@@ -13,6 +13,7 @@ const CLOSE_QUIET = 4000; // ours: we drop a silent socket
 
 const bell = document.getElementById("bell");
 const count = document.getElementById("bell-count");
+const unreadText = document.getElementById("bell-unread");
 
 function format(template, params) {
   return (template || "").replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
@@ -25,7 +26,9 @@ function show(unread) {
   count.hidden = n === 0;
   bell.classList.toggle("has-unread", n > 0);
   bell.dataset.unread = String(n);
-  bell.setAttribute("aria-label", n > 0 ? format(bell.dataset.msgUnread, { count: n }) : bell.dataset.msgNone || "");
+  // Spoken after the visible label (not an aria-label, which would hide the visible text from
+  // speech input: WCAG 2.5.3).
+  if (unreadText) unreadText.textContent = n > 0 ? ` (${format(bell.dataset.msgUnread, { count: n })})` : "";
 }
 
 let attempt = 0;

@@ -481,9 +481,10 @@ function start(root) {
             dataset: { key: `jump-${item.id}`, item: String(item.id) },
             disabled: isCurrent || !running(),
             "aria-current": isCurrent ? "step" : null,
-            "aria-label": msg("Jump", { position: item.position }) + ": " + title,
             onclick: (e) => advance(item.id, e.currentTarget),
           },
+          // Spoken before the visible text, which stays the start of the name (WCAG 2.5.3).
+          el("span", { class: "sr-only", text: msg("Jump", { position: item.position }) + ": " }),
           el("span", { class: "pos", text: String(item.position) }),
           el("span", { class: "jump-title", text: title }),
           el("span", { class: "minutes", text: item.minutes ? msg("Minutes", { minutes: item.minutes }) : "" }),

@@ -17,6 +17,8 @@ from typing import Any, Generic, TypeVar
 
 import pytest
 
+from tests.support import clicks
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -105,6 +107,14 @@ def chromium() -> Iterator[Any]:
             found.close()
 
 
+def new_context(browser: Any, **options: Any) -> Any:
+    """A browser context whose clicks are recorded (tests/support/clicks.py): every test makes its
+    contexts here, so that the click coverage sees them."""
+    context = browser.new_context(**options)
+    clicks.install(context)
+    return context
+
+
 class BrowserScreen:
     """One browser context (a tablet, the console, the room display) that records console errors
     and page errors, and logs in through the login form."""
@@ -123,7 +133,7 @@ class BrowserScreen:
         self.base_url = base_url
         self.password = password
         options: dict[str, Any] = {"timezone_id": timezone_id} if timezone_id else {}
-        self.context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=touch, **options)
+        self.context = new_context(browser, viewport=viewport, locale="vi-VN", has_touch=touch, **options)
         self.page = self.context.new_page()
         if timeout_ms is not None:
             self.page.set_default_timeout(timeout_ms)

@@ -1,0 +1,334 @@
+"""Every page, for every role of the demo, in a real browser (issue 14, build 14 and "Proven by").
+
+The demo is seeded, plus a session running live (everyone present, the first item current, a
+vote open) so that the console, the tablet and the room display show what they show in a
+meeting. Each role logs in and the crawler (tests/support/crawler.py) opens every page the role
+can reach once. On each page, in the same visit:
+- axe-core runs with the WCAG 2.0/2.1/2.2 A and AA rules: zero serious or critical violations;
+- no sideways scrolling at 768, 1024, 1366 and 1920 px;
+- text at 200% cuts nothing and scrolls nothing sideways (WCAG 1.4.4);
+- its buttons and forms are listed for the click coverage (test-output/inventory/<role>.json).
+Then: prefers-reduced-motion is respected, and the 20 screenshots of the live pages, the
+member's home and the meeting page at four sizes go to test-output/screens/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agenda.demo import cast
+from tests.support import clicks
+from tests.support.browser_server import BrowserScreen, Served, seeded_server
+from tests.support.crawler import Crawl, crawl
+from tests.support.page_checks import axe_violations, sideways, zoomed_text
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCREENS = ROOT / "test-output" / "screens"
+SIZES = [(768, 1024), (1024, 768), (1366, 768), (1920, 1080)]
+
+# role -> (username, password), from the demo's cast (agenda/demo/cast.py).
+ROLES = {
+    "admin": ("admin", cast.ADMIN_PASSWORD),
+    "secretariat": ("thuky", cast.SECRETARIAT_PASSWORD),
+    "chair": ("chutoa", cast.CHAIR_PASSWORD),
+    "member": ("bt.taichinh", cast.MEMBER_PASSWORD),
+    "assistant": ("troly.taichinh", cast.ASSISTANT_PASSWORD),
+    "guest": ("khach", cast.GUEST_PASSWORD),
+    "observer": ("manhinh", cast.OBSERVER_PASSWORD),
+}
+
+
+@dataclass(frozen=True)
+class Seeded:
+    live: int  # the session running live
+    published: int  # the demo's published regular session
+    draft: int  # the demo's draft thematic session
+    vote: int  # the vote open in the live session
+    adjourned: int  # a session held this morning, its minutes to write
+
+
+def seed(data_dir: Path) -> Seeded:
+    from sqlmodel import col, select
+
+    from agenda.clock import utcnow
+    from agenda.db import Database, make_engine, sqlite_url
+    from agenda.demo import demo
+    from agenda.live import presiding
+    from agenda.meetings import agenda_edits, attendance, publishing
+    from agenda.meetings import meetings as meeting_rows
+    from agenda.meetings.agenda_items import AgendaItemCreate
+    from agenda.meetings.attendance import AttendanceSet
+    from agenda.meetings.meetings import MeetingCreate
+    from agenda.migrate import upgrade
+    from agenda.models import Meeting, Member, User
+    from agenda.policy import Policy
+    from agenda.votes import lifecycle
+    from agenda.votes.models import VoteCreate
+
+    engine = make_engine(sqlite_url(data_dir), pool_size=0)
+    upgrade(engine)
+    db = Database(engine)
+    policy = Policy()
+    db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=policy))
+
+    def running(s: Any) -> Seeded:
+        demo_meetings = s.exec(select(Meeting).order_by(col(Meeting.id))).all()
+        published = next(m.id for m in demo_meetings if m.state == "published")
+        draft = next(m.id for m in demo_meetings if m.state == "draft")
+        voters = s.exec(select(Member).where(Member.votes)).all()
+        chair = next(m for m in voters if m.precedence == 1)
+        guest = s.exec(select(User).where(User.username == "khach")).one()
+
+        def started(title: str, hours: int) -> tuple[Meeting, list[Any]]:
+            meeting = meeting_rows.create_meeting(
+                session=s,
+                data=MeetingCreate(
+                    title=title,
+                    kind="extraordinary",
+                    starts_at=utcnow() - timedelta(hours=hours),
+                    duration_minutes=120,
+                    place=cast.PLACE,
+                    chair_member_id=chair.id,
+                    guest_user_ids=[guest.id],
+                ),
+                actor_id=None,
+            )
+            assert meeting.id is not None
+            items = [
+                agenda_edits.add_item(
+                    session=s,
+                    meeting_id=meeting.id,
+                    data=AgendaItemCreate(title=title, minutes=minutes, consent=consent),
+                    actor_id=None,
+                    policy=policy,
+                )
+                for title, minutes, consent in (
+                    ("Khai mạc phiên họp", 5, False),
+                    ("Tình hình kinh tế - xã hội và giải pháp điều hành", 60, False),
+                    ("Nghị quyết về lệ phí (thông qua chung)", 5, True),
+                    ("Bế mạc", 5, False),
+                )
+            ]
+            publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
+            for member in voters:
+                attendance.set_attendance(
+                    session=s,
+                    meeting_id=meeting.id,
+                    member_id=member.id,
+                    data=AttendanceSet(status="present"),
+                    actor_id=None,
+                    policy=policy,
+                )
+            presiding.start(session=s, meeting_id=meeting.id, actor_id=None)
+            return meeting, items
+
+        held, _ = started("Phiên họp Chính phủ bất thường (đã bế mạc)", 4)
+        presiding.adjourn(session=s, meeting_id=held.id or 0, actor_id=None)
+        meeting, items = started("Phiên họp Chính phủ bất thường (đang họp)", 0)
+        assert meeting.id is not None
+        presiding.advance(session=s, meeting_id=meeting.id, to=items[1].id or 0, actor_id=None)
+        vote = lifecycle.create(
+            session=s,
+            agenda_item_id=items[1].id or 0,
+            data=VoteCreate(question="Thông qua các giải pháp điều hành?"),
+            actor_id=None,
+        )
+        lifecycle.open_vote(session=s, vote_id=vote.id or 0, actor_id=None, policy=policy)
+        return Seeded(
+            live=meeting.id, published=published, draft=draft, vote=vote.id or 0, adjourned=held.id or 0
+        )
+
+    try:
+        return db.write_sync(running)
+    finally:
+        engine.dispose()
+
+
+Server = Served[Seeded]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with seeded_server(tmp_path_factory, "a11y-data", seed) as served:
+        yield served
+
+
+def start_paths(role: str, seeded: Seeded) -> list[str]:
+    """Where each role's crawl starts: home, the running session's pages it may open, and pages
+    no link leads to."""
+    live = f"/meetings/{seeded.live}"
+    paths = ["/", "/search?q=ngh%E1%BB%8B+%C4%91%E1%BB%8Bnh"]
+    if role != "admin":
+        paths += [live, f"/meetings/{seeded.published}"]
+    if role in ("chair", "secretariat", "member"):
+        paths.append(f"/meetings/{seeded.adjourned}")
+    if role in ("chair", "secretariat"):
+        paths += [f"{live}/console", f"{live}/display"]
+    if role == "secretariat":
+        paths += [f"/meetings/{seeded.draft}", "/copies"]
+    if role in ("chair", "member", "guest", "assistant"):
+        paths.append(f"{live}/tablet")
+    if role == "observer":
+        paths = ["/", f"{live}/display"]
+    return paths
+
+
+@dataclass
+class Found:
+    """One role's crawl and what the checks found on its pages."""
+
+    crawl: Crawl = field(default_factory=Crawl)
+    axe: list[str] = field(default_factory=list)
+    sideways: list[str] = field(default_factory=list)
+    zoom: list[str] = field(default_factory=list)
+    inventory: dict[str, list[str]] = field(default_factory=dict)
+
+
+def audit_role(browser: Any, server: Server, role: str) -> Found:
+    username, password = ROLES[role]
+    screen = BrowserScreen(browser, server.url, {"width": 1366, "height": 768}, password=password)
+    found = Found()
+    try:
+        page = screen.page
+        page.goto(server.url + "/login")
+        check(page, "/login", found)
+        screen.login(username)
+
+        def visit(path: str) -> None:
+            check(page, path, found)
+
+        found.crawl = crawl(page, server.url, start_paths(role, server.seeded), visit)
+    finally:
+        screen.context.close()
+    clicks.write_inventory(role, found.inventory)
+    return found
+
+
+def check(page: Any, path: str, found: Found) -> None:
+    try:
+        check_once(page, path, found)
+    except Exception as error:  # a page that reloads itself once (a live snapshot): check again
+        if "context was destroyed" not in str(error):
+            raise
+        page.wait_for_load_state()
+        check_once(page, path, found)
+
+
+LIVE_READY = "() => [undefined, 'live'].includes(document.documentElement.dataset.live)"
+
+
+def check_once(page: Any, path: str, found: Found) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.wait_for_function(LIVE_READY, timeout=15000)  # a live page: its first snapshot drawn
+    for key in clicks.inventory(page):
+        found.inventory.setdefault(key, []).append(path)
+    found.axe += [f"{path}: {v}" for v in axe_violations(page)]
+    found.sideways += [f"{path} {p}" for p in sideways(page)]
+    found.zoom += [f"{path} {p}" for p in zoomed_text(page)]
+
+
+@pytest.fixture(scope="module")
+def audit(browser: Any, server: Server) -> dict[str, Found]:
+    return {role: audit_role(browser, server, role) for role in ROLES}
+
+
+def report(audit: dict[str, Found], attr: str) -> list[str]:
+    return [f"[{role}] {line}" for role, found in audit.items() for line in getattr(found, attr)]
+
+
+def test_every_role_reaches_its_pages(audit: dict[str, Found]) -> None:
+    for role, found in audit.items():
+        assert len(found.crawl.opened) >= (2 if role == "observer" else 5), (role, found.crawl.opened)
+    assert "/meetings/{id}/console" in audit["chair"].crawl.opened
+    assert "/meetings/{id}/tablet" in audit["member"].crawl.opened
+    assert "/meetings/{id}/display" in audit["observer"].crawl.opened
+    assert "/admin/users" in audit["admin"].crawl.opened
+
+
+def test_every_link_leads_to_a_page(audit: dict[str, Found]) -> None:
+    broken = [f"[{role}] {line}" for role, found in audit.items() for line in found.crawl.broken]
+    assert broken == [], "\n".join(broken)
+
+
+def test_no_serious_or_critical_axe_violation_on_any_page(audit: dict[str, Found]) -> None:
+    problems = report(audit, "axe")
+    assert problems == [], f"{len(problems)} violations (role, page, rule, target):\n" + "\n".join(problems)
+
+
+def test_no_page_scrolls_sideways_at_768_1024_1366_1920(audit: dict[str, Found]) -> None:
+    problems = report(audit, "sideways")
+    assert problems == [], "\n".join(problems)
+
+
+def test_text_zoomed_to_200_percent_loses_nothing(audit: dict[str, Found]) -> None:
+    problems = report(audit, "zoom")
+    assert problems == [], "\n".join(problems)
+
+
+MOVING = """() => {
+  const probe = document.createElement('div');  // a future animation, styled through the CSSOM
+  probe.className = 'motion-probe';
+  probe.style.transition = 'opacity 1s';
+  probe.style.animation = 'none 1s';
+  probe.style.animationName = 'spin';
+  document.body.append(probe);
+  return Array.from(document.querySelectorAll('*')).filter(el => {
+  const style = getComputedStyle(el);
+  const seconds = (v) => Math.max(...v.split(',').map(parseFloat));
+  return (style.animationName !== 'none' && seconds(style.animationDuration) > 0.01)
+    || seconds(style.transitionDuration) > 0.01;
+}).map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`);
+}"""
+
+
+def test_reduced_motion_stops_animations_and_transitions(browser: Any, server: Server) -> None:
+    screen = BrowserScreen(browser, server.url, {"width": 1366, "height": 768}, password=cast.CHAIR_PASSWORD)
+    try:
+        screen.page.emulate_media(reduced_motion="reduce")
+        screen.login("chutoa")
+        for path in ("/", f"/meetings/{server.seeded.live}/console", f"/meetings/{server.seeded.live}"):
+            screen.go(path)
+            assert screen.page.evaluate(MOVING) == [], path
+    finally:
+        screen.context.close()
+
+
+SHOTS = [
+    ("console", "chair", "/meetings/{live}/console"),
+    ("display", "observer", "/meetings/{live}/display"),
+    ("tablet", "member", "/meetings/{live}/tablet"),
+    ("home", "member", "/"),
+    ("meeting", "member", "/meetings/{live}"),
+]
+
+
+def test_screenshots_of_the_live_pages_home_and_meeting_at_four_sizes(browser: Any, server: Server) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    written = []
+    for role in ("chair", "observer", "member"):
+        username, password = ROLES[role]
+        screen = BrowserScreen(browser, server.url, {"width": 1366, "height": 768}, password=password)
+        try:
+            screen.login(username)
+            for name, who, path in SHOTS:
+                if who != role:
+                    continue
+                screen.go(path.format(live=server.seeded.live))
+                screen.page.wait_for_function(LIVE_READY, timeout=15000)
+                for width, height in SIZES:
+                    screen.page.set_viewport_size({"width": width, "height": height})
+                    screen.page.wait_for_timeout(150)
+                    target = SCREENS / f"{name}-{width}x{height}.png"
+                    screen.page.screenshot(path=str(target))
+                    written.append(target)
+        finally:
+            screen.context.close()
+    assert len(written) == 20 and all(p.stat().st_size > 0 for p in written)
