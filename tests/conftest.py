@@ -28,6 +28,8 @@ from starlette.testclient import TestClient
 from agenda import clock
 from agenda.db import Database, make_engine
 from agenda.migrate import upgrade
+from agenda.people import accounts
+from agenda.people.accounts import PasswordCost
 from meeting_app.app import create_app
 from meeting_app.context import AppContext
 from meeting_app.settings import Settings
@@ -39,7 +41,16 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 # subprocesses inherit it through the environment; `settings_for` passes it explicitly.
 TEST_ENV = {"PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "8", "PASSWORD_HASH_PARALLELISM": "1"}
 os.environ.update(TEST_ENV)
+CHEAP = PasswordCost(time_cost=1, memory_kib=8, parallelism=1)
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes() -> None:
+    """Every test starts at the suite's cost, whatever the test before it made the process use
+    (an in-process app or command with default Settings switches to the recommended one)."""
+    accounts.passwords.use(CHEAP)
+
 
 ENGINES = [
     pytest.param("sqlite", id="sqlite"),

@@ -127,7 +127,7 @@ def seed(data_dir: Path) -> Seeded:
                     actor_id=None,
                     policy=policy,
                 )
-            presiding.start(session=s, meeting_id=meeting.id, actor_id=None)
+            presiding.start(session=s, meeting_id=meeting.id, actor_id=None, policy=policy)
             return meeting, items
 
         held, _ = started("Phiên họp Chính phủ bất thường (đã bế mạc)", 4)
