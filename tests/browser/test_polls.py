@@ -369,3 +369,40 @@ def test_the_secretariat_clicks_every_ballot_button(
     check_layout(page, f"closed ballot, {size}")
     staff.shot(f"secretariat-closed-{size}")
     assert clicked == {a.name for a in ACTIONS}, "a ballot action has no click in this test"
+
+
+def test_a_member_marks_every_notice_read(screens: Any, server: Server) -> None:
+    """Issue 14: "mark all read" on the bell's list. A member with unread notices (the ballot's
+    announcement, and the sends and reminders of the tests above) clicks it: the list shows none
+    unread, the bell goes to zero on this page and, live, on the member's other open tab."""
+    from playwright.sync_api import expect
+
+    tablet = screens(PORTRAIT, touch=True)
+    tablet.login("pb-m2")
+    page = tablet.page
+    other = tablet.context.new_page()  # the member's home, left open in another tab
+    other.goto(server.url + "/")
+    other.wait_for_function(ME_LIVE)
+    page.wait_for_function(ME_LIVE)
+    bell = page.locator("#bell-count")
+    expect(bell).to_be_visible()
+    unread = int(bell.inner_text())
+    assert unread >= 1
+    expect(other.locator("#bell-count")).to_have_text(str(unread))
+
+    page.tap("#bell")
+    notices = page.locator(".notification")
+    expect(page.locator(".notification.is-unread")).to_have_count(unread)
+    listed = notices.count()
+    with page.expect_navigation():
+        page.tap("#read-all")
+    expect(page.locator(".notice-ok")).to_have_text("Đã đánh dấu tất cả thông báo là đã đọc.")
+    expect(page.locator(".notification.is-unread")).to_have_count(0)
+    expect(notices).to_have_count(listed)  # read, not gone
+    expect(page.locator("#read-all")).to_have_count(0)  # nothing left to mark
+    expect(page.locator("#bell")).to_have_attribute("data-unread", "0")  # the socket's count
+    expect(bell).to_be_hidden()
+    expect(other.locator("#bell-count")).to_be_hidden()  # the other tab, without a reload
+    check_layout(page, "notifications all read, portrait")
+    tablet.shot("member-all-read")
+    other.close()

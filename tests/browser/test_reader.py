@@ -514,6 +514,78 @@ def test_the_reader_by_keyboard_alone(browser: Any, server: Server) -> None:
         desk.context.close()
 
 
+def test_the_page_back_zoom_out_and_panel_close_buttons(tablet: Any, server: Server) -> None:
+    """Issue 14: the reader's buttons no test had tapped, each tapped on a tablet as a reader would
+    and its result seen: the previous page, zoom out, and the × that closes each panel (a note
+    typed just before the × is saved all the same)."""
+    from playwright.sync_api import expect
+
+    member = tablet(PORTRAIT)
+    page = member.page
+    member.login()
+    member.go(f"/documents/{server.seeded.document_id}/read#page=3")
+    member.wait_page(3)
+
+    # The previous page, down to the first, where the button turns off.
+    page.tap("#prev-page")
+    member.wait_page(2)
+    assert page.url.endswith("#page=2"), page.url
+    assert member.ink() > 500
+    page.tap("#prev-page")
+    member.wait_page(1)
+    expect(page.locator("#prev-page")).to_be_disabled()
+    expect(page.locator("#next-page")).to_be_enabled()
+
+    # Zoom out from the fitted width: each tap draws the page smaller and says so.
+    def level() -> int:
+        return int(page.inner_text("#zoom-level").strip().rstrip("%"))
+
+    assert page.get_attribute("#fit-width", "aria-pressed") == "true"
+    for _ in range(2):
+        width, percent = page.evaluate(SHEET_WIDTH), level()
+        page.tap("#zoom-out")
+        page.wait_for_function(f"() => {SHEET_WIDTH} < {width} - 1")
+        page.wait_for_function(
+            f"() => parseInt(document.getElementById('zoom-level').textContent, 10) < {percent}"
+        )
+        assert page.get_attribute("#fit-width", "aria-pressed") == "false"
+        member.wait_page(1)
+        assert member.ink() > 500, "the zoomed-out page is blank"
+    assert level() < 90, level()
+    page.tap("#fit-width")
+    page.wait_for_function(f"() => {FITTED} === 'true'")
+
+    # The outline's ×: the drawer closes, its button says so and has the focus back.
+    toggle = page.locator("#toggle-outline")
+    toggle.tap()
+    expect(page.locator("#outline")).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.tap("#outline .panel-close")
+    expect(page.locator("#outline")).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    member.wait_page(1)  # closing a panel leaves the page where it was
+
+    # The notes' ×, tapped right after typing (before the pause that saves): the panel closes
+    # and the note is kept, as a reload shows.
+    toggle = page.locator("#toggle-notes")
+    toggle.tap()
+    page.wait_for_selector("#note-text:not([disabled])")
+    page.fill("#note-text", "Ghi chú rồi đóng ngay.")
+    page.tap("#notes .panel-close")
+    expect(page.locator("#notes")).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(page.locator("#note-dot")).to_be_visible()  # saved: the page has a note
+    page.reload()
+    member.wait_page(1)
+    toggle.tap()
+    page.wait_for_selector("#note-text:not([disabled])")
+    assert page.input_value("#note-text") == "Ghi chú rồi đóng ngay."
+    page.fill("#note-text", "")  # leave no note behind for the other tests
+    page.wait_for_function("() => document.getElementById('note-status').textContent.startsWith('Đã xóa')")
+
+
 def test_an_open_reader_hears_of_a_new_version(tablet: Any, server: Server, tmp_path: Path) -> None:
     """Defect 10: a reader already open got no word of a new version. The secretariat uploads one
     through its dossier form; the member's open reader shows a banner, announced (role=status),
