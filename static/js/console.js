@@ -362,7 +362,7 @@ function start(root) {
             el("button", {
               type: "button",
               class: "btn btn-primary",
-              dataset: { key: `open-${vote.id}` },
+              dataset: { key: `open-${vote.id}`, action: "open-vote" },
               disabled: !running(),
               "aria-keyshortcuts": "O",
               onclick: (e) => run(e.currentTarget, "POST", `/votes/${vote.id}/open`),
@@ -379,7 +379,7 @@ function start(root) {
             el("button", {
               type: "button",
               class: "btn btn-danger",
-              dataset: { key: `close-${vote.id}` },
+              dataset: { key: `close-${vote.id}`, action: "close-vote" },
               "aria-keyshortcuts": "C",
               onclick: (e) => run(e.currentTarget, "POST", `/votes/${vote.id}/close`),
             }, msg("CloseVote"), " ", el("kbd", { text: "C", "aria-hidden": "true" })),

@@ -341,6 +341,15 @@ def test_the_start_warns_off_schedule_escape_cancels_then_the_keyboard_starts(ch
     expect(page.locator("#start-dialog")).to_be_hidden()
     assert focused_id(page) == "start-session"  # the focus came back to the opener
     expect(page.locator("#meeting-state")).to_have_text("Đã công bố")
+    # The dialog's "Hủy", by mouse, cancels too: the meeting is not started.
+    page.click("#start-session")
+    expect(page.locator("#start-dialog")).to_be_visible()
+    page.click("#start-dialog button[value='cancel']")
+    expect(page.locator("#start-dialog")).to_be_hidden()
+    page.wait_for_timeout(300)  # a start wrongly sent would have come back by now
+    expect(page.locator("#meeting-state")).to_have_text("Đã công bố")
+    expect(page.locator("#start-session")).to_be_visible()
+    page.locator("#start-session").focus()
     page.keyboard.press("s")
     expect(page.locator("#start-dialog")).to_be_visible()
     assert focused_id(page) == "start-confirm"
@@ -509,6 +518,12 @@ def test_item_navigation_and_the_consent_block_by_keyboard(chair: Screen) -> Non
     page.keyboard.press("p")
     expect(page.locator("#current-title")).to_have_text(TITLES[0])
     page.keyboard.press("n")
+    expect(page.locator("#current-title")).to_have_text(TITLES[1])
+    # The button, by mouse: back one item, announced.
+    page.click("#prev-item")
+    expect(page.locator("#current-title")).to_have_text(TITLES[0])
+    expect(page.locator("#console-announce")).to_contain_text(f"Đang thảo luận nội dung 1: {TITLES[0]}")
+    page.keyboard.press("n")
     page.keyboard.press("n")
     expect(page.locator("#current-title")).to_have_text(TITLES[2])
     # The dialog records on the item it was opened on, even when another operator moves on.
@@ -541,6 +556,15 @@ def test_adjourning_leaves_no_form_and_a_link_to_the_minutes(chair: Screen) -> N
 
     page = chair.page
     page.keyboard.press("e")
+    expect(page.locator("#adjourn-dialog")).to_be_visible()
+    # "Hủy" first: the session goes on.
+    page.click("#adjourn-dialog button[value='cancel']")
+    expect(page.locator("#adjourn-dialog")).to_be_hidden()
+    page.wait_for_timeout(300)  # an adjournment wrongly sent would have come back by now
+    expect(page.locator("#meeting-state")).to_have_text("Đang họp")
+    expect(page.locator("#adjourn")).to_be_visible()
+    expect(page.locator("#next-item")).to_be_visible()
+    page.click("#adjourn")
     expect(page.locator("#adjourn-dialog")).to_be_visible()
     page.click("#adjourn-confirm")
     expect(page.locator("#meeting-state")).to_have_text("Đã bế mạc")
@@ -585,6 +609,15 @@ def test_finalizing_the_minutes_asks_once_and_finalizes(browser: Any, server: Se
         # One confirmation, the dialog: the form's checkbox (for pages without JavaScript) is
         # not asked as well.
         expect(page.locator("#finalize-confirm-box")).to_be_hidden()
+        # "Hủy" sends nothing: the minutes stay a draft, even after a reload.
+        page.click("#finalize")
+        expect(page.locator("#finalize-dialog")).to_be_visible()
+        page.click("#finalize-dialog button[value='cancel']")
+        expect(page.locator("#finalize-dialog")).to_be_hidden()
+        expect(page.locator("#finalize-confirm-box")).not_to_be_checked()
+        page.reload()
+        expect(page.locator("#finalize")).to_be_visible()
+        expect(page.locator("main")).not_to_contain_text("Biên bản đã chốt lúc")
         page.click("#finalize")
         expect(page.locator("#finalize-dialog")).to_be_visible()
         with page.expect_navigation():

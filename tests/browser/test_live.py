@@ -303,7 +303,7 @@ def test_a_live_session_across_console_tablets_and_display(screens: Any, server:
     expect(console.locator("#speakers li", has_text="Bộ trưởng Hai")).to_have_count(0)
     expect(two.page.locator("#ask-to-speak")).to_be_visible()
 
-    # The chair prepares a vote and opens it with the keyboard ("O").
+    # The chair prepares a vote and opens it with its button (the console module presses "O").
     vote_reads: list[str] = []  # the tablets learn their eligibility from `vote.opened` itself
     for tablet in (one, two):
         tablet.page.on("request", lambda r: vote_reads.append(r.url) if "/api/v1/votes/" in r.url else None)
@@ -312,7 +312,8 @@ def test_a_live_session_across_console_tablets_and_display(screens: Any, server:
     console.click("#create-vote")
     card = console.locator(".vote-card[data-state='draft']")
     expect(card).to_contain_text(QUESTION)
-    console.locator("body").press("o")
+    console.click("#votes [data-action='open-vote']")
+    expect(console.locator("#votes [data-action='open-vote']")).to_have_count(0)
     expect(console.locator(".vote-card[data-state='open'] .vote-cast")).to_have_text("Đã bỏ phiếu 0 / 3")
     expect(room.page.locator("#display-count")).to_have_text("Đã bỏ phiếu 0 / 3")
 
@@ -324,8 +325,18 @@ def test_a_live_session_across_console_tablets_and_display(screens: Any, server:
         if count == 1:
             check_layout(page, "tablet vote panel, portrait")
             tablet.shot("tablet-vote-choose")
+        if count == 2:
+            # The second member hesitates: "no", then "abstain", then "yes"; only the last counts.
+            for choice, text in (("no", "Không tán thành"), ("abstain", "Không biểu quyết")):
+                page.tap(f"#vote-body .vote-choice.vote-{choice}")
+                expect(page.locator(".vote-chosen")).to_contain_text(text)
+                expect(page.locator(f".vote-choice.vote-{choice}")).to_have_attribute("aria-pressed", "true")
+                expect(page.locator(".vote-choice.vote-yes")).to_have_attribute("aria-pressed", "false")
+            cast = console.locator(".vote-card[data-state='open'] .vote-cast")
+            expect(cast).to_have_text("Đã bỏ phiếu 1 / 3")  # nothing is sent before the confirm
         page.tap(".vote-choice.vote-yes")
         expect(page.locator(".vote-chosen")).to_contain_text("Tán thành")
+        expect(page.locator(".vote-choice.vote-yes")).to_have_attribute("aria-pressed", "true")
         with page.expect_response(lambda r: r.url.endswith("/ballots") and r.status == 200) as answer:
             page.tap("#vote-confirm")
         assert answer.value.request.headers.get("idempotency-key")
@@ -337,8 +348,9 @@ def test_a_live_session_across_console_tablets_and_display(screens: Any, server:
     one.shot("tablet-voted-portrait")
     assert [url for url in vote_reads if not url.endswith("/ballots")] == []
 
-    # The chair closes the vote ("C"); the display draws the result.
-    console.locator("body").press("c")
+    # The chair closes the vote with its button; the display draws the result.
+    console.click("#votes [data-action='close-vote']")
+    expect(console.locator("#votes [data-action='close-vote']")).to_have_count(0)
     expect(console.locator(".vote-card[data-state='closed']")).to_contain_text("Được thông qua")
     expect(room.page.locator("#bars")).to_be_visible()
     expect(room.page.locator("#bar-value-yes")).to_have_text("2")

@@ -311,3 +311,22 @@ def test_reduced_motion_stops_transitions_and_animations(screens: Any, server: S
         "() => getComputedStyle(document.querySelector('.bar-fill')).transitionDuration"
     )
     assert duration != "0s", duration
+
+
+def test_the_display_goes_full_screen_with_its_button(screens: Any, server: Server) -> None:
+    """The room's operator clicks "Toàn màn hình": the page fills the screen and the button, which
+    would show on the room's screen, hides until the browser leaves full screen."""
+    from playwright.sync_api import expect
+
+    room = screens("display", (1366, 768))
+    room.login("lv-display")
+    room.open("display")
+    page = room.page
+    button = page.locator("#fullscreen")
+    expect(button).to_be_visible()
+    button.click()
+    page.wait_for_function("() => document.fullscreenElement === document.documentElement")
+    expect(button).to_be_hidden()
+    page.evaluate("() => document.exitFullscreen()")
+    page.wait_for_function("() => document.fullscreenElement === null")
+    expect(button).to_be_visible()
