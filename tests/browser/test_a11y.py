@@ -310,6 +310,22 @@ SHOTS = [
 ]
 
 
+def assert_on_screen(page: Any, selector: str) -> None:
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box is not None, f"{selector} is not shown"
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], f"{selector} is off screen: {box}"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"], f"{selector} is off screen: {box}"
+    # Not clipped by a scroll box either: its top and bottom edges are what the screen shows there.
+    whole = page.locator(selector).evaluate(
+        """(el) => {
+            const r = el.getBoundingClientRect(), x = r.left + r.width / 2;
+            return [r.top + 2, r.bottom - 2].every((y) => el.contains(document.elementFromPoint(x, y)));
+        }"""
+    )
+    assert whole, f"{selector} is cut off by the box it scrolls in"
+
+
 def test_screenshots_of_the_live_pages_home_and_meeting_at_four_sizes(browser: Any, server: Server) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     written = []
@@ -329,6 +345,9 @@ def test_screenshots_of_the_live_pages_home_and_meeting_at_four_sizes(browser: A
                     target = SCREENS / f"{name}-{width}x{height}.png"
                     screen.page.screenshot(path=str(target))
                     written.append(target)
+                    if name == "console" and height == 768:
+                        # The open vote's close button, the chair's next act, is on screen too.
+                        assert_on_screen(screen.page, "#votes [data-action=close-vote]")
         finally:
             screen.context.close()
     assert len(written) == 20 and all(p.stat().st_size > 0 for p in written)
