@@ -232,6 +232,13 @@ function builder(list) {
     if (handle) handle.closest("li.agenda-row").draggable = true;
   });
 
+  // A press on the handle that ends without a drag (a click, to focus it for the keyboard) must
+  // not leave the row draggable: dragging its text would then move the whole row.
+  list.addEventListener("pointerup", (event) => {
+    const handle = event.target.closest(".handle");
+    if (handle && !dragged) handle.closest("li.agenda-row").draggable = false;
+  });
+
   list.addEventListener("dragstart", (event) => {
     const row = event.target.closest && event.target.closest("li.agenda-row");
     if (!row || !row.draggable || busy) {

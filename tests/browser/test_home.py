@@ -30,6 +30,7 @@ SIZES = [(768, 1024), (1024, 768), (1366, 768), (1920, 1080)]
 QUESTION = "Thành viên Chính phủ có đồng ý thông qua dự thảo Nghị định về bảo vệ dữ liệu cá nhân không?"
 SECRET_TITLE = "Đề án mật về biên giới"
 PLACE = "Phòng họp A, Trụ sở Chính phủ"
+COMMENT = "Đề nghị bổ sung báo cáo đánh giá tác động."
 
 
 @dataclass(frozen=True)
@@ -287,3 +288,42 @@ def test_a_member_ticks_off_the_home_to_do_list(screens: Any, server: Server) ->
     expect(page.locator("[data-todo='papers']")).to_have_count(0)
     check_layout(page, "member home, one thing left")
     page.screenshot(path=str(OUTPUT / "home-after.png"), full_page=True)
+
+
+def test_a_member_objects_and_asks_to_speak(screens: Any, server: Server) -> None:
+    """The two other positions, by their buttons on the agenda: an objection with a comment on
+    one item and a request to speak on the other; each is marked at once, said in the status
+    line, and still there after a reload."""
+    from playwright.sync_api import expect
+
+    seeded = server.seeded
+    member = screens(1366, 768)
+    member.login("home-tv")
+    page = member.page
+    member.go(f"/meetings/{seeded.meeting_id}")
+    objection = page.locator(f"#position-{seeded.procedural_item}")
+    objection.locator("summary").click()
+    objection.locator("textarea[name=comment]").fill(COMMENT)
+    with page.expect_response(lambda r: "/positions/" in r.url and r.request.method == "PUT" and r.ok):
+        objection.locator("button[value='object']").click()
+    expect(objection.locator("[data-position-status]")).to_have_text("Đã ghi ý kiến.")
+    expect(objection.locator("button[value='object']")).to_have_attribute("aria-pressed", "true")
+    expect(objection.locator("button[value='no_objection']")).to_have_attribute("aria-pressed", "false")
+
+    speak = page.locator(f"#position-{seeded.open_item}")
+    with page.expect_response(lambda r: "/positions/" in r.url and r.request.method == "PUT" and r.ok):
+        speak.locator("button[value='wish_to_speak']").click()
+    expect(speak.locator("[data-position-status]")).to_have_text("Đã ghi ý kiến.")
+    expect(speak.locator("button[value='wish_to_speak']")).to_have_attribute("aria-pressed", "true")
+
+    # Saved on the server: the reloaded page marks the same buttons and keeps the comment.
+    page.reload()
+    objection = page.locator(f"#position-{seeded.procedural_item}")
+    expect(objection.locator("button[value='object']")).to_have_attribute("aria-pressed", "true")
+    expect(objection.locator("textarea[name=comment]")).to_have_value(COMMENT)
+    speak = page.locator(f"#position-{seeded.open_item}")
+    expect(speak.locator("button[value='wish_to_speak']")).to_have_attribute("aria-pressed", "true")
+    expect(speak.locator("button[value='no_objection']")).to_have_attribute("aria-pressed", "false")
+    # Neither item is left on the home page's to-do list of positions.
+    member.go("/")
+    expect(page.locator("[data-todo='positions']")).to_have_count(0)

@@ -327,8 +327,12 @@ def test_reorder_by_keyboard(visit: Any, server: Server) -> None:
     path = f"/meetings/{server.seeded.draft_meeting}"
     staff.go(path)
     before = staff.order()
+    # The user clicks the handle (a click, not a drag: the row is not left draggable), then
+    # presses Alt+ArrowDown.
     handle = staff.page.locator(f"#item-{before[0]} .handle")
-    handle.focus()
+    handle.click()
+    assert staff.page.evaluate("document.activeElement.closest('li').dataset.id") == before[0]
+    assert staff.page.evaluate(f"document.querySelector('#item-{before[0]}').draggable") is False
     with staff.page.expect_response(lambda r: r.url.endswith("/agenda-order") and r.status == 200):
         staff.page.keyboard.press("Alt+ArrowDown")
     moved = [before[1], before[0], *before[2:]]

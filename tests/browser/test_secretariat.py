@@ -296,3 +296,112 @@ def test_the_agenda_builder(staff: Screen, server: Server) -> None:
     with page.expect_navigation():
         page.click("form.publish-bar button[type=submit]")
     expect(page.locator(".notice-ok")).to_have_text("Đã công bố chương trình phiên họp.")
+
+
+# The tests below add to the programme (a new item, the demo's 42): they stay after the filters'
+# test, which counts the seeded three (each xdist worker runs a module's tests in file order).
+
+
+def test_the_meeting_details_edited(staff: Screen, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page = staff.page
+    path = f"/meetings/{server.seeded.meeting_id}"
+    staff.go(path)
+    page.click("summary:has-text('Sửa thông tin phiên họp')")
+    page.fill("#m-title", "Phiên họp Chính phủ chuyên đề về xây dựng pháp luật")
+    page.fill("#m-place", "Phòng họp số 2, Trụ sở Chính phủ")
+    page.fill("#m-duration", "180")
+    if page.locator("#m-reason").count():  # the agenda builder's test has published it
+        page.fill("#m-reason", "Đổi phòng họp theo chỉ đạo của Thủ tướng")
+    with page.expect_navigation():
+        page.click(f"form[action='{path}/edit'] button[type=submit]")
+    expect(page.locator(".notice-ok")).to_have_text("Đã lưu thay đổi.")
+    expect(page.locator("h1")).to_have_text("Phiên họp Chính phủ chuyên đề về xây dựng pháp luật")
+    expect(page.locator("main")).to_contain_text("Phòng họp số 2, Trụ sở Chính phủ")
+    expect(page.locator("main")).to_contain_text("/ 180 phút")
+    staff.go(path)  # saved, not just shown
+    expect(page.locator("h1")).to_have_text("Phiên họp Chính phủ chuyên đề về xây dựng pháp luật")
+    assert page.input_value("#m-place") == "Phòng họp số 2, Trụ sở Chính phủ"
+
+
+def test_a_new_programme_item_then_edited(staff: Screen, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page = staff.page
+    staff.go("/programme/new")
+    page.fill("#f-code", "ND-CDS-1")
+    page.fill("#f-title", "Nghị định về chuyển đổi số quốc gia")
+    page.select_option("#f-kind", "decree")
+    page.fill("#f-month", "2027-02")
+    page.fill("#f-agency", "Bộ Thông tin và Truyền thông")
+    with page.expect_navigation():
+        page.click("form[action='/programme/new'] button[type=submit]")
+    expect(page.locator(".notice-ok")).to_have_text("Đã tạo thành công.")
+    expect(page.locator("h1")).to_have_text("Nghị định về chuyển đổi số quốc gia")
+    expect(page.locator(".eyebrow .code")).to_have_text("ND-CDS-1")
+    expect(page.locator("dl.facts")).to_contain_text("Bộ Thông tin và Truyền thông")
+    item_path = page.url.split("?")[0].removeprefix(server.url)
+    assert item_path.startswith("/programme/")
+
+    # Its details, edited in the side card.
+    page.fill("#edit-title", "Nghị định về chuyển đổi số quốc gia (sửa đổi)")
+    page.fill("#edit-month", "2027-03")
+    with page.expect_navigation():
+        page.click(f"form[action='{item_path}/edit'] button[type=submit]")
+    expect(page.locator(".notice-ok")).to_have_text("Đã lưu thay đổi.")
+    expect(page.locator("h1")).to_have_text("Nghị định về chuyển đổi số quốc gia (sửa đổi)")
+    expect(page.locator("dl.facts")).to_contain_text("2027")
+    staff.go("/programme?q=chuyen doi so")
+    assert results(page) == ["ND-CDS-1"]
+    expect(page.locator("main")).to_contain_text("Nghị định về chuyển đổi số quốc gia (sửa đổi)")
+
+
+def test_a_member_asks_to_postpone_an_item(browser: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    member = Screen(browser, server.url, SIZES[1], password=server.seeded.password, timeout_ms=15_000)
+    try:
+        member.login("sb-bt")
+        page = member.page
+        path = f"/programme/{server.seeded.items['ND-DLCN']}"
+        member.go(path)
+        expect(page.locator("#h-postpone ~ .empty")).to_have_text("Chưa có đề nghị xin lùi nào.")
+        page.click("summary:has-text('Gửi đề nghị xin lùi')")
+        page.fill("#postpone-reason", "Cần thêm thời gian lấy ý kiến các bộ, ngành.")
+        page.fill("#postpone-month", "2027-04")
+        with page.expect_navigation():
+            page.click(f"form[action='{path}/postponements'] button[type=submit]")
+        expect(page.locator(".notice-ok")).to_have_text("Đã gửi đề nghị xin lùi.")
+        request = page.locator("section[aria-labelledby='h-postpone'] .stack-item")
+        expect(request).to_have_count(1)
+        expect(request).to_contain_text("Cần thêm thời gian lấy ý kiến các bộ, ngành.")
+        expect(request).to_contain_text("Bộ trưởng Bộ Xây dựng")
+        expect(request.locator(".badge-pending")).to_be_visible()
+        assert member.errors == [], member.errors
+    finally:
+        member.context.close()
+
+
+def test_the_work_programme_imported_from_csv(staff: Screen, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    demo = ROOT / "tests" / "data" / "work-programme.csv"  # the demo's programme (../shared/demo/)
+    lines = demo.read_text(encoding="utf-8").splitlines()
+    page = staff.page
+    staff.go("/programme")
+    with page.expect_navigation():
+        page.click("a[href='/programme/import']")
+    page.set_input_files("#file", str(demo))
+    with page.expect_navigation():
+        page.click("form[action='/programme/import'] button[type=submit]")
+    expect(page.locator(".notice-ok")).to_have_text(
+        f"Đã nhập {len(lines) - 1} đề án vào chương trình công tác."
+    )
+    assert page.url.split("?")[0] == f"{server.url}/programme"
+    code, title = lines[1].split(",")[:2]
+    page.fill("#q", code)
+    with page.expect_navigation():
+        page.press("#q", "Enter")
+    assert results(page) == [code]
+    expect(page.locator("main")).to_contain_text(title)
