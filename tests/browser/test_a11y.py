@@ -26,7 +26,7 @@ from agenda.demo import cast
 from tests.support import clicks
 from tests.support.browser_server import BrowserScreen, Served, seeded_server
 from tests.support.crawler import Crawl, crawl
-from tests.support.page_checks import axe_violations, sideways, zoomed_text
+from tests.support.page_checks import axe_violations, raw_codes, sideways, zoomed_text
 
 pytestmark = pytest.mark.browser
 
@@ -189,6 +189,7 @@ class Found:
     axe: list[str] = field(default_factory=list)
     sideways: list[str] = field(default_factory=list)
     zoom: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
     inventory: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -233,6 +234,8 @@ def check_once(page: Any, path: str, found: Found) -> None:
     found.axe += [f"{path}: {v}" for v in axe_violations(page)]
     found.sideways += [f"{path} {p}" for p in sideways(page)]
     found.zoom += [f"{path} {p}" for p in zoomed_text(page)]
+    if shown := raw_codes(page):
+        found.codes.append(f"{path}: {shown}")
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +268,12 @@ def test_no_serious_or_critical_axe_violation_on_any_page(audit: dict[str, Found
 
 def test_no_page_scrolls_sideways_at_768_1024_1366_1920(audit: dict[str, Found]) -> None:
     problems = report(audit, "sideways")
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_raw_codes_on_any_page(audit: dict[str, Found]) -> None:
+    """Labels, never codes such as `adopted_with_changes` (issue 14, defect 7)."""
+    problems = report(audit, "codes")
     assert problems == [], "\n".join(problems)
 
 

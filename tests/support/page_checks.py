@@ -9,6 +9,7 @@ never copied into the repo.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = [768, 1024, 1366, 1920]
+# A code where a label belongs (issue 14, defect 7): `adopted_with_changes`, `agenda.changed action=`.
+RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z_]+=")
+# The text of <main> a person reads: <code> (a CSV header, an event's kind) is for specialists.
+PROSE = """() => {
+  const main = document.querySelector('main');
+  if (!main) return '';
+  const copy = main.cloneNode(true);
+  for (const el of copy.querySelectorAll('code, pre, kbd, script, template')) el.remove();
+  return copy.textContent;
+}"""
 
 RUN_AXE = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
@@ -104,3 +115,8 @@ def zoomed_text(page: Any, width: int = 1280, height: int = 800) -> list[str]:
         cdp.send("Page.setFontSizes", {"fontSizes": FONT_SIZES})
         cdp.detach()
     return problems
+
+
+def raw_codes(page: Any) -> list[str]:
+    """Codes shown to a reader where a label belongs, outside <code>."""
+    return sorted(set(RAW_CODE.findall(page.evaluate(PROSE))))
