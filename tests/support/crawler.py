@@ -57,6 +57,8 @@ def crawl(
             continue
         seen_routes.add(route)
         response = page.goto(base_url + path)
+        if response is None:  # the page before reloaded itself (a live board) over this goto
+            response = page.goto(base_url + path)
         status = response.status if response is not None else 0
         if status >= 400 or status == 0:
             found.broken.append(f"{path} ({status}) linked from {source or '(start)'}")
