@@ -24,7 +24,7 @@ import pytest
 
 from agenda.demo import cast
 from tests.support import clicks
-from tests.support.browser_server import BrowserScreen, Served, seeded_server
+from tests.support.browser_server import BrowserScreen, Served, demo_database, seeded_server
 from tests.support.crawler import Crawl, crawl
 from tests.support.page_checks import axe_violations, raw_codes, sideways, zoomed_text
 
@@ -59,25 +59,18 @@ def seed(data_dir: Path) -> Seeded:
     from sqlmodel import col, select
 
     from agenda.clock import utcnow
-    from agenda.db import Database, make_engine, sqlite_url
-    from agenda.demo import demo
     from agenda.live import presiding
     from agenda.meetings import agenda_edits, attendance, publishing
     from agenda.meetings import meetings as meeting_rows
     from agenda.meetings.agenda_items import AgendaItemCreate
     from agenda.meetings.attendance import AttendanceSet
     from agenda.meetings.meetings import MeetingCreate
-    from agenda.migrate import upgrade
     from agenda.models import Meeting, Member, User
     from agenda.policy import Policy
     from agenda.votes import lifecycle
     from agenda.votes.models import VoteCreate
 
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    db = Database(engine)
     policy = Policy()
-    db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=policy))
 
     def running(s: Any) -> Seeded:
         demo_meetings = s.exec(select(Meeting).order_by(col(Meeting.id))).all()
@@ -146,10 +139,8 @@ def seed(data_dir: Path) -> Seeded:
             live=meeting.id, published=published, draft=draft, vote=vote.id or 0, adjourned=held.id or 0
         )
 
-    try:
+    with demo_database(data_dir) as db:
         return db.write_sync(running)
-    finally:
-        engine.dispose()
 
 
 Server = Served[Seeded]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser_server import BrowserScreen, Served, seeded_server
+from tests.support.browser_server import BrowserScreen, Served, demo_database, seeded_server
 from tests.support.page_checks import RAW_CODE, raw_codes
 
 pytestmark = pytest.mark.browser
@@ -35,17 +35,10 @@ class Demo:
 
 
 def seed(data_dir: Path) -> Demo:
-    from agenda.db import Database, make_engine, sqlite_url
-    from agenda.demo import cast, demo
-    from agenda.migrate import upgrade
-    from agenda.policy import Policy
+    from agenda.demo import cast
 
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    try:
-        Database(engine).write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=Policy()))
-    finally:
-        engine.dispose()
+    with demo_database(data_dir):
+        pass
     return Demo(
         secretariat=("thuky", cast.SECRETARIAT_PASSWORD),
         member=("bt.taichinh", cast.MEMBER_PASSWORD),

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import pytest
 
+from agenda.db import Database
 from tests.support import clicks
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -105,6 +106,25 @@ def chromium() -> Iterator[Any]:
             yield found
         finally:
             found.close()
+
+
+@contextmanager
+def demo_database(data_dir: Path) -> Iterator[Database]:
+    """A migrated SQLite database in `data_dir` holding the demo (`run.py serve --demo`'s seed),
+    open until the block ends, for seeds that build on the demo."""
+    from agenda.db import make_engine, sqlite_url
+    from agenda.demo import demo
+    from agenda.migrate import upgrade
+    from agenda.policy import Policy
+
+    engine = make_engine(sqlite_url(data_dir), pool_size=0)
+    try:
+        upgrade(engine)
+        db = Database(engine)
+        db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=Policy()))
+        yield db
+    finally:
+        engine.dispose()
 
 
 def new_context(browser: Any, **options: Any) -> Any:
