@@ -5,7 +5,7 @@ A settable clock lets tests move time without sleeping.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -45,3 +45,8 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return to_local(value).isoformat(timespec="seconds")
+
+
+def local_today() -> date:
+    """Today's date in Vietnam: due dates and deadlines are calendar days there."""
+    return to_local(utcnow()).date()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from agenda.agencies.registry import Agency
 from agenda.log.events import Event, StreamHead
 from agenda.meetings.agenda_items import AgendaAudience, AgendaItem
 from agenda.meetings.attendance import Attendance
@@ -21,11 +22,13 @@ from agenda.programme.postponements import Postponement
 from agenda.programme.programme import ProgrammeItem
 from agenda.record.minutes import Minutes
 from agenda.search.index import DocumentText, SearchEntry
+from agenda.tasks.models import Task, TaskAudience, TaskCooperator, TaskExtension, TaskReport
 from agenda.votes.models import Ballot, BallotReceipt, IdempotencyRecord, SecretTally, Vote, VoteEligible
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Agency",
     "AgendaAudience",
     "AgendaItem",
     "Attendance",
@@ -57,6 +60,11 @@ __all__ = [
     "SecretTally",
     "Speaker",
     "StreamHead",
+    "Task",
+    "TaskAudience",
+    "TaskCooperator",
+    "TaskExtension",
+    "TaskReport",
     "User",
     "Vote",
     "VoteEligible",

@@ -67,6 +67,12 @@ class Policy:
     start_tolerance_minutes: int = 30  # the console warns when a session starts further off its time
     # Opinion ballots: reminders this many hours before the deadline (docs/opinion-polls.md).
     poll_reminder_hours: tuple[int, ...] = (24, 2)
+    # Follow-through (docs/follow-through.md): task reminders this many days before the due date
+    # (and on it), then every `task_overdue_every_days` while overdue; dossier reminders this many
+    # days before the submission deadline while the dossier is incomplete.
+    task_reminder_days: int = 7
+    task_overdue_every_days: int = 7
+    dossier_reminder_days: tuple[int, ...] = (7, 2)
 
     def quorum_required(self, total: int) -> int:
         """Members present (in the room or remote) needed for quorum out of `total`."""
@@ -125,7 +131,26 @@ class Policy:
             )
         ):
             raise PolicyError(f"{path}: poll_reminder_hours must be a list of whole hours from 1 to 720")
+        follow = {}
+        for name, low, high in (("task_reminder_days", 1, 90), ("task_overdue_every_days", 1, 90)):
+            value = raw.get(name, getattr(cls, name))
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise PolicyError(f"{path}: {name} must be a whole number of days from {low} to {high}")
+            follow[name] = value
+        dossier = raw.get("dossier_reminder_days", [7, 2])
+        if (
+            not isinstance(dossier, list)
+            or len(dossier) > 10
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 60 for d in dossier)
+        ):
+            raise PolicyError(f"{path}: dossier_reminder_days must be a list of whole days from 0 to 60")
+        day = raw.get("submission_day", 25)
+        if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 28:
+            raise PolicyError(f"{path}: submission_day must be a day of the month from 1 to 28")
         return cls(
+            submission_day=day,
+            dossier_reminder_days=tuple(sorted(set(dossier), reverse=True)),
+            **follow,
             readiness=readiness,
             quorum_fraction=quorum,
             decision_fraction=decision,

@@ -11,6 +11,7 @@ class Viewer:
     roles: frozenset[str]
     member_id: int | None = None
     locale: str = "vi"
+    agency_id: int | None = None  # an `agency` account's agency (docs/follow-through.md)
 
     def has(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)

@@ -42,7 +42,13 @@ class Current:
 
 def viewer_of(user: User) -> Viewer:
     assert user.id is not None
-    return Viewer(user_id=user.id, roles=frozenset(user.roles), member_id=user.member_id, locale=user.locale)
+    return Viewer(
+        user_id=user.id,
+        roles=frozenset(user.roles),
+        member_id=user.member_id,
+        locale=user.locale,
+        agency_id=user.agency_id,
+    )
 
 
 async def current(conn: HTTPConnection) -> Current | None:

@@ -84,7 +84,17 @@ HTTP_CODES = {
 
 
 # The parameters of an error that its JSON body carries beside the message, for scripts.
-EXPOSED_PARAMS = ("fields", "missing", "present", "required", "total", "yes", "vote_id", "vote_adopted")
+EXPOSED_PARAMS = (
+    "fields",
+    "missing",
+    "missing_documents",
+    "present",
+    "required",
+    "total",
+    "yes",
+    "vote_id",
+    "vote_adopted",
+)
 
 
 def status_of(exc: DomainError) -> int:

@@ -28,6 +28,9 @@ VARIANTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "quorum.changed": ("quorate", (True, False)),
     "item.outcome": ("consent", (True, False)),
     "vote.created": ("secret", (True, False)),
+    "programme.submitted": ("late", (True, False)),
+    "task.reported": ("done", (True, False)),
+    "task.extension_decided": ("approved", (True, False)),
 }
 SAMPLES: dict[str, Any] = {
     "outcome": "adopted_with_changes",

@@ -21,6 +21,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Column, delete, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from agenda.agencies.registry import Agency
 from agenda.clock import utcnow
 from agenda.errors import Conflict, NotFound, RateLimited, RuleBroken
 from agenda.log import event_kinds as k
@@ -28,7 +29,7 @@ from agenda.log import events
 from agenda.people.members import Member
 from agenda.text import N_
 
-ROLES = ("admin", "secretariat", "chair", "member", "assistant", "guest", "observer")
+ROLES = ("admin", "secretariat", "chair", "member", "assistant", "guest", "observer", "agency")
 LOCALES = ("vi", "en")
 # One address, no spaces or angle brackets, a dot in the domain: enough to reach a mailbox and
 # never enough to smuggle a second header into a reminder email.
@@ -91,6 +92,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    # An `agency` account's agency (cán bộ đầu mối): it works for that agency only.
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     locale: str = Field(default="vi", max_length=8)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
@@ -127,6 +130,7 @@ class UserCreate(BaseModel):
     password: str = PField(min_length=10, max_length=256)
     roles: list[str] = PField(min_length=1, max_length=len(ROLES))
     member_id: int | None = None
+    agency_id: int | None = PField(default=None, ge=1, le=2**31 - 1)
     email: str | None = PField(default=None, max_length=254, pattern=EMAIL_PATTERN)
 
     @field_validator("roles")
@@ -144,6 +148,7 @@ class UserUpdate(BaseModel):
     full_name: str | None = PField(default=None, min_length=1, max_length=200)
     roles: list[str] | None = None
     member_id: int | None = None
+    agency_id: int | None = PField(default=None, ge=1, le=2**31 - 1)
     active: bool | None = None
     password: str | None = PField(default=None, min_length=10, max_length=256)
     email: str | None = PField(default=None, max_length=254, pattern=EMAIL_PATTERN)
@@ -161,6 +166,7 @@ def public_user(user: User) -> dict[str, Any]:
         "full_name": user.full_name,
         "roles": list(user.roles),
         "member_id": user.member_id,
+        "agency_id": user.agency_id,
         "locale": user.locale,
         "active": user.active,
         "email": user.email,
@@ -174,12 +180,14 @@ def create_user(*, session: Session, data: UserCreate, actor_id: int | None) -> 
     if session.exec(select(User).where(func.lower(User.username) == data.username.lower())).first():
         raise Conflict(N_("Tên đăng nhập đã tồn tại."), code="username_taken")
     _check_member_link(session, data.member_id, data.roles)
+    _check_agency_link(session, data.agency_id, data.roles)
     user = User(
         username=data.username,
         full_name=data.full_name,
         password_hash=passwords.hash(data.password),
         roles=data.roles,
         member_id=data.member_id,
+        agency_id=data.agency_id,
         email=data.email,
     )
     session.add(user)
@@ -202,7 +210,9 @@ def update_user(*, session: Session, user_id: int, data: UserUpdate, actor_id: i
     roles = fields.get("roles", user.roles)
     if "member_id" in fields or "roles" in fields:
         _check_member_link(session, fields.get("member_id", user.member_id), roles, user_id)
-    for name in ("full_name", "roles", "member_id", "active", "email"):
+    if "agency_id" in fields or "roles" in fields:
+        _check_agency_link(session, fields.get("agency_id", user.agency_id), roles)
+    for name in ("full_name", "roles", "member_id", "agency_id", "active", "email"):
         if name in fields and fields[name] != getattr(user, name):
             changes[name] = fields[name]
             setattr(user, name, fields[name])
@@ -243,6 +253,21 @@ def _check_member_link(
         linked = session.exec(select(User).where(User.member_id == member_id, User.id != user_id)).all()
         if any("member" in u.roles and u.active for u in linked):
             raise Conflict(N_("Thành viên này đã có tài khoản."), code="member_already_linked")
+
+
+def _check_agency_link(session: Session, agency_id: int | None, roles: list[str]) -> None:
+    if "agency" not in roles:
+        if agency_id is not None:
+            raise RuleBroken(
+                N_("Chỉ tài khoản cán bộ đầu mối gắn với một cơ quan."), code="agency_link_unexpected"
+            )
+        return
+    if agency_id is None:
+        raise RuleBroken(
+            N_("Tài khoản cán bộ đầu mối phải gắn với một cơ quan."), code="agency_link_required"
+        )
+    if session.get(Agency, agency_id) is None:
+        raise RuleBroken(N_("Không có cơ quan này."), code="unknown_agency")
 
 
 # --- sessions -----------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from agenda.clock import utcnow
+from agenda.agencies.registry import ensure_agency
+from agenda.clock import iso, utcnow
 from agenda.errors import Conflict, NotFound, RuleBroken, WrongState
 from agenda.log import event_kinds as k
 from agenda.log import events
@@ -44,8 +45,14 @@ class ProgrammeItem(SQLModel, table=True):
     title: str = Field(max_length=500)
     kind: str = Field(max_length=32, index=True)
     lead_agency: str = Field(max_length=300, index=True)
+    lead_agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     planned_month: str = Field(max_length=7, index=True)
     status: str = Field(default="planned", max_length=16, index=True)
+    # The dossier's submission (nộp hồ sơ, agenda/programme/submission.py): when, and whether
+    # after the policy's deadline, by how many days (fixed when submitted).
+    submitted_at: datetime | None = None
+    submitted_late: bool = Field(default=False)
+    days_late: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -106,11 +113,12 @@ class ProgrammeItemUpdate(BaseModel):
         return value
 
 
-def submission_deadline(planned_month: str) -> date:
-    """Papers for a month's regular session are due on the 25th of the month before."""
+def submission_deadline(planned_month: str, day: int = 25) -> date:
+    """Papers for a month's regular session are due on the policy's day (the 25th) of the month
+    before."""
     year, month = int(planned_month[:4]), int(planned_month[5:7])
     year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return date(year, month, 25)
+    return date(year, month, min(day, 28))
 
 
 def public_item(item: ProgrammeItem, present: set[str], policy: Policy) -> dict[str, Any]:
@@ -125,7 +133,11 @@ def public_item(item: ProgrammeItem, present: set[str], policy: Policy) -> dict[
         "status": item.status,
         "ready": not missing,
         "missing_documents": missing,
-        "submission_deadline": submission_deadline(item.planned_month).isoformat(),
+        "submission_deadline": submission_deadline(item.planned_month, policy.submission_day).isoformat(),
+        "lead_agency_id": item.lead_agency_id,
+        "submitted_at": iso(item.submitted_at),
+        "submitted_late": item.submitted_late,
+        "days_late": item.days_late,
     }
 
 
@@ -187,6 +199,7 @@ def create_item(*, session: Session, data: ProgrammeItemCreate, actor_id: int | 
     if session.exec(select(ProgrammeItem).where(ProgrammeItem.code == data.code)).first():
         raise Conflict(N_("Mã đề án đã tồn tại."), code="code_taken")
     item = ProgrammeItem(**data.model_dump())
+    item.lead_agency_id = ensure_agency(session, data.lead_agency, actor_id=actor_id).id
     session.add(item)
     session.flush()
     assert item.id is not None
@@ -209,6 +222,8 @@ def update_item(
     }
     for name, value in changes.items():
         setattr(item, name, value)
+    if "lead_agency" in changes:
+        item.lead_agency_id = ensure_agency(session, item.lead_agency, actor_id=actor_id).id
     if changes:
         item.updated_at = utcnow()
         index_programme_item(session, item)

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from agenda.agencies.registry import ensure_agency
 from agenda.errors import ImportFailed, InvalidInput
 from agenda.log import event_kinds as k
 from agenda.log import events
@@ -100,6 +101,11 @@ def import_csv(*, session: Session, raw: bytes, actor_id: int | None) -> list[Pr
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e[0]))
     items = [ProgrammeItem(**data.model_dump()) for _, data in rows]
+    agencies: dict[str, int | None] = {}
+    for item in items:
+        if item.lead_agency not in agencies:
+            agencies[item.lead_agency] = ensure_agency(session, item.lead_agency, actor_id=actor_id).id
+        item.lead_agency_id = agencies[item.lead_agency]
     session.add_all(items)
     session.flush()
     for item in items:

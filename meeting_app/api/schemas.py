@@ -48,6 +48,7 @@ class UserPublic(Public):
     full_name: str
     roles: list[str]
     member_id: int | None
+    agency_id: int | None
     locale: str
     active: bool
     email: str | None

@@ -23,6 +23,9 @@ from meeting_app.labels import label
 from meeting_app.pages.live import ATTENDANCE_LABELS, OUTCOME_LABELS
 from meeting_app.pages.opinion_polls import POSITION_LABELS as POLL_POSITIONS
 
+# Kinds whose sentence already says the reason (no "Lý do: …" line after it).
+REASON_IN_SENTENCE = ("postponement.requested", "poll.closed", "task.extension_requested")
+
 SENTENCES: dict[str, str] = {
     "user.created": N_("Tạo tài khoản {username} ({roles})"),
     "user.updated": N_("Sửa tài khoản {user}: {changes}"),
@@ -38,6 +41,16 @@ SENTENCES: dict[str, str] = {
     "postponement.requested": N_("Đề nghị lùi đề án {programme_item}: {reason}"),
     "postponement.decided.approved": N_("Chấp thuận lùi đề án {programme_item}"),
     "postponement.decided.refused": N_("Không chấp thuận lùi đề án {programme_item}"),
+    "agency.created": N_("Thêm cơ quan {name} ({code}) vào danh mục"),
+    "programme.submitted.on_time": N_("Nộp hồ sơ đề án {programme_item} đúng hạn"),
+    "programme.submitted.late": N_("Nộp hồ sơ đề án {programme_item} chậm {days_late} ngày"),
+    "task.created": N_("Giao nhiệm vụ {code}: {title}, hạn {due_on}"),
+    "task.reported.progress": N_("Báo cáo tiến độ nhiệm vụ #{task_id}"),
+    "task.reported.done": N_("Báo cáo hoàn thành nhiệm vụ #{task_id} ngày {completed_on}"),
+    "task.extension_requested": N_("Đề nghị gia hạn nhiệm vụ #{task_id} đến {due_on}: {reason}"),
+    "task.extension_decided.approved": N_("Chấp thuận gia hạn nhiệm vụ #{task_id} đến {due_on}"),
+    "task.extension_decided.refused": N_("Không chấp thuận gia hạn nhiệm vụ #{task_id}"),
+    "task.cancelled": N_("Hủy nhiệm vụ #{task_id}"),
     "meeting.created": N_("Tạo phiên họp “{title}” ({meeting_kind}), bắt đầu lúc {starts_at}"),
     "meeting.updated": N_("Sửa thông tin phiên họp: {changes}"),
     "meeting.published": N_("Công bố chương trình phiên họp (phiên bản {agenda_version}, {count} nội dung)"),
@@ -174,6 +187,12 @@ def variant(kind: str, data: Mapping[str, Any]) -> str:
         return f"{kind}.{data.get('action')}"
     if kind == "postponement.decided":
         return f"{kind}.{'approved' if data.get('approved') else 'refused'}"
+    if kind == "programme.submitted":
+        return f"{kind}.{'late' if data.get('late') else 'on_time'}"
+    if kind == "task.reported":
+        return f"{kind}.{'done' if data.get('done') else 'progress'}"
+    if kind == "task.extension_decided":
+        return f"{kind}.{'approved' if data.get('approved') else 'refused'}"
     if kind == "quorum.changed":
         return f"{kind}.{'quorate' if data.get('quorate') else 'short'}"
     if kind == "item.outcome" and data.get("consent"):
@@ -237,6 +256,6 @@ def sentence(kind: str, data: Mapping[str, Any], names: Names | None = None) -> 
         lines.append(gettext(OVERRIDE))
     if data.get("substitute_name"):
         lines.append(translate(SUBSTITUTE, {"name": data["substitute_name"]}))
-    if data.get("reason") and kind not in ("postponement.requested", "poll.closed"):
+    if data.get("reason") and kind not in REASON_IN_SENTENCE:
         lines.append(translate(REASON, {"reason": values["reason"]}))
     return ". ".join(line.rstrip(".") for line in lines) + "."

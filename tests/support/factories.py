@@ -84,12 +84,21 @@ def make_user(
     member_id: int | None = None,
     password: str = PASSWORD,
     full_name: str | None = None,
+    agency_id: int | None = None,
 ) -> User:
     """An account; a `member` or `assistant` without a member id gets a new member of its own."""
     if member_id is None and any(r in LINKED_ROLES for r in roles):
         member_id = make_member(db, full_name=full_name or f"Thành viên {username}").id
     return db.write_sync(
-        lambda s: add_user(s, username, roles, member_id=member_id, password=password, full_name=full_name)
+        lambda s: add_user(
+            s,
+            username,
+            roles,
+            member_id=member_id,
+            password=password,
+            full_name=full_name,
+            agency_id=agency_id,
+        )
     )
 
 
@@ -101,6 +110,7 @@ def add_user(
     member_id: int | None = None,
     password: str = PASSWORD,
     full_name: str | None = None,
+    agency_id: int | None = None,
 ) -> User:
     """`make_user` inside the caller's transaction (the member, if any, must exist)."""
     data = UserCreate(
@@ -116,6 +126,7 @@ def add_user(
         password_hash=password_hash(data.password),
         roles=data.roles,
         member_id=data.member_id,
+        agency_id=agency_id,
     )
     session.add(user)
     session.flush()
