@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from agenda import clock
 from agenda.agencies.registry import Agency, AgencyCreate, create_agency, ensure_agency, initials
@@ -22,7 +22,7 @@ from agenda.tasks.lifecycle import ExtensionCreate, ExtensionDecision, ReportCre
 from agenda.tasks.models import Task
 from agenda.tasks.states import state_expression, state_of
 from agenda.viewer import Viewer
-from tests.support.factories import complete_dossier, make_document, make_programme_item, make_user
+from tests.support.factories import complete_dossier, make_programme_item, make_user
 
 DUE = date(2027, 3, 31)
 
@@ -48,7 +48,9 @@ def report(db: Database, task_id: int, **fields: Any) -> None:
 
 
 def sql_state(db: Database, task_id: int, as_of: date) -> str:
-    return db.read_sync(lambda s: s.exec(select(state_expression(as_of)).where(Task.id == task_id)).one())
+    return str(
+        db.read_sync(lambda s: s.exec(select(state_expression(as_of)).where(Task.id == task_id)).one())
+    )
 
 
 def states(db: Database, task_id: int, as_of: date) -> tuple[str, str]:
@@ -216,12 +218,13 @@ def test_agency_codes_and_names_are_unique(db: Database) -> None:
         )
     )
     for code, name in (("BTC", "Bộ khác"), ("BTC2", "bộ tài chính")):
+        duplicate = AgencyCreate(code=code, name=name)
+
+        def add(s: Session, d: AgencyCreate = duplicate) -> Agency:
+            return create_agency(session=s, data=d, actor_id=None)
+
         with pytest.raises(Conflict):
-            db.write_sync(
-                lambda s, c=code, n=name: create_agency(
-                    session=s, data=AgencyCreate(code=c, name=n), actor_id=None
-                )
-            )
+            db.write_sync(add)
     other = db.write_sync(lambda s: ensure_agency(s, "Bộ Tư pháp Cũ", actor_id=None))
     same = db.write_sync(lambda s: ensure_agency(s, "Bộ  Tư pháp  Cũ", actor_id=None))
     assert other.id == same.id
@@ -288,4 +291,3 @@ def test_a_dossier_submitted_after_the_deadline_is_flagged_late_with_the_days(db
         lambda s: submit_dossier(session=s, item_id=late.id or 0, actor_id=None, policy=DEFAULT_POLICY)
     )
     assert (second.submitted_late, second.days_late) == (True, 4)
-    assert make_document  # the dossier factory is the one the readiness tests use
