@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from starlette.testclient import TestClient
 
 from agenda import clock
@@ -19,6 +20,7 @@ from agenda.agencies.registry import AgencyCreate, create_agency
 from agenda.db import Database
 from tests.support.factories import Actor, error_of, login_as, make_user
 from tests.support.pdf_files import html_as_pdf, multipart, valid_pdf
+from tests.test_api_schemas import answer_model, valid
 
 TODAY = date(2027, 3, 1)
 
@@ -402,3 +404,44 @@ def test_cancel(cast: Cast) -> None:
     )
     assert extension.status_code == 409
     assert cast.sec.post("/api/v1/tasks/999999/cancel", json={"reason": "Không có"}).status_code == 404
+
+
+# --- the answers are what the OpenAPI document says ---------------------------------------------
+
+
+def test_answers_match_their_models(client: TestClient, cast: Cast) -> None:
+    def model(method: str, path: str, status: int = 200) -> type[BaseModel]:
+        return answer_model(client, method, path, status)
+
+    valid(model("GET", "/api/v1/agencies"), cast.btc.get("/api/v1/agencies"))
+    created = cast.sec.post("/api/v1/agencies", json={"code": "BCA", "name": "Bộ Công an"})
+    valid(model("POST", "/api/v1/agencies", 201), created, 201)
+    task = valid(
+        model("POST", "/api/v1/tasks", 201),
+        cast.sec.post(
+            "/api/v1/tasks",
+            json={
+                "title": "Nhiệm vụ",
+                "lead_agency": "Bộ Tài chính",
+                "due_on": "2027-03-31",
+                "document_number": "1/TB",
+            },
+        ),
+        201,
+    )
+    report = cast.btc.post(
+        f"/api/v1/tasks/{task['id']}/reports",
+        data={"text": "Tiến độ"},
+        files={"file": ("a.pdf", valid_pdf(1), "application/pdf")},
+    )
+    valid(model("POST", "/api/v1/tasks/{id}/reports", 201), report, 201)
+    asked = cast.btc.post(
+        f"/api/v1/tasks/{task['id']}/extensions", json={"reason": "Xin thêm", "due_on": "2027-05-01"}
+    )
+    valid(model("POST", "/api/v1/tasks/{id}/extensions", 201), asked, 201)
+    decided = cast.sec.post(f"/api/v1/extensions/{asked.json()['id']}/decision", json={"approve": False})
+    valid(model("POST", "/api/v1/extensions/{id}/decision"), decided)
+    valid(model("GET", "/api/v1/tasks"), cast.btc.get("/api/v1/tasks"))
+    valid(model("GET", "/api/v1/tasks/{id}"), cast.btc.get(f"/api/v1/tasks/{task['id']}"))
+    cancelled = cast.sec.post(f"/api/v1/tasks/{task['id']}/cancel", json={"reason": "Không còn cần"})
+    valid(model("POST", "/api/v1/tasks/{id}/cancel"), cancelled)

@@ -10,7 +10,8 @@ from starlette.routing import Route
 from agenda.agencies import registry
 from agenda.agencies.registry import AgencyCreate
 from meeting_app.api.common import listing, reply
-from meeting_app.api.spec import JSON, operation
+from meeting_app.api.spec import operation
+from meeting_app.api.task_schemas import AgencyList, AgencyPublic
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.inputs import read_json
@@ -22,6 +23,7 @@ WRITERS = ("secretariat", "admin")
     "Ministries and agencies: {items: [{id, code, name, kind, active}]}; `active=1` hides the inactive",
     who="user",
     query={"active": str},
+    responses={200: AgencyList},
 )
 async def list_agencies(request: Request) -> Response:
     await api_user(request)
@@ -36,7 +38,7 @@ async def list_agencies(request: Request) -> Response:
     "Add an agency: {code, name, kind?}; 409 `code_taken` or `name_taken`",
     who="secretariat, admin",
     body=AgencyCreate,
-    responses={201: JSON},
+    responses={201: AgencyPublic},
 )
 async def create_agency(request: Request) -> Response:
     me = await api_user(request, *WRITERS)

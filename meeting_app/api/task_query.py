@@ -9,7 +9,7 @@ the parameter; `agency` takes an agency's id or its name (an unknown name matche
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -115,8 +115,7 @@ def with_agency(session: Session, asked: TaskQuery) -> TaskFilter:
     else:
         agency = by_name(session, asked.agency)
         agency_id = agency.id if agency is not None and agency.id is not None else NO_AGENCY
-    f = asked.filter
-    return TaskFilter(**{**f.__dict__, "agency_id": agency_id})
+    return replace(asked.filter, agency_id=agency_id)
 
 
 def csv_rows(tasks: list[dict[str, Any]], translate: Any) -> list[list[Any]]:

@@ -25,7 +25,8 @@ from agenda.tasks.models import Task, TaskReport
 from agenda.text import N_
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply
-from meeting_app.api.spec import JSON, PDF, Multipart, operation
+from meeting_app.api.spec import PDF, Multipart, operation
+from meeting_app.api.task_schemas import ExtensionDecided, TaskDetail, TaskExtensionPublic, TaskReportPublic
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.files import uploads
@@ -61,7 +62,7 @@ def _form_report(fields: dict[str, str]) -> ReportCreate:
     "`task_closed` on a closed task; 413, 415 and 422 for a file as for dossier uploads.",
     who="the lead agency, secretariat",
     body=Multipart(REPORT_FIELDS),
-    responses={201: JSON},
+    responses={201: TaskReportPublic},
 )
 async def add_report(request: Request) -> Response:
     me = await api_user(request, "secretariat", "agency")
@@ -120,7 +121,7 @@ async def report_file(request: Request) -> Response:
     description="422 `bad_due_on` unless later than the current due date; 409 `already_pending`.",
     who="the lead agency",
     body=ExtensionCreate,
-    responses={201: JSON},
+    responses={201: TaskExtensionPublic},
 )
 async def request_extension(request: Request) -> Response:
     me = await api_user(request, "agency")
@@ -151,6 +152,7 @@ async def request_extension(request: Request) -> Response:
     "`already_decided`, or `task_closed`.",
     who="secretariat",
     body=ExtensionDecision,
+    responses={200: ExtensionDecided},
 )
 async def decide_extension(request: Request) -> Response:
     me = await api_user(request, "secretariat")
@@ -172,6 +174,7 @@ async def decide_extension(request: Request) -> Response:
     "Cancel a task: {reason}; pending extension requests are refused with it",
     who="secretariat",
     body=TaskCancel,
+    responses={200: TaskDetail},
 )
 async def cancel_task(request: Request) -> Response:
     me = await api_user(request, "secretariat")

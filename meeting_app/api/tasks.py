@@ -21,7 +21,8 @@ from agenda.tasks.lifecycle import TaskCreate
 from meeting_app.api import task_query
 from meeting_app.api.common import ident, reply
 from meeting_app.api.csv_export import csv_response, wants_csv
-from meeting_app.api.spec import JSON, operation
+from meeting_app.api.spec import operation
+from meeting_app.api.task_schemas import TaskDetail, TaskList
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.i18n import translate
@@ -54,7 +55,7 @@ LIST_QUERY: dict[str, type] = {
     "`unknown_member`, `unknown_user`, `unknown_agenda_item`, `unknown_poll`.",
     who="secretariat, chair",
     body=TaskCreate,
-    responses={201: JSON},
+    responses={201: TaskDetail},
 )
 async def create_task(request: Request) -> Response:
     me = await api_user(request, *CREATORS)
@@ -75,6 +76,7 @@ async def create_task(request: Request) -> Response:
     "(1-1000, default 100) and `offset` page the JSON; the CSV holds every matching task.",
     who="secretariat, chair, member, assistant; agency (its own and those naming it)",
     query=LIST_QUERY,
+    responses={200: TaskList},
 )
 async def list_tasks(request: Request) -> Response:
     me = await api_user(request, *READERS)
@@ -100,6 +102,7 @@ async def list_tasks(request: Request) -> Response:
     "One task with its reports and extension requests; `as_of=YYYY-MM-DD` computes its state for another day",
     who="as the list",
     query={"as_of": str},
+    responses={200: TaskDetail},
 )
 async def get_task(request: Request) -> Response:
     me = await api_user(request, *READERS)
