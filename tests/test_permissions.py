@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from agenda.clock import utcnow
+from agenda.agencies.registry import ensure_agency
+from agenda.clock import local_today, utcnow
 from agenda.db import Database
 from agenda.meetings.speakers import Speaker
 from agenda.papers.copies import issue_copy
@@ -26,6 +28,9 @@ from agenda.polls import poll_lifecycle
 from agenda.polls.opinion_polls import PollCreate
 from agenda.programme import postponements
 from agenda.programme.postponements import PostponementCreate
+from agenda.storage import store_original
+from agenda.tasks import lifecycle
+from agenda.tasks.lifecycle import ExtensionCreate, ReportCreate, TaskCreate
 from agenda.votes.models import Vote
 from tests.conftest import context_of
 from tests.support.factories import (
@@ -35,16 +40,24 @@ from tests.support.factories import (
     login_as,
     make_meeting,
     make_member,
+    make_pdf,
     make_programme_item,
     make_ready_item,
     make_stored_document,
     make_user,
 )
 
-ANYONE = frozenset([*ROLES, "anonymous"])
-USERS = frozenset(ROLES)
+# `agency` is a focal point of the fixture's items' lead agency (Bộ Tư pháp), which also leads the
+# fixture's task; `agency_other` is one of another ministry: it gets 404 for what it may not see.
+OTHER_AGENCY = "agency_other"
+ALL_ROLES = (*ROLES, OTHER_AGENCY)
+ANYONE = frozenset([*ALL_ROLES, "anonymous"])
+USERS = frozenset(ALL_ROLES)
 STAFF = frozenset({"secretariat"})
 READERS = frozenset({"secretariat", "chair", "member"})
+OWN_AGENCY = frozenset({"agency"})
+TASK_READERS = frozenset({"secretariat", "chair", "member", "assistant", "agency", OTHER_AGENCY})
+TASK_SEERS = frozenset({"secretariat", "chair", "member", "assistant", "agency"})
 PRESIDING = frozenset({"secretariat", "chair"})
 POLL_READERS = frozenset({"secretariat", "chair", "member", "assistant"})
 
@@ -60,7 +73,10 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/programme-items"): STAFF,
     ("POST", "/api/v1/programme-items/import"): STAFF,
     ("PATCH", "/api/v1/programme-items/{id}"): STAFF,
-    ("POST", "/api/v1/programme-items/{id}/postponements"): frozenset({"secretariat", "member"}),
+    # The item's agency asks to postpone it, uploads its papers and submits it (the fixture's item
+    # lacks papers: 422 `dossier_incomplete`, the role got through).
+    ("POST", "/api/v1/programme-items/{id}/postponements"): frozenset({"secretariat", "member", "agency"}),
+    ("POST", "/api/v1/programme-items/{id}/submit"): STAFF | OWN_AGENCY,
     ("POST", "/api/v1/postponements/{id}/decision"): STAFF,
     ("POST", "/api/v1/meetings"): STAFF,
     ("PATCH", "/api/v1/meetings/{id}"): STAFF,
@@ -69,10 +85,11 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/v1/meetings/{id}/agenda-order"): STAFF,
     ("PATCH", "/api/v1/agenda-items/{id}"): STAFF,
     ("DELETE", "/api/v1/agenda-items/{id}"): STAFF,
-    ("POST", "/api/v1/programme-items/{id}/documents"): STAFF,
-    ("POST", "/api/v1/documents/{id}/versions"): STAFF,
-    ("PUT", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair"}),
-    ("DELETE", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair"}),
+    ("POST", "/api/v1/programme-items/{id}/documents"): STAFF | OWN_AGENCY,
+    ("POST", "/api/v1/documents/{id}/versions"): STAFF | OWN_AGENCY,
+    # Private notes: whoever reads the document, the item's agency included (its own dossier).
+    ("PUT", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair", "agency"}),
+    ("DELETE", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair", "agency"}),
     # The live session: the presiding side runs it (on the fixture's draft meeting most of these
     # answer 409 or 400, which the matrix accepts: the role got through).
     ("POST", "/api/v1/meetings/{id}/start"): PRESIDING,
@@ -106,6 +123,13 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     # The bell: everyone's own notifications (the fixture gives each actor one).
     ("POST", "/api/v1/notifications/{id}/read"): USERS,
     ("POST", "/api/v1/notifications/read-all"): USERS,
+    # Follow-through (issue 15): the registry, tasks, their reports, extensions and cancelling.
+    ("POST", "/api/v1/agencies"): frozenset({"secretariat", "admin"}),
+    ("POST", "/api/v1/tasks"): PRESIDING,
+    ("POST", "/api/v1/tasks/{id}/reports"): STAFF | OWN_AGENCY,
+    ("POST", "/api/v1/tasks/{id}/extensions"): OWN_AGENCY,
+    ("POST", "/api/v1/tasks/{id}/cancel"): STAFF,
+    ("POST", "/api/v1/extensions/{id}/decision"): STAFF,
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on
@@ -115,6 +139,13 @@ WRITE_DENIALS: dict[tuple[str, str], int | dict[str, int]] = {
     ("DELETE", "/api/v1/documents/{id}/notes/{page}"): 404,
     ("DELETE", "/api/v1/speakers/{id}"): 404,
     ("POST", "/api/v1/agenda-items/{id}/speakers"): {"member": 404, "guest": 404},
+    # Another ministry's focal point does not know of the fixture's item, document or task.
+    ("POST", "/api/v1/programme-items/{id}/postponements"): {OTHER_AGENCY: 404},
+    ("POST", "/api/v1/programme-items/{id}/submit"): {OTHER_AGENCY: 404},
+    ("POST", "/api/v1/programme-items/{id}/documents"): {OTHER_AGENCY: 404},
+    ("POST", "/api/v1/documents/{id}/versions"): {OTHER_AGENCY: 404},
+    ("POST", "/api/v1/tasks/{id}/reports"): {OTHER_AGENCY: 404},
+    ("POST", "/api/v1/tasks/{id}/extensions"): {OTHER_AGENCY: 404},
 }
 
 # (method, path) -> (roles allowed, status for the other signed-in roles). The meeting in the
@@ -125,20 +156,22 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/users/{id}"): (frozenset({"admin"}), 403),
     ("GET", "/api/v1/members"): (USERS, 403),
     ("GET", "/api/v1/members/{id}"): (USERS, 403),
-    ("GET", "/api/v1/programme-items"): (READERS, 403),
-    ("GET", "/api/v1/programme-items/{id}"): (READERS, 403),
+    # An agency's focal point lists its own items (another ministry's gets an empty list).
+    ("GET", "/api/v1/programme-items"): (READERS | {"agency", OTHER_AGENCY}, 403),
+    ("GET", "/api/v1/programme-items/{id}"): (READERS | OWN_AGENCY, 403),
     ("GET", "/api/v1/postponements"): (STAFF, 403),
     ("GET", "/api/v1/meetings"): (USERS, 403),
     ("GET", "/api/v1/meetings/{id}"): (frozenset({"secretariat", "chair"}), 404),
     ("GET", "/api/v1/agenda-items/{id}"): (frozenset({"secretariat", "chair"}), 404),
     ("GET", "/api/v1/openapi.json"): (ANYONE, 403),
     # Papers follow the agenda: the fixture's items are on no published agenda, so staff only.
-    ("GET", "/api/v1/programme-items/{id}/documents"): (frozenset({"secretariat", "chair"}), 404),
-    ("GET", "/api/v1/documents/{id}"): (frozenset({"secretariat", "chair"}), 404),
-    ("GET", "/api/v1/documents/{id}/notes"): (frozenset({"secretariat", "chair"}), 404),
+    # The item's agency reads its own dossier.
+    ("GET", "/api/v1/programme-items/{id}/documents"): (PRESIDING | OWN_AGENCY, 404),
+    ("GET", "/api/v1/documents/{id}"): (PRESIDING | OWN_AGENCY, 404),
+    ("GET", "/api/v1/documents/{id}/notes"): (PRESIDING | OWN_AGENCY, 404),
     # A draft meeting's book: staff only. Its first answer is 202: the build has started.
     ("GET", "/api/v1/meetings/{id}/book.pdf"): (frozenset({"secretariat", "chair"}), 404),
-    ("GET", "/api/v1/documents/{id}/versions/{n}/file"): (frozenset({"secretariat", "chair"}), 404),
+    ("GET", "/api/v1/documents/{id}/versions/{n}/file"): (PRESIDING | OWN_AGENCY, 404),
     ("GET", "/api/v1/copies/{code}"): (STAFF, 403),
     ("GET", "/api/v1/meetings/{id}/reading"): (frozenset({"secretariat", "chair"}), 403),
     ("GET", "/api/v1/meetings/{id}/live"): (PRESIDING, 404),
@@ -161,6 +194,17 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/notifications"): (USERS, 403),
     # The to-do list: everyone's own (docs/home.md).
     ("GET", "/api/v1/me/todo"): (USERS, 403),
+    # Follow-through (issue 15). The fixture's task is led by the items' agency and not restricted.
+    ("GET", "/api/v1/agencies"): (USERS, 403),
+    ("GET", "/api/v1/tasks"): (TASK_READERS, 403),
+    ("GET", "/api/v1/tasks/{id}"): (TASK_SEERS, 403),
+    ("GET", "/api/v1/task-reports/{id}/file"): (TASK_SEERS, 403),
+}
+# Reads refused with another status for some roles than the table's.
+READ_DENIALS: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/api/v1/programme-items/{id}"): {OTHER_AGENCY: 404},
+    ("GET", "/api/v1/tasks/{id}"): {OTHER_AGENCY: 404},
+    ("GET", "/api/v1/task-reports/{id}/file"): {OTHER_AGENCY: 404},
 }
 # Reads whose success is not (only) 200.
 READ_OK: dict[tuple[str, str], tuple[int, ...]] = {
@@ -219,6 +263,9 @@ class World:
             ("/api/v1/speakers/", "speaker"),
             ("/api/v1/opinion-polls/", "opinion_poll"),
             ("/api/v1/notifications/", "notification"),
+            ("/api/v1/tasks/", "task"),
+            ("/api/v1/extensions/", "extension"),
+            ("/api/v1/task-reports/", "task_report"),
         ):
             if path.startswith(prefix) and "{id}" in path:
                 return path.replace("{id}", str(self.ids[key])).replace("{page}", "1")
@@ -230,9 +277,13 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
     other = make_member(db, full_name="Bộ trưởng khác")
     actor: Actor | None = None
     user_id = None
+    own_agency = db.write_sync(lambda s: ensure_agency(s, "Bộ Tư pháp", actor_id=None).id)
+    other_agency = db.write_sync(lambda s: ensure_agency(s, "Bộ Khác", actor_id=None).id)
     if role != "anonymous":
         member_id = chair_member.id if role == "chair" else None
-        user = make_user(db, f"user_{role}", [role], member_id=member_id)
+        agency_id = {"agency": own_agency, OTHER_AGENCY: other_agency}.get(role)
+        roles = ["agency"] if role == OTHER_AGENCY else [role]
+        user = make_user(db, f"user_{role}", roles, member_id=member_id, agency_id=agency_id)
         user_id = user.id
         actor = login_as(client, user.username)
     else:
@@ -258,7 +309,9 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
     speaker_user = make_user(db, "speaker_elsewhere", ["guest"]).id or 0
     vote_id, speaker_id = _vote_and_speaker(db, meeting.id, agenda_item.id, speaker_user)
     poll_id, notification_id = _poll_and_notification(db, user_id)
+    task_ids = _task(db, context_of(client).settings.data_dir)
     ids = {
+        **task_ids,
         "opinion_poll": poll_id,
         "notification": notification_id,
         "vote": vote_id,
@@ -292,6 +345,36 @@ def _poll_and_notification(db: Database, user_id: int) -> tuple[int, int]:
         )
         assert poll.id and found and found.id
         return poll.id, found.id
+
+    return db.write_sync(add)
+
+
+def _task(db: Database, data_dir: Path) -> dict[str, int]:
+    """A task of the items' agency (Bộ Tư pháp), with a pending extension request and a report
+    whose PDF is stored."""
+    pdf = make_pdf(1, heading="Báo cáo")
+    sha256 = store_original(data_dir, pdf)
+
+    def add(s: Session) -> dict[str, int]:
+        data = TaskCreate(
+            title="Nhiệm vụ", lead_agency="Bộ Tư pháp", due_on=local_today() + timedelta(days=30)
+        )
+        task = lifecycle.create_task(session=s, data=data, actor_id=None)
+        extension = lifecycle.request_extension(
+            session=s,
+            task=task,
+            data=ExtensionCreate(reason="Cần thêm thời gian", due_on=task.due_on + timedelta(days=30)),
+            actor_id=None,
+        )
+        report = lifecycle.add_report(
+            session=s,
+            task=task,
+            data=ReportCreate(text="Tiến độ"),
+            actor_id=None,
+            file={"sha256": sha256, "name": "Báo cáo", "size": len(pdf), "pages": 1},
+        )
+        assert task.id and extension.id and report.id
+        return {"task": task.id, "extension": extension.id, "task_report": report.id}
 
     return db.write_sync(add)
 
@@ -334,7 +417,7 @@ def call(client: TestClient, world: World, method: str, path: str) -> int:
     return world.actor.request(method, url, **kwargs).status_code  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+@pytest.mark.parametrize("role", [*ALL_ROLES, "anonymous"])
 def test_permission_matrix(client: TestClient, db: Database, role: str) -> None:
     world = build_world(client, db, role)
     wrong: list[str] = []
@@ -346,7 +429,7 @@ def test_permission_matrix(client: TestClient, db: Database, role: str) -> None:
         elif role == "anonymous":
             ok = status == 401
         else:
-            ok = status == denial
+            ok = status == READ_DENIALS.get((method, path), {}).get(role, denial)
         if not ok:
             wrong.append(f"{method} {path}: {status} for {role}")
     for method, path in sorted(WRITES, key=_rank):

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from agenda.access.agency_items import reads_own_dossier
 from agenda.errors import NotFound
 from agenda.meetings.agenda_items import AgendaItem, audiences, can_see_item
 from agenda.meetings.meetings import Meeting, can_see, guest_ids, invitee_ids
@@ -29,10 +30,13 @@ def visible_dossier(*, session: Session, programme_item_id: int, viewer: Viewer)
 
 
 def can_view_programme_papers(*, session: Session, viewer: Viewer, programme_item_id: int) -> bool:
-    """Papers follow the agenda: staff see every dossier; others see an item's papers only while
+    """Papers follow the agenda: staff see every dossier, an agency's focal point its own items'
+    (agenda/access/agency_items.py); others see an item's papers only while
     it is on a published agenda of a meeting they may see, and not restricted from them, or once
     an opinion ballot on it was sent to their member (members and assistants)."""
     if viewer.is_staff:
+        return True
+    if reads_own_dossier(session=session, viewer=viewer, item_id=programme_item_id):
         return True
     if viewer.member_id is not None and viewer.has("member", "assistant"):
         if polled_member(session, programme_item_id, viewer.member_id):

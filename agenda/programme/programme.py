@@ -161,9 +161,12 @@ def list_items(
     kind: str | None = None,
     status: str | None = None,
     q: str | None = None,
+    agency_id: int | None = None,
     limit: int = 1000,
 ) -> list[ProgrammeItem]:
     query = select(ProgrammeItem)
+    if agency_id is not None:
+        query = query.where(ProgrammeItem.lead_agency_id == agency_id)
     if month:
         query = query.where(ProgrammeItem.planned_month == month)
     if agency:

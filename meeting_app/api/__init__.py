@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from meeting_app.api import (
+    agencies,
     auth,
     books,
     copies,
@@ -20,6 +21,8 @@ from meeting_app.api import (
     programme,
     reading,
     search,
+    task_reports,
+    tasks,
     todo,
     votes,
 )
@@ -44,5 +47,8 @@ routes: list[BaseRoute] = [
     *positions.routes,
     *opinion_polls.routes,
     *todo.routes,
+    *agencies.routes,
+    *tasks.routes,
+    *task_reports.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

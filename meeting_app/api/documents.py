@@ -16,12 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda.access import papers
+from agenda.access import agency_items, papers
 from agenda.meetings import dossier
 from agenda.papers import documents
 from agenda.papers.documents import Document, DocumentVersion
 from agenda.papers.pdf_check import PdfFacts
-from agenda.programme import programme
 from meeting_app.api.common import ident, listing, reply
 from meeting_app.api.schemas import DocumentPublic, Dossier
 from meeting_app.api.spec import JSON, Multipart, operation
@@ -29,7 +28,7 @@ from meeting_app.auth import api_user
 from meeting_app.context import ctx
 from meeting_app.files import uploads
 
-WRITERS = ("secretariat",)
+WRITERS = ("secretariat", "agency")  # an agency's focal point: its own items only
 
 
 def created(document: Document, version: DocumentVersion, facts: PdfFacts) -> dict[str, Any]:
@@ -48,7 +47,7 @@ def created(document: Document, version: DocumentVersion, facts: PdfFacts) -> di
 @operation(
     "Upload a new document (a PDF, checked in a sandbox)",
     description="413 too large, 415 not sent as PDF, 422 refused with the reason as `code`.",
-    who="secretariat",
+    who="secretariat; agency (its own items)",
     body=Multipart(("kind", "title", "note")),
     responses={201: JSON},
 )
@@ -56,7 +55,7 @@ async def add_document(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     item_id = ident(request)
     app = ctx(request)
-    await app.db.read(lambda s: programme.get_item(session=s, item_id=item_id))  # 404 before the body
+    await app.db.read(lambda s: agency_items.may_work_on(session=s, viewer=me.viewer, item_id=item_id))
     async with uploads.receive(request) as upload:
         kind, title, note = upload.text("kind"), upload.text("title"), upload.text("note")
         documents.check_new_document(kind=kind, title=title or None, note=note)
@@ -82,7 +81,7 @@ async def add_document(request: Request) -> Response:
 
 @operation(
     "Upload a new version of a document with a change note (`note`, required); `title` renames",
-    who="secretariat",
+    who="secretariat; agency (its own items)",
     body=Multipart(("title", "note")),
     responses={201: JSON},
 )
@@ -90,7 +89,12 @@ async def add_version(request: Request) -> Response:
     me = await api_user(request, *WRITERS)
     document_id = ident(request)
     app = ctx(request)
-    await app.db.read(lambda s: documents.get_document(session=s, document_id=document_id))
+
+    def check(s: Session) -> None:  # 404 before the body
+        document = documents.get_document(session=s, document_id=document_id)
+        agency_items.may_work_on(session=s, viewer=me.viewer, item_id=document.programme_item_id)
+
+    await app.db.read(check)
     async with uploads.receive(request) as upload:
         title, note = upload.text("title"), upload.text("note")
         documents.check_new_version(title=title or None, note=note)

@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agenda.errors import InvalidInput, NotFound
-from agenda.meetings import agenda_items
-from agenda.programme import postponements, programme, programme_import
+from agenda.access import agency_items
+from agenda.errors import InvalidInput
+from agenda.programme import postponements, programme, programme_import, submission
 from agenda.programme.postponements import PostponementCreate, PostponementDecision
 from agenda.programme.programme import ProgrammeItemCreate, ProgrammeItemUpdate
 from agenda.text import N_
@@ -22,8 +22,11 @@ from meeting_app.context import ctx
 from meeting_app.errors import TooLarge
 from meeting_app.inputs import read_form, read_json
 
-READERS = ("secretariat", "chair", "member")
+READERS = ("secretariat", "chair", "member")  # the whole programme (search reads this too)
+ITEM_READERS = (*READERS, "agency")  # an agency's focal point: its own items only
 WRITERS = ("secretariat",)
+SUBMITTERS = ("secretariat", "agency")
+POSTPONERS = ("secretariat", "member", "agency")
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
@@ -38,13 +41,17 @@ def _filters(request: Request) -> dict[str, str | None]:
 
 @operation(
     "The work programme; filters month=YYYY-MM, status, agency, kind, q",
-    who="secretariat, chair, member",
+    who="secretariat, chair, member; agency (its own items)",
     query={"month": str, "status": str, "agency": str, "kind": str, "q": str},
 )
 async def list_items(request: Request) -> Response:
-    me = await api_user(request, *READERS)
+    me = await api_user(request, *ITEM_READERS)
     filters = _filters(request)
     policy = ctx(request).policy
+
+    own = agency_items.agency_only(me.viewer)
+    if own and me.viewer.agency_id is None:
+        return listing([])  # an agency account not linked to an agency sees nothing
 
     def load(s: Session) -> list[dict[str, object]]:
         items = programme.list_items(
@@ -54,9 +61,10 @@ async def list_items(request: Request) -> Response:
             kind=filters["kind"],
             status=filters["status"],
             q=filters["q"],
+            agency_id=me.viewer.agency_id if own else None,
         )
-        hidden = agenda_items.hidden_programme_ids(session=s, viewer=me.viewer)
-        shown = [i for i in items if i.id not in hidden]
+        shown_ids = set(agency_items.visible_item_ids(session=s, viewer=me.viewer, items=items))
+        shown = [i for i in items if i.id in shown_ids]
         return programme.public_items(session=s, items=shown, policy=policy)
 
     return listing(await ctx(request).db.read(load))
@@ -66,9 +74,7 @@ async def _one(request: Request, item_id: int, viewer: Viewer) -> dict[str, obje
     policy = ctx(request).policy
 
     def load(s: Session) -> dict[str, object]:
-        if item_id in agenda_items.hidden_programme_ids(session=s, viewer=viewer):
-            raise NotFound()
-        item = programme.get_item(session=s, item_id=item_id)
+        item = agency_items.visible_item(session=s, viewer=viewer, item_id=item_id)
         found = programme.public_items(session=s, items=[item], policy=policy)[0]
         found["postponements"] = [
             postponements.public_postponement(p)
@@ -90,9 +96,12 @@ async def create_item(request: Request) -> Response:
     return reply(await _one(request, item.id, me.viewer), 201)
 
 
-@operation("One programme item with readiness and postponements", who="secretariat, chair, member")
+@operation(
+    "One programme item with readiness, submission and postponements",
+    who="secretariat, chair, member; agency (its own items)",
+)
 async def get_item(request: Request) -> Response:
-    me = await api_user(request, *READERS)
+    me = await api_user(request, *ITEM_READERS)
     return reply(await _one(request, ident(request), me.viewer))
 
 
@@ -140,21 +149,46 @@ async def import_items(request: Request) -> Response:
 
 
 @operation(
-    "Ask to postpone an item, with a reason",
-    who="secretariat, member",
+    "Ask to postpone an item (xin lùi), with a reason",
+    who="secretariat, member; agency (its own items)",
     body=PostponementCreate,
     responses={201: JSON},
 )
 async def request_postponement(request: Request) -> Response:
-    me = await api_user(request, "secretariat", "member")
+    me = await api_user(request, *POSTPONERS)
     item_id = ident(request)
+    await ctx(request).db.read(
+        lambda s: agency_items.may_work_on(session=s, viewer=me.viewer, item_id=item_id)
+    )  # 404 before the body
     data = await read_json(request, PostponementCreate)
-    found = await ctx(request).db.write(
-        lambda s: postponements.request_postponement(
+
+    def ask(s: Session) -> postponements.Postponement:
+        agency_items.may_work_on(session=s, viewer=me.viewer, item_id=item_id)
+        return postponements.request_postponement(
             session=s, item_id=item_id, data=data, actor_id=me.viewer.user_id
         )
-    )
+
+    found = await ctx(request).db.write(ask)
     return reply(postponements.public_postponement(found), 201)
+
+
+@operation(
+    "Mark the dossier submitted (nộp hồ sơ); 422 `dossier_incomplete` lists `missing_documents`",
+    description="The item gains `submitted_at`, `submitted_late` and `days_late` (after the "
+    "policy's deadline, by default the 25th of the month before its planned month).",
+    who="secretariat; agency (its own items)",
+)
+async def submit_item(request: Request) -> Response:
+    me = await api_user(request, *SUBMITTERS)
+    item_id = ident(request)
+    policy = ctx(request).policy
+
+    def submit(s: Session) -> None:
+        agency_items.may_work_on(session=s, viewer=me.viewer, item_id=item_id)
+        submission.submit_dossier(session=s, item_id=item_id, actor_id=me.viewer.user_id, policy=policy)
+
+    await ctx(request).db.write(submit)
+    return reply(await _one(request, item_id, me.viewer))
 
 
 @operation("Postponement requests; filter status=pending", who="secretariat", query={"status": str})
@@ -186,6 +220,7 @@ routes = [
     Route("/api/v1/programme-items/{id:int}", get_item, methods=["GET"]),
     Route("/api/v1/programme-items/{id:int}", update_item, methods=["PATCH"]),
     Route("/api/v1/programme-items/{id:int}/postponements", request_postponement, methods=["POST"]),
+    Route("/api/v1/programme-items/{id:int}/submit", submit_item, methods=["POST"]),
     Route("/api/v1/postponements", list_postponements, methods=["GET"]),
     Route("/api/v1/postponements/{id:int}/decision", decide_postponement, methods=["POST"]),
 ]

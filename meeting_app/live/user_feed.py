@@ -7,6 +7,8 @@
   on that paper shows a banner with a link to the new version (static/js/reader-live.js).
 - `{"type": "poll", "poll_id", "state", "responded", "total"}` to the staff (secretariat,
   chair) when an opinion ballot is sent, answered or closed, so that its board moves live.
+- `{"type": "task", ...}` and `{"type": "dossier", ...}` on the follow-through's events, to
+  those who may know of them (meeting_app/live/follow_frames.py).
 - `{"type": "heartbeat"}` every 15 s; the same beat closes (4401) the sockets whose login
   session ended, as the meeting feed does.
 
@@ -37,6 +39,7 @@ from agenda.people.notifications import DIGEST_KINDS, unread_count
 from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
+from meeting_app.live import follow_frames
 from meeting_app.live.connections import Connection, drain_client, live_sessions
 from meeting_app.live.mailer import Mailer
 from meeting_app.settings import Settings
@@ -44,7 +47,10 @@ from meeting_app.settings import Settings
 log = logging.getLogger("ecabinet.user_feed")
 
 HEARTBEAT_SECONDS = 15.0
-KINDS = frozenset({"notification.created", "notification.read", "poll.sent", "poll.answered", "poll.closed"})
+KINDS = (
+    frozenset({"notification.created", "notification.read", "poll.sent", "poll.answered", "poll.closed"})
+    | follow_frames.KINDS
+)
 
 Publisher = Callable[[list[ev.Event]], None]
 
@@ -164,7 +170,12 @@ class UserFeed:
     def receive(self, items: list[tuple[str, dict[str, Any]]]) -> None:
         """On the loop: poll frames to the staff's sockets, fresh unread counts to the users told."""
         users: set[int] = set()
+        follow = [(kind, data) for kind, data in items if kind in follow_frames.KINDS]
+        if follow and self.conns:
+            self._spawn(self._follow(follow))
         for kind, data in items:
+            if kind in follow_frames.KINDS:
+                continue
             if kind.startswith("notification."):
                 users.add(int(data["user_id"]))
                 paper = paper_frame(data) if kind == "notification.created" else None
@@ -179,6 +190,17 @@ class UserFeed:
         for user_id in users:
             if user_id in self.conns:
                 self.refresh(user_id)
+
+    async def _follow(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """Task and dossier frames, each to those who may know of it (one read per batch)."""
+        viewers = {user_id: next(iter(conns)).viewer for user_id, conns in self.conns.items() if conns}
+        try:
+            found = await self.db.read(lambda s: follow_frames.frames(s, items, viewers))
+        except Exception:
+            log.exception("could not work out the follow-through frames")
+            return
+        for user_id, frame in found:
+            self.push_to(user_id, frame)
 
     def push_to(self, user_id: int, frame: str) -> None:
         """One frame to every socket of one user."""
