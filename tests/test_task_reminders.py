@@ -7,6 +7,7 @@ secretariat's weekly overdue digest; and the loop's round."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
@@ -15,6 +16,7 @@ from starlette.testclient import TestClient
 from agenda import clock
 from agenda.agencies.registry import by_name
 from agenda.db import Database
+from agenda.people import accounts
 from agenda.people.notifications import Notification
 from agenda.policy import DEFAULT_POLICY
 from agenda.programme.dossier_reminders import send_dossier_reminders
@@ -22,9 +24,11 @@ from agenda.tasks import lifecycle
 from agenda.tasks.lifecycle import ExtensionCreate, ExtensionDecision, ReportCreate, TaskCancel, TaskCreate
 from agenda.tasks.models import Task
 from agenda.tasks.reminders import send_overdue_digest, send_task_reminders
+from meeting_app.app import create_app
 from meeting_app.ops import reminders
-from tests.conftest import context_of
-from tests.support.factories import complete_dossier, make_programme_item, make_user
+from tests.conftest import context_of, settings_for
+from tests.support.factories import complete_dossier, login_as, make_programme_item, make_user
+from tests.test_opinion_polls import SmtpSink, set_email, sink  # noqa: F401 (the fixture)
 
 DUE = date(2027, 3, 31)  # a Wednesday
 FINANCE = "Bộ Tài chính"
@@ -247,3 +251,38 @@ def test_the_loop_makes_the_follow_through_reminders(client: TestClient, db: Dat
     assert client.portal.call(lambda: reminders.tick(context, follow_through=False)) == (0, 0)  # type: ignore[union-attr]
     assert client.portal.call(reminders.tick, context) == (0, 1)  # type: ignore[union-attr]
     assert client.portal.call(reminders.tick, context) == (0, 0)  # type: ignore[union-attr]
+
+
+def test_task_reminders_are_in_the_bell_and_mailed_in_the_readers_language(
+    tmp_path: Path,
+    database_url: str,
+    sink: SmtpSink,  # noqa: F811 (the fixture imported above)
+) -> None:
+    settings = settings_for(
+        tmp_path,
+        database_url=database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=sink.server_address[1],
+        public_url="https://ecabinet.chinhphu.example",
+    )
+    with TestClient(create_app(settings), base_url="http://testserver") as client:
+        db = context_of(client).db
+        at(date(2027, 3, 1))
+        task = new_task(db)
+        finance = agency_id(db)
+        vi = make_user(db, "cb.btc", ["agency"], agency_id=finance)
+        en = make_user(db, "cb2.btc", ["agency"], agency_id=finance)
+        set_email(db, vi.id or 0, "cb.btc@chinhphu.example")
+        set_email(db, en.id or 0, "cb2.btc@chinhphu.example")
+        db.write_sync(lambda s: accounts.set_locale(session=s, user_id=en.id or 0, locale="en"))
+        at(DUE)
+        assert client.portal.call(reminders.tick, context_of(client)) == (0, 2)  # type: ignore[union-attr]
+        mails = {to[0]: message for _, to, message in sink.wait_for(2)}
+        assert mails["cb.btc@chinhphu.example"]["Subject"] == f"Nhiệm vụ {task.code} đến hạn ngày 31/03/2027"
+        assert mails["cb2.btc@chinhphu.example"]["Subject"] == f"Task {task.code} is due on 31/03/2027"
+        body = mails["cb.btc@chinhphu.example"].get_content()
+        assert "Cơ quan chủ trì: Bộ Tài chính" in body
+        assert f"https://ecabinet.chinhphu.example/tasks/{task.id}" in body
+        bell = login_as(client, "cb.btc").get("/api/v1/notifications").json()
+        assert bell["unread"] == 1 and bell["items"][0]["url"] == f"/tasks/{task.id}"
+        assert client.portal.call(reminders.tick, context_of(client)) == (0, 0)  # type: ignore[union-attr]
