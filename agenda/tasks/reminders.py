@@ -128,16 +128,21 @@ def digest_week(today: date) -> tuple[date, date, date]:
     return monday, monday - timedelta(days=7), monday - timedelta(days=1)
 
 
+def _unsent(session: Session, key: str, *, lock: bool) -> list[User]:
+    """The active secretariat accounts without the notice `key` (their rows locked with `lock`)."""
+    query = select(User).where(col(User.active)).order_by(col(User.id))
+    users = session.exec(query.with_for_update() if lock else query).all()
+    sent = {user_id for user_id, _ in already_sent(session, [key])}
+    return [u for u in users if u.has("secretariat") and u.id is not None and u.id not in sent]
+
+
 def send_overdue_digest(*, session: Session, today: date | None = None) -> list[Notification]:
     """The secretariat's weekly digest: the tasks due in the week before this Monday that went
     overdue (open, or done late, as of Monday), once a week per user; none when there are none.
     Restricted tasks count too: the secretariat sees every task."""
     monday, first, last = digest_week(today or local_today())
     key = f"tasks:overdue-digest:{monday.isoformat()}"
-    users = session.exec(select(User).where(col(User.active)).order_by(col(User.id))).all()
-    staff = [u for u in users if u.has("secretariat") and u.id is not None]
-    sent = {user_id for user_id, _ in already_sent(session, [key])}
-    staff = [u for u in staff if u.id not in sent]
+    staff = _unsent(session, key, lock=False)
     if not staff:
         return []
     codes = list(
@@ -152,6 +157,9 @@ def send_overdue_digest(*, session: Session, today: date | None = None) -> list[
         ).all()
     )
     if not codes:
+        return []
+    staff = _unsent(session, key, lock=True)  # two processes take turns; the second finds none
+    if not staff:
         return []
     shown = ", ".join(codes[:DIGEST_CODES]) + (" …" if len(codes) > DIGEST_CODES else "")
     params = {
