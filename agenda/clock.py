@@ -5,6 +5,8 @@ A settable clock lets tests move time without sleeping.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +26,19 @@ def freeze(at: datetime | None) -> None:
     """Fix the clock at `at`, or release it with None. For tests."""
     global _frozen
     _frozen = None if at is None else to_utc(at)
+
+
+@contextmanager
+def travel(at: datetime) -> Iterator[None]:
+    """Run a block with the clock fixed at `at`, then put it back as it was (frozen or not). The
+    demo seed writes its follow-through history this way (agenda/demo/demo_tasks.py)."""
+    global _frozen
+    before = _frozen
+    freeze(at)
+    try:
+        yield
+    finally:
+        _frozen = before
 
 
 def to_utc(value: datetime) -> datetime:

@@ -272,6 +272,8 @@ def test_the_draft_holds_exactly_the_record_of_the_session(script: Script) -> No
             "outcome": "adopted_with_changes",
             "conclusion": CONCLUSION_A,
             "consent": False,
+            "tasks": [],
+            "restricted_tasks": 0,
         },
         *[
             {
@@ -282,6 +284,8 @@ def test_the_draft_holds_exactly_the_record_of_the_session(script: Script) -> No
                 "outcome": "adopted",
                 "conclusion": "",
                 "consent": True,
+                "tasks": [],
+                "restricted_tasks": 0,
             }
             for i in (c, d)
         ],

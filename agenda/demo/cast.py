@@ -29,6 +29,7 @@ GUEST_PASSWORD = "demo-khach-2026"
 
 
 OBSERVER_PASSWORD = "demo-manhinh-2026"
+AGENCY_PASSWORD = "demo-daumoi-2026"
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,21 @@ ACCOUNTS: tuple[Account, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class FocalPoint:
+    """An `agency` account: one agency's focal point for the programme and its tasks."""
+
+    username: str
+    full_name: str
+    agency: str
+
+
+FOCAL_POINTS: tuple[FocalPoint, ...] = (
+    FocalPoint("cb.btc", "Lưu Thị Thanh Hương (Văn phòng Bộ Tài chính)", "Bộ Tài chính"),
+    FocalPoint("cb.bca", "Doãn Văn Khang (Văn phòng Bộ Công an)", "Bộ Công an"),
+)
+
+
 DEMO_LOGINS: tuple[tuple[str, str, str], ...] = tuple(
     (a.username, a.password, f"{', '.join(a.roles)} – {a.note or a.full_name}") for a in ACCOUNTS
-)
+) + tuple((f.username, AGENCY_PASSWORD, f"agency – cán bộ đầu mối {f.agency}") for f in FOCAL_POINTS)

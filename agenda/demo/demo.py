@@ -1,4 +1,6 @@
-"""Demo data: an invented Government, its accounts, the work programme, dossiers and two meetings.
+"""Demo data: an invented Government, its accounts, the work programme, dossiers and two meetings,
+and the follow-through (the agency registry, the agencies' focal points and their tasks:
+agenda/demo/demo_tasks.py).
 
 `seed_demo` fills an EMPTY database through the domain functions only, so every change
 appends its event exactly as in real use. The caller checks `is_empty`, runs the seed in one
@@ -19,6 +21,7 @@ from sqlmodel import Session, select
 from agenda.clock import LOCAL_TZ, to_local, utcnow
 from agenda.demo.cast import ACCOUNTS, DEMO_LOGINS, GOVERNMENT, PLACE, Account
 from agenda.demo.demo_papers import Paper, month_label, render_papers
+from agenda.demo.demo_tasks import seed_agencies, seed_focal_points, seed_tasks
 from agenda.meetings import agenda_edits, agenda_items, meetings, publishing
 from agenda.meetings.agenda_items import AgendaItemCreate
 from agenda.meetings.dossier import add_document
@@ -171,9 +174,12 @@ def seed_demo(*, session: Session, data_dir: Path, policy: Policy) -> list[tuple
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-papers") as pool:
         papers = pool.submit(render_papers, rows, dossiers=DOSSIERS, government=GOVERNMENT)
         seats = seed.people()
+        seed_agencies(session=session, actor_id=seed.actor_id)
+        focal = seed_focal_points(session=session, actor_id=seed.admin_id)
         items = seed.programme(raw, papers.result(), data_dir)
     seed.meetings(seats, items)
     seed.ballot(items)
+    seed_tasks(session=session, actor_id=seed.actor_id, seats=seats, focal=focal)
     return list(DEMO_LOGINS)
 
 

@@ -4,10 +4,11 @@ A notification belongs to one user. Its `title` and `body` are message templates
 language (marked with `N_`) and `params` fills them, so each reader sees it in their own
 language; the web layer translates. Every notification has a `key`, unique per user, naming
 what it is about, so the same news is never told twice. What rings it: the opinion ballots
-(agenda/polls/reminders.py), and the changes to a published meeting's papers and agenda
-(agenda/meetings/change_notices.py, docs/notifications.md). The ballots' notices are mailed one
-by one; the change notices are gathered into one digest per user per DIGEST_WINDOW
-(`take_digests`).
+(agenda/polls/reminders.py), the changes to a published meeting's papers and agenda
+(agenda/meetings/change_notices.py, docs/notifications.md), and the follow-through's tasks and
+dossiers (agenda/tasks/reminders.py, agenda/programme/dossier_reminders.py). The ballots' and the
+follow-through's notices are mailed one by one; the change notices are gathered into one digest
+per user per DIGEST_WINDOW (`take_digests`).
 """
 
 from __future__ import annotations
@@ -36,11 +37,17 @@ KINDS = (
     "paper_added",
     "paper_version",
     "agenda_changed",
+    "task_due_soon",
+    "task_due_today",
+    "task_overdue",
+    "tasks_overdue_digest",
+    "dossier_reminder",
 )
 # Told in the bell at once, mailed in a digest: at most one email per user per DIGEST_WINDOW.
 DIGEST_KINDS = ("paper_added", "paper_version", "agenda_changed")
 DIGEST_WINDOW = timedelta(minutes=15)
 LIST_LIMIT = 100
+CHUNK = 500  # keys per IN (...) when looking up what was already sent
 
 TITLES = {
     "poll_sent": N_("Phiếu lấy ý kiến mới: hạn trả lời {deadline}"),
@@ -50,12 +57,22 @@ TITLES = {
     "paper_added": N_("Tài liệu mới: {title}"),
     "paper_version": N_("Tài liệu có bản mới: {title} (bản {version})"),
     "agenda_changed": N_("Chương trình phiên họp đã thay đổi (lần {agenda_version})"),
+    "task_due_soon": N_("Nhiệm vụ {code} sắp đến hạn: còn {days} ngày (hạn {due_on})"),
+    "task_due_today": N_("Nhiệm vụ {code} đến hạn ngày {due_on}"),
+    "task_overdue": N_("Nhiệm vụ {code} đã quá hạn {days} ngày (hạn {due_on})"),
+    "tasks_overdue_digest": N_("{count} nhiệm vụ quá hạn trong tuần qua (hạn từ {first} đến {last})"),
+    "dossier_reminder": N_("Nhắc nộp hồ sơ đề án {code}: còn {days} ngày (hạn {deadline})"),
 }
 BODY = N_("{question} ({code})")
 BODIES = {
     "paper_added": N_("{meeting}, mục {position}."),
     "paper_version": N_("{meeting}, mục {position}. Thay đổi: {note}"),
     "agenda_changed": N_("{meeting}. Lý do: {reason}"),
+    "task_due_soon": N_("{title}. Cơ quan chủ trì: {agency}."),
+    "task_due_today": N_("{title}. Cơ quan chủ trì: {agency}."),
+    "task_overdue": N_("{title}. Cơ quan chủ trì: {agency}."),
+    "tasks_overdue_digest": N_("Các nhiệm vụ: {codes}"),
+    "dossier_reminder": N_("{title}. Hồ sơ còn thiếu {missing_count} loại tài liệu."),
 }
 
 
@@ -186,6 +203,35 @@ def accounts_of(session: Session, member_ids: Iterable[int]) -> dict[int, list[i
     for user in users:
         if user.member_id is not None and user.id is not None and user.has("member", "assistant"):
             found[user.member_id].append(user.id)
+    return found
+
+
+def agency_accounts(session: Session, agency_ids: Iterable[int]) -> dict[int, list[User]]:
+    """agency id -> its active `agency` accounts."""
+    wanted = set(agency_ids)
+    found: dict[int, list[User]] = {a: [] for a in wanted}
+    if not wanted:
+        return found
+    users = session.exec(
+        select(User).where(col(User.agency_id).in_(wanted), col(User.active)).order_by(col(User.id))
+    ).all()
+    for user in users:
+        if user.agency_id is not None and user.has("agency"):
+            found[user.agency_id].append(user)
+    return found
+
+
+def already_sent(session: Session, keys: list[str]) -> set[tuple[int, str]]:
+    """(user id, key) of the notifications that exist among `keys`."""
+    found: set[tuple[int, str]] = set()
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        found.update(
+            (user_id, key)
+            for user_id, key in session.exec(
+                select(Notification.user_id, Notification.key).where(col(Notification.key).in_(chunk))
+            ).all()
+        )
     return found
 
 

@@ -28,6 +28,7 @@ from agenda.log import events
 from agenda.meetings.meetings import Meeting, get_meeting
 from agenda.people.accounts import User
 from agenda.record.minutes_record import Record, build_record, for_viewer, resolution, sees_item
+from agenda.record.record_tasks import with_tasks
 from agenda.text import N_
 from agenda.viewer import Viewer
 
@@ -247,11 +248,13 @@ def last_event(session: Session, minutes: Minutes) -> dict[str, Any]:
 
 def view(session: Session, minutes: Minutes, viewer: Viewer) -> dict[str, Any]:
     """The minutes as `viewer` may read them (../shared/API.md): the record and narrative, with restricted
-    items outside the viewer's audience as placeholders, the draft resolution and the last event."""
+    items outside the viewer's audience as placeholders, the draft resolution and the last event.
+    Each item the viewer sees carries the tasks its conclusion gave (agenda/record/record_tasks.py)."""
     record = minutes.record()
     chair = (record["meeting"].get("chair") or {}).get("member_id")
     visible = {str(i["id"]) for i in record["items"] if sees_item(viewer, chair, i)}
     shown = for_viewer(record, viewer)
+    shown = {**shown, "items": with_tasks(session, shown["items"])}
     finalizer = session.get(User, minutes.finalized_by) if minutes.finalized_by else None
     return {
         "meeting_id": minutes.meeting_id,

@@ -32,6 +32,7 @@ from agenda.record.page import (
     hash_line,
     when,
 )
+from agenda.record.tasks_pdf import draw_tasks
 
 OUTCOMES = {
     "adopted": "Thông qua",
@@ -189,6 +190,7 @@ def _item(pdf: FPDF, item: dict[str, Any], number: int, summary: str) -> None:
     conclusion = clean(item.get("conclusion"), lines=True)
     if conclusion:
         _label(pdf, "Kết luận của chủ tọa", conclusion, indent=5)
+    draw_tasks(pdf, item)
 
 
 def _timings(pdf: FPDF, record: dict[str, Any]) -> None:
@@ -340,6 +342,7 @@ def render_resolution(doc: dict[str, Any]) -> bytes:
             _para(pdf, conclusion, indent=5)
         if item.get("consent"):
             _para(pdf, "(Thông qua chung, không thảo luận.)", size=9.5, indent=5, color=MUTED)
+        draw_tasks(pdf, item)
         _gap(pdf, 2)
     _gap(pdf, 3)
     _para(pdf, f"{hash_line(doc.get('last_event') or {})} (SHA-256).", size=9, align="L", color=MUTED)

@@ -290,6 +290,8 @@ def resolution(record: Record) -> list[dict[str, Any]]:
                     "outcome": item["outcome"],
                     "conclusion": item.get("conclusion", ""),
                     "consent": item.get("consent", False),
+                    "tasks": item.get("tasks", []),
+                    "restricted_tasks": item.get("restricted_tasks", 0),
                 }
             )
     return found

@@ -1,4 +1,5 @@
-"""One search over the programme, meetings, agenda items, conclusions and papers. See docs/search.md.
+"""One search over the programme, meetings, agenda items, conclusions, papers and tasks. See
+docs/search.md.
 
 The index is a plain table, `search_entry` (kind, ref_id, folded title, folded body; see
 agenda/search/index.py), written by the domain functions that change what it covers, in their
@@ -7,7 +8,9 @@ module sits above every subsystem it searches, so it imports them at the top.
 
 What a viewer gets is filtered twice: in SQL by the meetings and agenda items they may see, and
 then each hit again by the visibility functions the pages use (meetings.can_see,
-agenda_items.get_agenda_item, access.papers.get_visible_document, hidden_programme_ids).
+agenda_items.get_agenda_item, access.papers.get_visible_document, hidden_programme_ids,
+tasks.views.can_see). An `agency` account (cán bộ đầu mối) finds only its own agency's programme
+items and the tasks it may see (docs/follow-through.md "Who sees what").
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, select
 
 from agenda.access.papers import get_visible_document
+from agenda.agencies.registry import Agency
 from agenda.clock import to_local
 from agenda.errors import InvalidInput, NotFound
 from agenda.meetings.agenda_items import (
@@ -52,10 +56,13 @@ from agenda.search.text_search import (
     query_terms,
     snippet,
 )
+from agenda.tasks import views as task_views
+from agenda.tasks.indexing import index_task
+from agenda.tasks.models import Task
 from agenda.text import N_
 from agenda.viewer import Viewer
 
-KINDS = ("programme_item", "meeting", "agenda_item", "conclusion", "document")
+KINDS = ("programme_item", "meeting", "agenda_item", "conclusion", "document", "task")
 MAX_LIMIT = 50
 ROUNDS = 4  # over-fetching rounds before giving up on filling `limit` with visible hits
 RANK_WEIGHTS = "0.0, 0.0, 10.0, 1.0"  # bm25 per column of search_index: kind, ref_id, title, body
@@ -75,6 +82,8 @@ def rebuild(session: Session) -> int:
         index_agenda_item(session, agenda_item)
     for document in session.exec(select(Document).order_by(col(Document.id))):
         index_document_version(session, document)
+    for task in session.exec(select(Task).order_by(col(Task.id))):
+        index_task(session, task)
     if session.get_bind().dialect.name == "sqlite":
         session.execute(sql_text("INSERT INTO search_index(search_index) VALUES ('rebuild')"))
     return int(session.exec(select(func.count()).select_from(SearchEntry)).one())
@@ -216,6 +225,7 @@ class Scope:
     can_read_programme: bool
     meeting_ids: list[int] | None  # None: every meeting (staff)
     hidden_programme: set[int]
+    own_agency: int | None = None  # an agency-only account: its agency's programme items only
 
     @classmethod
     def of(cls, session: Session, viewer: Viewer, can_read_programme: bool) -> Scope:
@@ -223,7 +233,10 @@ class Scope:
         if not viewer.is_staff:
             meeting_ids = [m.id for m in list_meetings(session=session, viewer=viewer) if m.id is not None]
         hidden = hidden_programme_ids(session=session, viewer=viewer) if can_read_programme else set()
-        return cls(viewer, can_read_programme, meeting_ids, hidden)
+        return cls(viewer, can_read_programme, meeting_ids, hidden, agency_only(viewer))
+
+    def reads_tasks(self) -> bool:
+        return self.viewer.has(*task_views.READERS)
 
     def where(self) -> ColumnElement[bool] | None:
         """The SQL filter on search_entry; None when the viewer may see nothing at all."""
@@ -233,7 +246,14 @@ class Scope:
             programme = kind == "programme_item"
             if self.hidden_programme:
                 programme = and_(programme, ref.not_in(sorted(self.hidden_programme)))
+            if self.own_agency is not None:
+                own = select(ProgrammeItem.id).where(ProgrammeItem.lead_agency_id == self.own_agency)
+                programme = and_(programme, ref.in_(own))
             clauses.append(programme)
+        if self.reads_tasks():
+            visible = task_views.visible_clause(self.viewer)
+            tasks = kind == "task"
+            clauses.append(tasks if visible is None else and_(tasks, ref.in_(select(Task.id).where(visible))))
         if self.meeting_ids is None:
             clauses.append(kind.in_(("meeting", "agenda_item", "conclusion", "document")))
             return or_(*clauses)
@@ -281,6 +301,8 @@ def _programme_item(session: Session, scope: Scope, ref_id: int, highlighter: Hi
 
     item = session.get(ProgrammeItem, ref_id)
     if item is None or not scope.can_read_programme or ref_id in scope.hidden_programme:
+        return None
+    if scope.own_agency is not None and item.lead_agency_id != scope.own_agency:
         return None
     text = f"{item.code} · {item.lead_agency}"
     return _hit("programme_item", ref_id, item.title, text, f"/programme/{ref_id}", highlighter)
@@ -335,12 +357,30 @@ def _document(session: Session, scope: Scope, ref_id: int, highlighter: Highligh
     return _hit("document", ref_id, document.title, text, f"/documents/{ref_id}/read", highlighter)
 
 
+def _task(session: Session, scope: Scope, ref_id: int, highlighter: Highlighter) -> Hit | None:
+    task = session.get(Task, ref_id)
+    if task is None or not scope.reads_tasks() or not task_views.can_see(session, scope.viewer, task):
+        return None
+    agency = session.get(Agency, task.lead_agency_id)
+    parts = (task.code, agency.name if agency else "", task.due_on.strftime("%d/%m/%Y"), task.description)
+    text = " · ".join(part for part in parts if part)
+    return _hit("task", ref_id, task.title, text, f"/tasks/{ref_id}", highlighter)
+
+
+def agency_only(viewer: Viewer) -> int | None:
+    """The agency of an account that reads only as an agency's focal point (no other reading role)."""
+    if viewer.has("agency") and not viewer.has("secretariat", "chair", "member", "assistant", "observer"):
+        return viewer.agency_id if viewer.agency_id is not None else -1
+    return None
+
+
 LOADERS: dict[str, Callable[[Session, Scope, int, Highlighter], Hit | None]] = {
     "programme_item": _programme_item,
     "meeting": _meeting,
     "agenda_item": _agenda_item,
     "conclusion": _conclusion,
     "document": _document,
+    "task": _task,
 }
 
 

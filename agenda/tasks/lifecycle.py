@@ -25,6 +25,7 @@ from agenda.meetings.agenda_items import AgendaItem
 from agenda.people.accounts import User
 from agenda.people.members import Member
 from agenda.polls.opinion_polls import OpinionPoll
+from agenda.tasks.indexing import index_task
 from agenda.tasks.models import Task, TaskAudience, TaskCooperator, TaskExtension, TaskReport
 from agenda.text import N_
 
@@ -134,6 +135,7 @@ def create_task(*, session: Session, data: TaskCreate, actor_id: int | None) -> 
     ]
     session.add_all(TaskCooperator(task_id=task.id, agency_id=a) for a in cooperators)
     session.add_all(TaskAudience(task_id=task.id, user_id=u) for u in audience)
+    index_task(session, task)
     events.append(
         session,
         k.TaskCreated(

@@ -19,7 +19,7 @@ from meeting_app.context import ctx
 
 @operation(
     "Search what this user may see",
-    description="Programme items, meetings, agenda items, conclusions and document text, with or "
+    description="Programme items, meetings, agenda items, conclusions, document text and tasks, with or "
     "without Vietnamese diacritics: `q` (1-200 characters), `limit` (1-50, default 20) → "
     "`{results: [{type, id, title, snippet, url, highlights, title_highlights}]}`.",
     who="user (each sees only what they may see)",

@@ -29,6 +29,7 @@ GROUPS = {
     "agenda_item": N_("Nội dung phiên họp"),
     "conclusion": N_("Kết luận"),
     "document": N_("Tài liệu"),
+    "task": N_("Nhiệm vụ được giao"),
 }
 
 
