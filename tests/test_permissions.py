@@ -106,6 +106,9 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     # The bell: everyone's own notifications (the fixture gives each actor one).
     ("POST", "/api/v1/notifications/{id}/read"): USERS,
     ("POST", "/api/v1/notifications/read-all"): USERS,
+    # The monitoring board (issue 15): the secretariat attaches the monthly report (the empty
+    # body gets 400: the role got through).
+    ("POST", "/api/v1/monitoring/report/attach"): STAFF,
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on
@@ -161,6 +164,13 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/notifications"): (USERS, 403),
     # The to-do list: everyone's own (docs/home.md).
     ("GET", "/api/v1/me/todo"): (USERS, 403),
+    # The monitoring board (issue 15, docs/monitoring.md): members read it; the monthly report
+    # is for the secretariat and the chair.
+    ("GET", "/api/v1/monitoring"): (READERS, 403),
+    ("GET", "/api/v1/monitoring/tasks"): (READERS, 403),
+    ("GET", "/api/v1/monitoring/programme"): (READERS, 403),
+    ("GET", "/api/v1/monitoring/at-risk"): (READERS, 403),
+    ("GET", "/api/v1/monitoring/report.pdf"): (PRESIDING, 403),
 }
 # Reads whose success is not (only) 200.
 READ_OK: dict[tuple[str, str], tuple[int, ...]] = {

@@ -98,7 +98,7 @@ def render_report(doc: dict[str, Any]) -> bytes:
     )
     _table(
         pdf,
-        (9, 55, 15, 17, 17, 17, 15, 15, 15),
+        (9, 47, 15, 16, 16, 16, 15, 15, 16),
         (
             "STT",
             "Cơ quan",
@@ -119,7 +119,7 @@ def render_report(doc: dict[str, Any]) -> bytes:
     if overdue["items"]:
         _table(
             pdf,
-            (9, 22, 72, 50, 22),
+            (9, 22, 70, 42, 22),
             ("STT", "Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Hạn xử lý"),
             [
                 [str(n), clean(t["code"]), clean(t["title"]), clean(t["lead_agency"]), _day(t["due_on"])]
@@ -136,7 +136,7 @@ def render_report(doc: dict[str, Any]) -> bytes:
     if doc["not_submitted"]:
         _table(
             pdf,
-            (9, 30, 86, 50),
+            (9, 28, 80, 48),
             ("STT", "Mã", "Đề án", "Cơ quan chủ trì"),
             [
                 [str(n), clean(i["code"]), clean(i["title"]), clean(i["lead_agency"])]

@@ -13,6 +13,7 @@ from meeting_app.api import (
     live,
     meetings,
     minutes,
+    monitoring,
     notes,
     opinion_polls,
     people,
@@ -44,5 +45,6 @@ routes: list[BaseRoute] = [
     *positions.routes,
     *opinion_polls.routes,
     *todo.routes,
+    *monitoring.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]
