@@ -426,3 +426,51 @@ def test_attach_puts_the_report_on_the_next_regular_session(
     again = staff.post("/api/v1/monitoring/report/attach", json={"month": "2027-03"}).json()
     assert again["agenda_item_id"] == found["agenda_item_id"]
     assert again["programme_item_id"] == found["programme_item_id"]
+
+
+def test_the_board_page_links_every_number_to_its_list(
+    shared_client: TestClient, shared_db: Database, world: dict[str, int], today: None
+) -> None:
+    staff = secretariat(shared_client, shared_db)
+    response = staff.get("/monitoring?from=2027-03&to=2027-03")
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert 'role="img"' in html and '<title id="chart-task-states-title">' in html
+    assert 'href="/monitoring/tasks?from=2027-03&amp;to=2027-03&amp;state=overdue"' in html
+    a = agency_id(shared_db, A)
+    assert f'href="/monitoring/tasks?from=2027-03&amp;to=2027-03&amp;agency={a}&amp;state=in_time"' in html
+    assert 'action="/monitoring/report/attach"' in html  # the secretariat's button
+    assert f'href="/tasks/{world["A3"]}"' in html  # at risk, linked to the task page
+    assert SECRET_TITLE in html  # the secretariat sees every task
+    drill = staff.get(f"/monitoring/tasks?from=2027-03&to=2027-03&agency={a}&state=in_time")
+    assert drill.status_code == 200
+    assert f'href="/tasks/{world["A6"]}"' in drill.text
+
+
+def test_a_member_sees_restricted_tasks_as_a_count_on_the_pages(
+    shared_client: TestClient, shared_db: Database, world: dict[str, int], today: None
+) -> None:
+    member = actor(shared_client, shared_db, "thanhvien", ["member"])
+    board = member.get("/monitoring?from=2027-03&to=2027-03")
+    assert board.status_code == 200
+    assert SECRET_TITLE not in board.text
+    assert "1 nhiệm vụ mật" in board.text  # A6, at risk
+    assert 'action="/monitoring/report/attach"' not in board.text
+    assert "/api/v1/monitoring/report.pdf" not in board.text
+    drill = member.get("/monitoring/tasks?from=2027-03&to=2027-03&state=due")
+    assert drill.status_code == 200
+    assert SECRET_TITLE not in drill.text and "2 nhiệm vụ mật" in drill.text
+    english = member.get("/monitoring?from=2027-03&to=2027-03", headers={"Accept-Language": "en"})
+    assert english.status_code == 200
+    agency = actor(shared_client, shared_db, "canbo", ["agency"], agency_id=agency_id(shared_db, A))
+    assert agency.get("/monitoring").status_code == 403
+    assert agency.get("/monitoring/tasks").status_code == 403
+
+
+def test_a_bad_period_on_the_page_shows_this_year_with_the_message(
+    shared_client: TestClient, shared_db: Database, world: dict[str, int], today: None
+) -> None:
+    response = secretariat(shared_client, shared_db).get("/monitoring?from=2027-09&to=2027-01")
+    assert response.status_code == 200
+    assert "Tháng kết thúc phải sau tháng bắt đầu." in response.text
+    assert 'value="2027-01"' in response.text

@@ -297,7 +297,7 @@ async def get_report_pdf(request: Request) -> Response:
     return pdf_response(data, doc["title"], f"bao-cao-{month}")
 
 
-def _store(app: AppContext, data: bytes, text: str) -> StoredPdf:
+def store_report(app: AppContext, data: bytes, text: str) -> StoredPdf:
     sha = store_original(app.settings.data_dir, data)
     return StoredPdf(sha256=sha, pages=len(PdfReader(io.BytesIO(data)).pages), size=len(data), text=text)
 
@@ -316,7 +316,7 @@ async def attach(request: Request) -> Response:
     app = ctx(request)
     doc, pdf = await report_bytes(app, data.month)
     text = " ".join([doc["title"], *(str(r["agency"]) for r in doc["figures"]["agencies"])])
-    stored = await anyio.to_thread.run_sync(_store, app, pdf, text)
+    stored = await anyio.to_thread.run_sync(store_report, app, pdf, text)
     found = await app.db.write(
         lambda s: attach_report(
             session=s, month=data.month, pdf=stored, actor_id=me.viewer.user_id, policy=app.policy
