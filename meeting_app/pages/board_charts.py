@@ -24,8 +24,8 @@ COLOURS = {
     "postponed": "#5b3f8c",
     "withdrawn": "#5d6670",
 }
-LABEL_W = 210  # the left column of the per-agency chart
-BAR_W = 420
+LABEL_W = 230  # the left column: the state's or the agency's name
+BAR_W = 400
 ROW_H = 26
 BAR_H = 18
 
