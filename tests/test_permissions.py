@@ -130,6 +130,9 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/tasks/{id}/extensions"): OWN_AGENCY,
     ("POST", "/api/v1/tasks/{id}/cancel"): STAFF,
     ("POST", "/api/v1/extensions/{id}/decision"): STAFF,
+    # The monitoring board (issue 15): the secretariat attaches the monthly report (the empty
+    # body gets 400: the role got through).
+    ("POST", "/api/v1/monitoring/report/attach"): STAFF,
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on
@@ -199,6 +202,13 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/tasks"): (TASK_READERS, 403),
     ("GET", "/api/v1/tasks/{id}"): (TASK_SEERS, 403),
     ("GET", "/api/v1/task-reports/{id}/file"): (TASK_SEERS, 403),
+    # The monitoring board (issue 15, docs/monitoring.md): members read it; the monthly report
+    # is for the secretariat and the chair.
+    ("GET", "/api/v1/monitoring"): (READERS, 403),
+    ("GET", "/api/v1/monitoring/tasks"): (READERS, 403),
+    ("GET", "/api/v1/monitoring/programme"): (READERS, 403),
+    ("GET", "/api/v1/monitoring/at-risk"): (READERS, 403),
+    ("GET", "/api/v1/monitoring/report.pdf"): (PRESIDING, 403),
 }
 # Reads refused with another status for some roles than the table's.
 READ_DENIALS: dict[tuple[str, str], dict[str, int]] = {

@@ -14,6 +14,7 @@ from meeting_app.api import (
     live,
     meetings,
     minutes,
+    monitoring,
     notes,
     opinion_polls,
     people,
@@ -50,5 +51,6 @@ routes: list[BaseRoute] = [
     *agencies.routes,
     *tasks.routes,
     *task_reports.routes,
+    *monitoring.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]
