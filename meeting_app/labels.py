@@ -66,6 +66,7 @@ LABELS: dict[str, dict[str, str]] = {
         "assistant": N_("Bộ phận giúp việc"),
         "guest": N_("Khách mời"),
         "observer": N_("Quan sát viên"),
+        "agency": N_("Cán bộ đầu mối"),
     },
     "outcome": {
         "adopted": N_("Thông qua"),
@@ -75,6 +76,19 @@ LABELS: dict[str, dict[str, str]] = {
         "noted": N_("Ghi nhận"),
     },
     "postponement_status": {
+        "pending": N_("Chờ xử lý"),
+        "approved": N_("Đã chấp thuận"),
+        "refused": N_("Không chấp thuận"),
+    },
+    # The four official states of a task (agenda/tasks/states.py) and a cancelled one.
+    "task_state": {
+        "on_time": N_("Hoàn thành đúng hạn"),
+        "late": N_("Hoàn thành quá hạn"),
+        "in_time": N_("Chưa hoàn thành, còn trong hạn"),
+        "overdue": N_("Chưa hoàn thành, quá hạn"),
+        "cancelled": N_("Đã hủy"),
+    },
+    "extension_status": {
         "pending": N_("Chờ xử lý"),
         "approved": N_("Đã chấp thuận"),
         "refused": N_("Không chấp thuận"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,8 +34,19 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={_static_version(path)}"
 
 
-def local_time(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+def local_time(value: datetime | str | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    """A time (or its ISO text, as the public_* dicts give it) in Vietnam time."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
     return "" if value is None else to_local(value).strftime(fmt)
+
+
+def day(value: date | str | None) -> str:
+    """A date (or "YYYY-MM-DD") as dd/mm/yyyy."""
+    if not value:
+        return ""
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return f"{text[8:10]}/{text[5:7]}/{text[:4]}" if len(text) >= 10 else text
 
 
 def make_environment() -> Environment:
@@ -49,6 +60,7 @@ def make_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["static"] = static_url
     env.filters["local_time"] = local_time
+    env.filters["day"] = day
     return env
 
 

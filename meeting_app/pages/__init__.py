@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from meeting_app.pages import (
     admin,
+    agency_home,
     agenda,
     auth,
     books,
@@ -22,6 +23,9 @@ from meeting_app.pages import (
     programme,
     reader,
     search,
+    task_bulk,
+    task_page,
+    tasks,
 )
 
 routes: list[BaseRoute] = [
@@ -43,4 +47,9 @@ routes: list[BaseRoute] = [
     *search.routes,
     *copies.routes,
     *admin.routes,
+    # Follow-through (issue 15): the agency's home, tasks, tasks from a meeting's conclusions.
+    *agency_home.routes,
+    *tasks.routes,
+    *task_page.routes,
+    *task_bulk.routes,
 ]

@@ -6,6 +6,7 @@ translated message here, so nothing the user typed is ever echoed from the URL.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -42,6 +43,14 @@ FLASH: dict[str, str] = {
     "poll_reminded": N_("Đã nhắc {count} thành viên chưa trả lời."),
     "answered": N_("Đã ghi nhận ý kiến của bạn."),
     "all_read": N_("Đã đánh dấu tất cả thông báo là đã đọc."),
+    "submitted": N_("Đã nộp hồ sơ đề án."),
+    "task_created": N_("Đã giao nhiệm vụ."),
+    "tasks_created": N_("Đã giao {count} nhiệm vụ."),
+    "task_reported": N_("Đã gửi báo cáo kết quả."),
+    "task_cancelled": N_("Đã hủy nhiệm vụ."),
+    "extension_requested": N_("Đã gửi đề nghị gia hạn."),
+    "extension_approved": N_("Đã chấp thuận gia hạn."),
+    "extension_refused": N_("Đã từ chối đề nghị gia hạn."),
 }
 
 INVALID_FIELDS = N_("Vui lòng kiểm tra lại: {names}.")
@@ -80,6 +89,7 @@ def page(
         "here": here(request),
         "error": None,
         "error_rows": [],
+        "invalid": [],
     }
     data.update(context or {})
     return render(request, name, data, status_code=status_code)
@@ -111,15 +121,25 @@ def explain(exc: DomainError, fields: dict[str, str] | None = None) -> str:
     return translate(exc.message, readable(exc.params))
 
 
+def bad_fields(exc: DomainError, by_code: Mapping[str, str] | None = None) -> list[str]:
+    """The form fields a refusal names: those of a validation error, or the one its code is
+    about (`by_code`: error code → field). Templates mark them `aria-invalid`."""
+    if exc.code == "invalid_fields":
+        return sorted({str(f["field"]).split(".")[0] for f in exc.params.get("fields", [])})
+    found = (by_code or {}).get(exc.code)
+    return [found] if found else []
+
+
 def failed(
     request: Request,
     name: str,
     context: dict[str, Any],
     exc: DomainError,
     fields: dict[str, str] | None = None,
+    by_code: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """Re-render a form after a domain error, with the message and the status it deserves."""
-    context = {**context, "error": explain(exc, fields)}
+    context = {"invalid": bad_fields(exc, by_code), **context, "error": explain(exc, fields)}
     rows = getattr(exc, "rows", None)
     if rows:
         context["error_rows"] = [{"line": line, "message": translate(m, p)} for line, m, p in rows]

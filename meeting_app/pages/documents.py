@@ -26,9 +26,10 @@ from meeting_app.context import ctx
 from meeting_app.errors import CsrfFailed
 from meeting_app.files import uploads
 from meeting_app.pages.common import done, failed
-from meeting_app.pages.programme import detail_context
+from meeting_app.pages.programme import check_item_access, detail_context
 
 WRITERS = ("secretariat",)
+UPLOADERS = ("secretariat", "agency")  # an agency's users: for their own items only
 FIELDS = {
     "file": N_("Tệp PDF"),
     "kind": N_("Loại tài liệu"),
@@ -51,9 +52,10 @@ def shown_values(upload: uploads.Upload, names: tuple[str, ...]) -> dict[str, st
 
 
 async def upload_document(request: Request) -> Response:
-    me, check_token = await upload_user(request, *WRITERS)
+    me, check_token = await upload_user(request, *UPLOADERS)
     item_id = ident(request)
     app = ctx(request)
+    await app.db.read(lambda s: check_item_access(s, me.viewer, item_id, WRITERS))
     await app.db.read(lambda s: programme.get_item(session=s, item_id=item_id))
     values: dict[str, str] = {}
     try:
@@ -87,12 +89,13 @@ async def upload_document(request: Request) -> Response:
 
 
 async def upload_version(request: Request) -> Response:
-    me, check_token = await upload_user(request, *WRITERS)
+    me, check_token = await upload_user(request, *UPLOADERS)
     item_id = ident(request)
     document_id = ident(request, "document_id")
     app = ctx(request)
 
     def owned(s: Session) -> None:
+        check_item_access(s, me.viewer, item_id, WRITERS)
         if documents.get_document(session=s, document_id=document_id).programme_item_id != item_id:
             raise NotFound()
 

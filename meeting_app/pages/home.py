@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from agenda.clock import to_local, utcnow
@@ -25,6 +25,7 @@ from meeting_app.context import ctx
 from meeting_app.pages.common import page
 
 CLOSED_STATUSES = ("concluded", "withdrawn")
+OTHER_HOMES = ("secretariat", "chair", "member", "assistant", "guest", "observer", "admin")
 LIST_LIMIT = 50
 NOT_READY_LIMIT = 15
 
@@ -66,6 +67,8 @@ def staff_home(session: Session, viewer: Viewer, request: Request) -> dict[str, 
 async def home(request: Request) -> Response:
     me = await page_user(request)
     viewer = me.viewer
+    if viewer.has("agency") and not viewer.has(*OTHER_HOMES):
+        return RedirectResponse("/agency", status_code=303)  # cán bộ đầu mối: the agency's home
     now = utcnow()
 
     def load(s: Session) -> dict[str, Any]:

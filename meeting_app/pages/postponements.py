@@ -17,14 +17,15 @@ from meeting_app.auth import form_user, page_user
 from meeting_app.context import ctx
 from meeting_app.inputs import validate
 from meeting_app.pages.common import done, failed, page, text, values_of
-from meeting_app.pages.programme import detail_failed
+from meeting_app.pages.programme import check_item_access, detail_failed
 
 WRITERS = ("secretariat",)
 
 
 async def request_postponement(request: Request) -> Response:
-    me, form = await form_user(request, "secretariat", "member")
+    me, form = await form_user(request, "secretariat", "member", "agency")
     item_id = ident(request)
+    await ctx(request).db.read(lambda s: check_item_access(s, me.viewer, item_id, ("secretariat", "member")))
     try:
         data = validate(
             PostponementCreate,
@@ -40,7 +41,8 @@ async def request_postponement(request: Request) -> Response:
         )
     except DomainError as exc:
         return await detail_failed(request, me, item_id, exc, "postpone", values_of(form))
-    return done(f"/programme/{item_id}", "requested")
+    back = "/agency" if text(form, "back", limit=10) == "agency" else f"/programme/{item_id}"
+    return done(back, "requested")
 
 
 async def decide(request: Request) -> Response:

@@ -17,7 +17,9 @@ from agenda.people.accounts import User
 from agenda.policy import PROGRAMME_KINDS
 from agenda.programme import postponements, programme
 from agenda.programme.programme import MANUAL_TRANSITIONS, STATUSES, ProgrammeItemCreate, ProgrammeItemUpdate
+from agenda.programme.submission import SUBMITTABLE
 from agenda.text import N_
+from agenda.viewer import Viewer
 from meeting_app.api.common import ident
 from meeting_app.auth import Current, form_user, page_user
 from meeting_app.context import ctx
@@ -26,6 +28,9 @@ from meeting_app.pages.common import done, failed, page, present, text, values_o
 
 READERS = ("secretariat", "chair", "member")
 WRITERS = ("secretariat",)
+# An item's page also opens to its lead agency's users (cán bộ đầu mối): they upload its dossier,
+# submit it and ask to postpone it (docs/task-screens.md).
+AGENCY = "agency"
 FILTERS = ("month", "agency", "kind", "status", "q")
 FIELDS = {
     "code": N_("Mã đề án"),
@@ -103,11 +108,30 @@ async def create(request: Request) -> Response:
     return done(f"/programme/{item.id}", "created")
 
 
+def agency_owns(session: Session, viewer: Viewer, item_id: int) -> bool:
+    """`viewer` is a user of the item's lead agency (and the item is not hidden from them)."""
+    if not viewer.has(AGENCY) or viewer.agency_id is None:
+        return False
+    item = session.get(programme.ProgrammeItem, item_id)
+    if item is None or item.lead_agency_id != viewer.agency_id:
+        return False
+    return item_id not in agenda_items.hidden_programme_ids(session=session, viewer=viewer)
+
+
+def check_item_access(session: Session, viewer: Viewer, item_id: int, roles: tuple[str, ...]) -> None:
+    """404 unless `viewer` has one of `roles` or works for the item's lead agency."""
+    if not viewer.has(*roles) and not agency_owns(session, viewer, item_id):
+        raise NotFound()
+
+
 async def detail_context(request: Request, me: Current, item_id: int) -> dict[str, Any]:
     policy = ctx(request).policy
 
     def load(s: Session) -> dict[str, Any]:
         if item_id in agenda_items.hidden_programme_ids(session=s, viewer=me.viewer):
+            raise NotFound()
+        owner = agency_owns(s, me.viewer, item_id)
+        if not me.viewer.has(*READERS) and not owner:
             raise NotFound()
         item = programme.get_item(session=s, item_id=item_id)
         requests = postponements.list_postponements(session=s, item_id=item_id)
@@ -122,24 +146,35 @@ async def detail_context(request: Request, me: Current, item_id: int) -> dict[st
                 session=s, viewer=me.viewer, programme_item_id=item_id
             ),
             "agencies": programme.agencies(session=s),
+            "owner": owner,
         }
 
     data = await ctx(request).db.read(load)
     item = data["item"]
+    owner = data["owner"]
     return {
         **data,
         "required": policy.required_documents(item["kind"]),
         "next_statuses": MANUAL_TRANSITIONS.get(item["status"], ()),
         "kinds": PROGRAMME_KINDS,
         "can_write": me.viewer.has(*WRITERS),
-        "can_request": me.viewer.has("secretariat", "member"),
+        "can_request": me.viewer.has("secretariat", "member") or owner,
+        "can_upload": me.viewer.has(*WRITERS) or owner,
+        "can_submit": (me.viewer.has(*WRITERS) or owner) and submittable(item),
         "max_upload_mb": ctx(request).settings.max_upload_mb,
         "forms": {},
     }
 
 
+def submittable(item: dict[str, Any]) -> bool:
+    """The dossier can be submitted (nộp hồ sơ): agenda/programme/submission.py's rule."""
+    if item["status"] not in SUBMITTABLE:
+        return False
+    return not (item["submitted_at"] and item["status"] in ("submitted", "ready"))
+
+
 async def detail(request: Request) -> Response:
-    me = await page_user(request, *READERS)
+    me = await page_user(request, *READERS, AGENCY)
     return page(request, "programme/detail.html", await detail_context(request, me, ident(request)))
 
 

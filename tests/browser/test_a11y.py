@@ -43,6 +43,7 @@ ROLES = {
     "assistant": ("troly.taichinh", cast.ASSISTANT_PASSWORD),
     "guest": ("khach", cast.GUEST_PASSWORD),
     "observer": ("manhinh", cast.OBSERVER_PASSWORD),
+    "agency": ("a11y.coquan", "a11y-coquan-2026"),  # made by seed(): the demo has no agency user
 }
 
 
@@ -53,6 +54,7 @@ class Seeded:
     draft: int  # the demo's draft thematic session
     vote: int  # the vote open in the live session
     adjourned: int  # a session held this morning, its minutes to write
+    task: int  # a task of the Ministry of Finance with a pending extension request
 
 
 def seed(data_dir: Path) -> Seeded:
@@ -123,6 +125,7 @@ def seed(data_dir: Path) -> Seeded:
             presiding.start(session=s, meeting_id=meeting.id, actor_id=None, policy=policy)
             return meeting, items
 
+        task = agency_and_task(s)
         held, _ = started("Phiên họp Chính phủ bất thường (đã bế mạc)", 4)
         presiding.adjourn(session=s, meeting_id=held.id or 0, actor_id=None)
         meeting, items = started("Phiên họp Chính phủ bất thường (đang họp)", 0)
@@ -136,11 +139,58 @@ def seed(data_dir: Path) -> Seeded:
         )
         lifecycle.open_vote(session=s, vote_id=vote.id or 0, actor_id=None, policy=policy)
         return Seeded(
-            live=meeting.id, published=published, draft=draft, vote=vote.id or 0, adjourned=held.id or 0
+            live=meeting.id,
+            published=published,
+            draft=draft,
+            vote=vote.id or 0,
+            adjourned=held.id or 0,
+            task=task,
         )
 
     with demo_database(data_dir) as db:
         return db.write_sync(running)
+
+
+def agency_and_task(s: Any) -> int:
+    """The Ministry of Finance's liaison officer and a task of theirs, its extension pending
+    (the task pages with every form: report, decision, cancel)."""
+    from agenda.agencies.registry import ensure_agency
+    from agenda.clock import local_today
+    from agenda.people.accounts import UserCreate, create_user
+    from agenda.tasks import lifecycle
+    from agenda.tasks.lifecycle import ExtensionCreate, TaskCreate
+
+    finance = ensure_agency(s, "Bộ Tài chính", actor_id=None)
+    username, password = ROLES["agency"]
+    create_user(
+        session=s,
+        data=UserCreate(
+            username=username,
+            full_name="Cán bộ đầu mối Bộ Tài chính",
+            password=password,
+            roles=["agency"],
+            agency_id=finance.id,
+        ),
+        actor_id=None,
+    )
+    task = lifecycle.create_task(
+        session=s,
+        data=TaskCreate(
+            title="Báo cáo tình hình giải ngân vốn đầu tư công",
+            lead_agency_id=finance.id,
+            due_on=local_today() + timedelta(days=10),
+            document_number="12/TB-VPCP",
+        ),
+        actor_id=None,
+    )
+    lifecycle.request_extension(
+        session=s,
+        task=task,
+        data=ExtensionCreate(reason="Chờ số liệu quý", due_on=local_today() + timedelta(days=40)),
+        actor_id=None,
+    )
+    assert task.id is not None
+    return task.id
 
 
 Server = Served[Seeded]
@@ -167,8 +217,14 @@ def start_paths(role: str, seeded: Seeded) -> list[str]:
         paths += [f"/meetings/{seeded.draft}", "/copies"]
     if role in ("chair", "member", "guest", "assistant"):
         paths.append(f"{live}/tablet")
+    if role in ("chair", "secretariat", "member", "agency"):
+        paths += ["/tasks", f"/tasks/{seeded.task}"]
+    if role == "secretariat":
+        paths += ["/tasks/new", f"/meetings/{seeded.adjourned}/tasks/new"]
     if role == "observer":
         paths = ["/", f"{live}/display"]
+    if role == "agency":  # the agency's own pages: no meeting is theirs
+        paths = ["/", "/agency", "/tasks", f"/tasks/{seeded.task}"]
     return paths
 
 
