@@ -33,6 +33,7 @@ from agenda.people.accounts import PasswordCost
 from meeting_app.app import create_app
 from meeting_app.context import AppContext
 from meeting_app.settings import Settings
+from tests.support import schedule
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 
@@ -303,18 +304,38 @@ def _release_clock() -> Iterator[None]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slowest", type=int, default=0, metavar="N", help="list the N slowest tests")
+    parser.addoption(
+        "--store-durations",
+        action="store_true",
+        help="write the seconds each module of this run took to tests/support/durations.json, "
+        "the order in which `--dist loadscope` hands out modules (tests/support/schedule.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `--dist loadscope`, the longest modules first (tests/support/schedule.py)."""
+    if config.pluginmanager.has_plugin("xdist"):
+        config.pluginmanager.register(schedule.LongestFirst(), "longest-first")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """The N slowest tests, setup and teardown included (pytest's --durations lists phases)."""
+    """The N slowest tests, setup and teardown included (pytest's --durations lists phases), and
+    with --store-durations each module's seconds kept for the scheduling."""
+    phases = [
+        (report.nodeid, report.duration)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if isinstance(report, pytest.TestReport)
+    ]
+    if config.getoption("--store-durations") and phases and not hasattr(config, "workerinput"):
+        schedule.store(schedule.totals(phases))
+        terminalreporter.write_line(f"the modules' durations are stored in {schedule.DURATIONS}")
     count = int(config.getoption("--slowest"))
     if not count:
         return
     totals: dict[str, float] = {}
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            if isinstance(report, pytest.TestReport):
-                totals[report.nodeid] = totals.get(report.nodeid, 0.0) + report.duration
+    for nodeid, seconds in phases:
+        totals[nodeid] = totals.get(nodeid, 0.0) + seconds
     terminalreporter.write_sep("=", f"{count} slowest tests (setup + call + teardown)")
     for nodeid, seconds in sorted(totals.items(), key=lambda item: item[1], reverse=True)[:count]:
         terminalreporter.write_line(f"{seconds:8.2f}s  {nodeid}")

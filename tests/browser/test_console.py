@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser_server import BrowserScreen, Served, check_layout, seeded_server
+from tests.support.browser_server import BrowserScreen, Served, check_layout, migrated_database, seeded_server
 
 pytestmark = pytest.mark.browser
 
@@ -80,21 +80,16 @@ class Seeded:
 
 def seed(data_dir: Path) -> Seeded:
     from agenda.clock import utcnow
-    from agenda.db import Database, make_engine, sqlite_url
     from agenda.meetings import agenda_edits, meetings, positions, publishing
     from agenda.meetings.agenda_items import AgendaItemCreate
     from agenda.meetings.meetings import MeetingCreate
     from agenda.meetings.positions import PositionSet
-    from agenda.migrate import upgrade
     from agenda.people import members
     from agenda.people.accounts import UserCreate, create_user
     from agenda.people.members import MemberCreate
     from agenda.policy import Policy
     from agenda.viewer import Viewer
 
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    db = Database(engine)
     policy = Policy()
 
     def run(s: Any) -> Seeded:
@@ -169,10 +164,8 @@ def seed(data_dir: Path) -> Seeded:
             )
         return Seeded(meeting_id=meeting.id, items=items, members=ids)
 
-    try:
+    with migrated_database(data_dir) as db:
         return db.write_sync(run)
-    finally:
-        engine.dispose()
 
 
 Server = Served[Seeded]

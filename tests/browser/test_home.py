@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser_server import BrowserScreen, Served, check_layout, seeded_server
+from tests.support.browser_server import BrowserScreen, Served, check_layout, migrated_database, seeded_server
 
 pytestmark = pytest.mark.browser
 
@@ -45,11 +45,9 @@ class Seeded:
 
 def seed(data_dir: Path) -> Seeded:
     from agenda.clock import utcnow
-    from agenda.db import Database, make_engine, sqlite_url
     from agenda.meetings import agenda_edits, dossier, meetings, publishing
     from agenda.meetings.agenda_items import AgendaItemCreate
     from agenda.meetings.meetings import MeetingCreate
-    from agenda.migrate import upgrade
     from agenda.people import members
     from agenda.people.accounts import UserCreate, create_user
     from agenda.people.members import MemberCreate
@@ -61,9 +59,6 @@ def seed(data_dir: Path) -> Seeded:
     from agenda.storage import store_original
     from tests.support.factories import make_pdf
 
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    db = Database(engine)
     paper = make_pdf(3, heading="Tờ trình dự thảo Nghị định")
     sha256 = store_original(data_dir, paper)
 
@@ -187,10 +182,8 @@ def seed(data_dir: Path) -> Seeded:
             secret_item=secret_item.id or 0,
         )
 
-    try:
+    with migrated_database(data_dir) as db:
         return db.write_sync(run)
-    finally:
-        engine.dispose()
 
 
 Server = Served[Seeded]

@@ -27,6 +27,7 @@ from tests.support.browser_server import (
     BrowserScreen,
     Served,
     check_layout,
+    migrated_database,
     seeded_server,
 )
 
@@ -60,11 +61,9 @@ class Seeded:
 
 def seed(data_dir: Path) -> Seeded:
     from agenda.clock import utcnow
-    from agenda.db import Database, make_engine, sqlite_url
     from agenda.meetings import agenda_edits, dossier, meetings, publishing
     from agenda.meetings.agenda_items import AgendaItemCreate
     from agenda.meetings.meetings import MeetingCreate
-    from agenda.migrate import upgrade
     from agenda.people import members
     from agenda.people.accounts import UserCreate, create_user
     from agenda.people.members import MemberCreate
@@ -72,9 +71,6 @@ def seed(data_dir: Path) -> Seeded:
     from agenda.programme import programme
     from agenda.programme.programme import ProgrammeItemCreate
 
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    db = Database(engine)
     policy = Policy()
 
     def run(s: Any) -> Seeded:
@@ -181,10 +177,8 @@ def seed(data_dir: Path) -> Seeded:
             document_id=document.id,
         )
 
-    try:
+    with migrated_database(data_dir) as db:
         return db.write_sync(run)
-    finally:
-        engine.dispose()
 
 
 Server = Served[Seeded]

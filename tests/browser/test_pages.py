@@ -8,7 +8,6 @@ and reordering the agenda by buttons, keyboard and (after publishing) with a rea
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +20,7 @@ from tests.support.browser_server import (
     BrowserScreen,
     Served,
     check_layout,
+    demo_database,
     seeded_server,
 )
 
@@ -40,13 +40,11 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    """The demo (when agenda/demo/demo.py exists) plus our own users, items and two meetings."""
+    """The demo plus our own users, items and two meetings."""
     from agenda.clock import utcnow
-    from agenda.db import Database, make_engine, sqlite_url
     from agenda.meetings import agenda_edits, dossier, meetings, publishing
     from agenda.meetings.agenda_items import AgendaItemCreate
     from agenda.meetings.meetings import MeetingCreate
-    from agenda.migrate import upgrade
     from agenda.people import members
     from agenda.people.accounts import UserCreate, create_user
     from agenda.people.members import MemberCreate
@@ -54,14 +52,7 @@ def seed(data_dir: Path) -> Seeded:
     from agenda.programme import programme
     from agenda.programme.programme import ProgrammeItemCreate
 
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    db = Database(engine)
     policy = Policy()
-    if importlib.util.find_spec("agenda.demo.demo") is not None:
-        from agenda.demo import demo
-
-        db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=policy))
 
     def ours(s: Any) -> Seeded:
         chair = members.create_member(
@@ -174,10 +165,8 @@ def seed(data_dir: Path) -> Seeded:
         publishing.publish(session=s, meeting_id=published, actor_id=None)
         return Seeded(draft_meeting=draft, published_meeting=published, programme_item=ids[0])
 
-    try:
+    with demo_database(data_dir) as db:
         return db.write_sync(ours)
-    finally:
-        engine.dispose()
 
 
 Server = Served[Seeded]

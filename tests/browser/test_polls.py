@@ -23,6 +23,7 @@ from tests.support.browser_server import (
     BrowserScreen,
     Served,
     check_layout,
+    migrated_database,
     seeded_server,
 )
 
@@ -46,9 +47,7 @@ class Seeded:
 
 def seed(data_dir: Path) -> Seeded:
     from agenda.clock import utcnow
-    from agenda.db import Database, make_engine, sqlite_url
     from agenda.meetings import dossier
-    from agenda.migrate import upgrade
     from agenda.people import members
     from agenda.people.accounts import UserCreate, create_user
     from agenda.people.members import MemberCreate
@@ -59,9 +58,6 @@ def seed(data_dir: Path) -> Seeded:
     from agenda.storage import store_original
     from tests.support.factories import make_pdf
 
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    db = Database(engine)
     paper = make_pdf(3, heading="Dự thảo Nghị định về bảo vệ dữ liệu cá nhân")
     sha256 = store_original(data_dir, paper)
 
@@ -143,10 +139,8 @@ def seed(data_dir: Path) -> Seeded:
         poll_lifecycle.send(session=s, poll_id=poll.id, actor_id=staff.id)
         return Seeded(poll_id=poll.id, document_id=document.id, members=ids)
 
-    try:
+    with migrated_database(data_dir) as db:
         return db.write_sync(run)
-    finally:
-        engine.dispose()
 
 
 Server = Served[Seeded]

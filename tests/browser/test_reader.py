@@ -21,6 +21,7 @@ from tests.support.browser_server import (
     BrowserScreen,
     Served,
     check_layout,
+    migrated_database,
     seeded_server,
 )
 
@@ -93,11 +94,9 @@ class Seeded:
 
 def seed(data_dir: Path) -> Seeded:
     from agenda.clock import utcnow
-    from agenda.db import Database, make_engine, sqlite_url
     from agenda.meetings import agenda_edits, dossier, meetings, publishing
     from agenda.meetings.agenda_items import AgendaItemCreate
     from agenda.meetings.meetings import MeetingCreate
-    from agenda.migrate import upgrade
     from agenda.people import members
     from agenda.people.accounts import UserCreate, create_user
     from agenda.people.members import MemberCreate
@@ -108,9 +107,6 @@ def seed(data_dir: Path) -> Seeded:
 
     data, pages = paper()
     sha256 = store_original(data_dir, data)
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    db = Database(engine)
 
     def run(s: Any) -> Seeded:
         chair = members.create_member(
@@ -187,10 +183,8 @@ def seed(data_dir: Path) -> Seeded:
         publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
         return Seeded(meeting_id=meeting.id, document_id=document.id, pages=pages, programme_item_id=item.id)
 
-    try:
+    with migrated_database(data_dir) as db:
         return db.write_sync(run)
-    finally:
-        engine.dispose()
 
 
 Server = Served[Seeded]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser_server import BrowserScreen, Served, check_layout, seeded_server
+from tests.support.browser_server import BrowserScreen, Served, check_layout, migrated_database, seeded_server
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,6 @@ class Seeded:
 
 
 def seed(data_dir: Path) -> Seeded:
-    from agenda.db import Database, make_engine, sqlite_url
-    from agenda.migrate import upgrade
     from tests.support.factories import (
         PASSWORD,
         make_meeting,
@@ -42,10 +40,7 @@ def seed(data_dir: Path) -> Seeded:
         make_user,
     )
 
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    upgrade(engine)
-    db = Database(engine)
-    try:
+    with migrated_database(data_dir) as db:
         chair = make_member(db, full_name="Thủ tướng Chính phủ", title="Thủ tướng", precedence=1)
         minister = make_user(db, "sb-bt", ["member"], full_name="Bộ trưởng Bộ Xây dựng")
         make_user(db, "sb-thuky", ["secretariat"], full_name="Thư ký Văn phòng Chính phủ")
@@ -86,8 +81,6 @@ def seed(data_dir: Path) -> Seeded:
         return Seeded(
             password=PASSWORD, items={code: i.id or 0 for code, i in items.items()}, meeting_id=meeting.id
         )
-    finally:
-        engine.dispose()
 
 
 Server = Served[Seeded]

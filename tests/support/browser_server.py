@@ -4,6 +4,7 @@ by a real uvicorn process on a free port (so the WebSocket fast path and the PDF
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -95,36 +96,105 @@ def seeded_server(
         yield Served(url=url, seeded=seeded)
 
 
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Chromium browser (Playwright), closed at the end of the block."""
-    from playwright.sync_api import sync_playwright
+class SharedChromium:
+    """One headless Chromium (Playwright) for the browser modules that run one after another in
+    a test process: launching it costs about two seconds, a new context a fraction of that.
+    `get()` launches it when none runs; `close()` ends it (tests/browser/conftest.py calls it
+    before the first test that is not a browser test, and at the end)."""
 
-    with sync_playwright() as playwright:
-        found = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def get(self) -> Any:
+        if self._browser is None or not self._browser.is_connected():
+            self.close()
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def close(self) -> None:
+        browser, playwright = self._browser, self._playwright
+        self._browser = self._playwright = None
         try:
-            yield found
+            if browser is not None:
+                browser.close()
         finally:
-            found.close()
+            if playwright is not None:
+                playwright.stop()
+
+
+# The demo and the migrated schema, each made once per test process (one per xdist worker) in the
+# session's temp folder, then copied into each DATA_DIR that starts from them: seeding the demo
+# (its papers drawn, its accounts hashed) costs seconds, a copy of its folder milliseconds.
+_templates: dict[str, Path] = {}
+
+
+def _template(name: str, near: Path, make: Callable[[Path], None]) -> Path:
+    """The folder of template `name`, made by `make(folder)` beside `near` on first use."""
+    found = _templates.get(name)
+    if found is None or not (found / "ecabinet.sqlite3").exists():
+        found = near.parent / f"template-{name}"
+        if found.exists():
+            shutil.rmtree(found)
+        found.mkdir()
+        make(found)
+        _templates[name] = found
+    return found
+
+
+def _migrate(data_dir: Path) -> None:
+    from agenda.db import make_engine, sqlite_url
+    from agenda.migrate import upgrade
+
+    engine = make_engine(sqlite_url(data_dir), pool_size=0)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def _seed_demo(data_dir: Path) -> None:
+    from agenda.demo import demo
+    from agenda.policy import Policy
+
+    shutil.copytree(_template("migrated", data_dir, _migrate), data_dir, dirs_exist_ok=True)
+    with _open(data_dir) as db:
+        db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=Policy()))
+
+
+@contextmanager
+def _open(data_dir: Path) -> Iterator[Database]:
+    from agenda.db import make_engine, sqlite_url
+
+    engine = make_engine(sqlite_url(data_dir), pool_size=0)
+    try:
+        yield Database(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def migrated_database(data_dir: Path) -> Iterator[Database]:
+    """A migrated, empty SQLite database in `data_dir` (a copy of this process's template), open
+    until the block ends, for the seeds of the browser tests."""
+    shutil.copytree(_template("migrated", data_dir, _migrate), data_dir, dirs_exist_ok=True)
+    with _open(data_dir) as db:
+        yield db
 
 
 @contextmanager
 def demo_database(data_dir: Path) -> Iterator[Database]:
     """A migrated SQLite database in `data_dir` holding the demo (`run.py serve --demo`'s seed),
-    open until the block ends, for seeds that build on the demo."""
-    from agenda.db import make_engine, sqlite_url
-    from agenda.demo import demo
-    from agenda.migrate import upgrade
-    from agenda.policy import Policy
-
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    try:
-        upgrade(engine)
-        db = Database(engine)
-        db.write_sync(lambda s: demo.seed_demo(session=s, data_dir=data_dir, policy=Policy()))
+    open until the block ends, for seeds that build on the demo. The demo's database and papers
+    are seeded once per test process and copied here."""
+    shutil.copytree(_template("demo", data_dir, _seed_demo), data_dir, dirs_exist_ok=True)
+    with _open(data_dir) as db:
         yield db
-    finally:
-        engine.dispose()
 
 
 def new_context(browser: Any, **options: Any) -> Any:
