@@ -474,3 +474,17 @@ def test_a_bad_period_on_the_page_shows_this_year_with_the_message(
     assert response.status_code == 200
     assert "Tháng kết thúc phải sau tháng bắt đầu." in response.text
     assert 'value="2027-01"' in response.text
+
+
+def test_the_cached_figures_follow_every_change(client: TestClient, db: Database) -> None:
+    """The board's figures are kept under the newest event's id (agenda/monitoring/board_cache.py):
+    a report that closes a task is an event, so the next read counts it."""
+    at(date(2027, 3, 1))
+    task_id = task(db, "X1", A, date(2027, 3, 10))
+    make_user(db, "vpcp", ["secretariat"])
+    staff = login_as(client, "vpcp")
+    url = "/api/v1/monitoring?from=2027-03&to=2027-03"
+    assert tasks_of(staff.get(url).json()["totals"]) == (1, 0, 0, 1, 0)
+    assert tasks_of(staff.get(url).json()["totals"]) == (1, 0, 0, 1, 0)  # from the cache
+    report(db, task_id, done=True)
+    assert tasks_of(staff.get(url).json()["totals"]) == (1, 1, 0, 0, 0)

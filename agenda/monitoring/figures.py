@@ -102,11 +102,17 @@ def _row(tasks: dict[str, int], programme: dict[str, int]) -> dict[str, Any]:
     return {"tasks": tasks, "programme": programme, **rates(tasks)}
 
 
-def board(*, session: Session, viewer: Viewer, period: Period, as_of: date | None = None) -> dict[str, Any]:
+def board(
+    *, session: Session, viewer: Viewer, period: Period, as_of: date | None = None, cache: Any = None
+) -> dict[str, Any]:
     """The figures as `viewer` reads them: `{period, as_of, agencies: [...], months: [...], totals}`
-    (docs/monitoring.md)."""
+    (docs/monitoring.md); through `cache` (agenda/monitoring/board_cache.py) when given."""
     check_reader(viewer)
-    return compute(session=session, period=period, as_of=as_of or local_today())
+    day = as_of or local_today()
+    if cache is not None:
+        found: dict[str, Any] = cache.figures(session=session, period=period, as_of=day)
+        return found
+    return compute(session=session, period=period, as_of=day)
 
 
 def compute(*, session: Session, period: Period, as_of: date) -> dict[str, Any]:

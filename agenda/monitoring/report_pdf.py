@@ -98,14 +98,14 @@ def render_report(doc: dict[str, Any]) -> bytes:
     )
     _table(
         pdf,
-        (9, 47, 15, 16, 16, 16, 15, 15, 16),
+        (11, 45, 15, 16, 16, 16, 15, 15, 16),
         (
             "STT",
             "Cơ quan",
             "Đến hạn",
-            "Đúng hạn",
-            "Quá hạn (HT)",
-            "Trong hạn",
+            "HT đúng hạn",
+            "HT quá hạn",
+            "Còn hạn",
             "Quá hạn",
             "Đề án",
             "Chưa trình",
@@ -113,13 +113,19 @@ def render_report(doc: dict[str, Any]) -> bytes:
         rows,
         ("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
     )
+    _para(
+        pdf,
+        "HT: hoàn thành. Nhiệm vụ đến hạn trong tháng; đề án trong chương trình tháng.",
+        size=9,
+        color=MUTED,
+    )
 
     _heading(pdf, "IV. NHIỆM VỤ CHƯA HOÀN THÀNH, QUÁ HẠN")
     overdue = doc["overdue"]
     if overdue["items"]:
         _table(
             pdf,
-            (9, 22, 70, 42, 22),
+            (11, 30, 60, 40, 24),
             ("STT", "Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Hạn xử lý"),
             [
                 [str(n), clean(t["code"]), clean(t["title"]), clean(t["lead_agency"]), _day(t["due_on"])]
@@ -136,7 +142,7 @@ def render_report(doc: dict[str, Any]) -> bytes:
     if doc["not_submitted"]:
         _table(
             pdf,
-            (9, 28, 80, 48),
+            (11, 28, 80, 46),
             ("STT", "Mã", "Đề án", "Cơ quan chủ trì"),
             [
                 [str(n), clean(i["code"]), clean(i["title"]), clean(i["lead_agency"])]

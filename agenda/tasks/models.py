@@ -23,6 +23,12 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_task_agency_month", "lead_agency_id", "due_month"),
         Index("ix_task_month_status", "due_month", "status"),
+        # The monitoring board (migration 0008): its GROUP BY reads only this index, and the
+        # at-risk list finds the open tasks due this week.
+        Index(
+            "ix_task_board", "due_month", "lead_agency_id", "status", "due_on", "completed_on", "cancelled_on"
+        ),
+        Index("ix_task_status_due", "status", "due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

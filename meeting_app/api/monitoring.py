@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import anyio.to_thread
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -26,9 +27,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from agenda.clock import local_today
+from agenda.db import Database
 from agenda.errors import InvalidInput
 from agenda.monitoring import figures, lists, report, report_pdf
 from agenda.monitoring.attach import StoredPdf, attach_report
+from agenda.monitoring.board_cache import BoardCache
 from agenda.monitoring.lists import Drill
 from agenda.monitoring.period import Period, check_month, month_of, parse_period
 from agenda.storage import store_original
@@ -108,8 +111,20 @@ def drill_of(request: Request, default_state: str) -> tuple[Drill, int]:
 # --- the figures --------------------------------------------------------------------------------
 
 
+# One cache of figures per database (an app has one; the tests run several in one process).
+_CACHES: WeakKeyDictionary[Database, BoardCache] = WeakKeyDictionary()
+
+
+def board_cache(db: Database) -> BoardCache:
+    found = _CACHES.get(db)
+    if found is None:
+        found = _CACHES.setdefault(db, BoardCache())
+    return found
+
+
 async def load_board(app: AppContext, viewer: Viewer, period: Period) -> dict[str, Any]:
-    return await app.db.read(lambda s: figures.board(session=s, viewer=viewer, period=period))
+    cache = board_cache(app.db)
+    return await app.db.read(lambda s: figures.board(session=s, viewer=viewer, period=period, cache=cache))
 
 
 def figures_csv(board: dict[str, Any]) -> Response:

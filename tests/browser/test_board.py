@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.support.browser_server import BrowserScreen, Served, check_layout, seeded_server
-from tests.support.page_checks import axe_violations
+from tests.support.page_checks import axe_violations, raw_codes, sideways, zoomed_text
 
 pytestmark = pytest.mark.browser
 
@@ -219,6 +219,9 @@ def test_the_secretariat_reads_the_board_and_it_follows_a_change(
         check_layout(page, f"board at {width}x{height}")
         assert axe_violations(page) == [], name
         shot(page, name)
+    assert sideways(page) == []
+    assert zoomed_text(page) == []
+    assert raw_codes(page) == []
 
     # The period form: "Xem" shows the same period again.
     page.fill("#from", seeded.first)
@@ -237,6 +240,7 @@ def test_the_secretariat_reads_the_board_and_it_follows_a_change(
     page.set_viewport_size({"width": 768, "height": 1024})
     check_layout(page, "drill-down at 768x1024")
     assert axe_violations(page) == []
+    assert zoomed_text(page) == [] and raw_codes(page) == []
     shot(page, "drill-tablet")
     screen.go(f"/monitoring/tasks?from={seeded.first}&to={seeded.last}&state=in_time")
     assert SECRET_TITLE in page.inner_text("main")  # the secretariat sees every task
