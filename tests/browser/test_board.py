@@ -5,11 +5,12 @@ today (a restricted one among them), programme items and a regular session ahead
 secretariat opens the board at tablet width (768x1024) and at desktop width (1366x900): the
 numbers match the data set, nothing scrolls sideways, every control is a 44px target, axe finds
 no serious violation; screenshots go to test-output/board-*.png. They follow a drill-down from
-the chart's table to its list, and the task links to its page. Then a task is reported done
-through the domain, as the agency's user would: the `task` frame of /ws/me (sent by the server
-once the user feed carries it; dispatched here as the bell would) makes board.js read the page
-again, the figures change in place and the live region says so; a reload shows the same. The
-report PDF opens, and "attach to the next session" asks once and lands on the session.
+the chart's table to its list, and the task links to its page. Then, with the board open on the
+secretariat's screen, the Ministry of Justice's liaison officer, on a tablet (768x1024, touch) in
+another browser context, opens the task and reports it done through its page: the server's
+`task` frame on the secretariat's /ws/me makes board.js read the figures again, they change in
+place and the live region says so, with no reload; a reload shows the same. The report PDF opens,
+and "attach to the next session" asks once and lands on the session.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def month(day: date) -> str:
 
 def seed(data_dir: Path) -> Seeded:
     from agenda import clock
+    from agenda.agencies.registry import ensure_agency
     from agenda.db import Database, make_engine, sqlite_url
     from agenda.meetings import meetings
     from agenda.meetings.meetings import MeetingCreate
@@ -89,6 +91,18 @@ def seed(data_dir: Path) -> Seeded:
                 ),
                 actor_id=None,
             )
+        justice = ensure_agency(s, AGENCIES[1], actor_id=None)
+        create_user(
+            session=s,
+            data=UserCreate(
+                username="board-btp",
+                full_name="Cán bộ đầu mối Bộ Tư pháp",
+                password=PASSWORD,
+                roles=["agency"],
+                agency_id=justice.id,
+            ),
+            actor_id=None,
+        )
         meeting = meetings.create_meeting(
             session=s,
             data=MeetingCreate(
@@ -199,7 +213,7 @@ def shot(page: Any, name: str) -> None:
 
 
 def test_the_secretariat_reads_the_board_and_it_follows_a_change(
-    screen: BrowserScreen, server: Server
+    browser: Any, screen: BrowserScreen, server: Server
 ) -> None:
     from playwright.sync_api import expect
 
@@ -245,13 +259,28 @@ def test_the_secretariat_reads_the_board_and_it_follows_a_change(
     screen.go(f"/monitoring/tasks?from={seeded.first}&to={seeded.last}&state=in_time")
     assert SECRET_TITLE in page.inner_text("main")  # the secretariat sees every task
 
-    # A change: the in-time task is reported done, through the domain, while the board is open.
+    # A change: the in-time task is reported done by its agency on a tablet, while the board is open.
     page.set_viewport_size({"width": 1366, "height": 900})
-    screen.go(board)
+    with page.expect_websocket(lambda ws: ws.url.endswith("/ws/me")) as opened_feed:
+        screen.go(board)
+    opened_feed.value.wait_for_event("framereceived")  # the feed is up: it sent the unread count
     expect(page.locator("[data-figure='tasks-on_time']")).to_have_text("1")
-    _report_done(seeded.data_dir, seeded.in_time_task)
-    # The frame the user feed sends to a board reader (no id, nothing else), as bell.js passes it on.
-    page.evaluate("() => document.dispatchEvent(new CustomEvent('ecab:me', {detail: {type: 'task'}}))")
+    tablet = BrowserScreen(browser, server.url, {"width": 768, "height": 1024}, password=PASSWORD, touch=True)
+    try:
+        tablet.login("board-btp")
+        tablet.go(f"/tasks/{seeded.in_time_task}")
+        tablet.page.click("#reports summary")
+        tablet.page.fill("#report-text", "Đã trình Thủ tướng Chính phủ Đề án chuyển đổi số quốc gia.")
+        tablet.page.check("#report-done")
+        check_layout(tablet.page, "the agency's task page on a tablet")
+        shot(tablet.page, "agency-report-tablet")
+        with tablet.page.expect_navigation():
+            tablet.page.click("#report-form button[type=submit]")
+        expect(tablet.page.locator("main")).to_contain_text("Hoàn thành đúng hạn")
+        assert tablet.errors == [], tablet.errors
+    finally:
+        tablet.context.close()
+    # No reload: the server's frame on the secretariat's /ws/me moves the figures in place.
     expect(page.locator("[data-figure='tasks-on_time']")).to_have_text("2")
     expect(page.locator("[data-figure='tasks-in_time']")).to_have_text("2")
     expect(page.locator("#board-status")).to_have_text("Số liệu theo dõi đã được cập nhật.")
@@ -278,22 +307,3 @@ def test_the_secretariat_reads_the_board_and_it_follows_a_change(
     expect(page.locator("main")).to_contain_text(
         "Báo cáo tình hình thực hiện nhiệm vụ và chương trình công tác"
     )
-
-
-def _report_done(data_dir: Path, task_id: int) -> None:
-    from agenda.db import Database, make_engine, sqlite_url
-    from agenda.tasks import lifecycle
-    from agenda.tasks.lifecycle import ReportCreate
-
-    engine = make_engine(sqlite_url(data_dir), pool_size=0)
-    try:
-        Database(engine).write_sync(
-            lambda s: lifecycle.add_report(
-                session=s,
-                task=lifecycle.get_task(session=s, task_id=task_id),
-                data=ReportCreate(text="Đã trình Thủ tướng", done=True),
-                actor_id=None,
-            )
-        )
-    finally:
-        engine.dispose()
