@@ -228,6 +228,9 @@ def test_the_secretariat_reads_the_board_and_it_follows_a_change(
     expect(page.locator("[data-figure='tasks-in_time']")).to_have_text("3")
     expect(page.locator("[data-figure='programme-withdrawn']")).to_have_text("3")
     expect(page.locator("#chart-agencies")).to_have_attribute("role", "img")
+    # Per month too: the months' due tasks add up to the period's.
+    due_by_month = page.locator("#months-figures tbody tr td:nth-of-type(1)").all_inner_texts()
+    assert sum(int(n) for n in due_by_month) == 6 and len(due_by_month) >= 3
     for width, height, name in ((768, 1024, "tablet"), (1366, 900, "desktop")):
         page.set_viewport_size({"width": width, "height": height})
         check_layout(page, f"board at {width}x{height}")
