@@ -11,11 +11,13 @@ empty database (migrating from an old revision) use `fresh_database`.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +34,7 @@ from agenda.people import accounts
 from agenda.people.accounts import PasswordCost
 from meeting_app.app import create_app
 from meeting_app.context import AppContext
+from meeting_app.files import pdf_pool
 from meeting_app.settings import Settings
 from tests.support import schedule
 
@@ -51,6 +54,29 @@ def cheap_hashes() -> None:
     """Every test starts at the suite's cost, whatever the test before it made the process use
     (an in-process app or command with default Settings switches to the recommended one)."""
     accounts.passwords.use(CHEAP)
+
+
+# The app's PDF pool (meeting_app/files/pdf_pool.py) spawns its workers on first use: each a fresh
+# interpreter that imports pytest, pypdf, fpdf2 and the domain before its first job, 1-2 s of CPU,
+# paid again by nearly every test that serves a PDF, since each test has its own app. In the suite
+# they are forked instead from a fork server that imported all of that once per test process
+# (multiprocessing's "forkserver": a clean single-threaded process, the job and its arguments
+# pickled exactly as for a spawned worker). tests/test_pdf_pool.py, which tests the pool itself,
+# keeps production's spawned workers.
+PDF_WORKERS = multiprocessing.get_context("forkserver")
+PDF_WORKERS.set_forkserver_preload(["__main__", "pytest", "meeting_app.app"])
+
+
+def pdf_worker_context(method: str | None = None) -> BaseContext:
+    """`multiprocessing.get_context` as the PDF pool calls it, the fork server for "spawn"."""
+    return PDF_WORKERS if method == "spawn" else multiprocessing.get_context(method)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def forked_pdf_workers() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_pool, "get_context", pdf_worker_context)
+        yield
 
 
 ENGINES = [

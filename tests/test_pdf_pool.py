@@ -4,6 +4,7 @@ and the pool goes on with a fresh one."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import time
 from collections.abc import Iterator
@@ -11,12 +12,19 @@ from pathlib import Path
 
 import pytest
 
+import meeting_app.files.pdf_pool
 from meeting_app.files.builds import Builds
 from meeting_app.files.pdf_pool import PdfPool
 from tests.support import pdf_jobs
 
 LIMIT = 1.0
 SLACK = 10.0  # a spawned worker's start-up on a busy machine, and pebble's SIGTERM then SIGKILL
+
+
+@pytest.fixture(autouse=True)
+def spawned_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production's spawned workers, not the suite's forked ones (tests/conftest.py)."""
+    monkeypatch.setattr(meeting_app.files.pdf_pool, "get_context", multiprocessing.get_context)
 
 
 @pytest.fixture
