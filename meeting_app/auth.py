@@ -20,7 +20,7 @@ from starlette.requests import HTTPConnection, Request
 
 from agenda.errors import Forbidden
 from agenda.people import accounts
-from agenda.people.accounts import User
+from agenda.people.accounts import User, viewer_of
 from agenda.viewer import Viewer
 from meeting_app import i18n
 from meeting_app.context import ctx
@@ -38,17 +38,6 @@ class Current:
     viewer: Viewer
     csrf_token: str
     token: str
-
-
-def viewer_of(user: User) -> Viewer:
-    assert user.id is not None
-    return Viewer(
-        user_id=user.id,
-        roles=frozenset(user.roles),
-        member_id=user.member_id,
-        locale=user.locale,
-        agency_id=user.agency_id,
-    )
 
 
 async def current(conn: HTTPConnection) -> Current | None:

@@ -29,11 +29,10 @@ from agenda.papers import copies
 from agenda.papers.copies import DocumentCopy, ReadReceipt
 from agenda.papers.documents import Document
 from agenda.pdf.fonts import subset_font_files
-from agenda.people.accounts import User
+from agenda.people.accounts import User, viewer_of
 from agenda.policy import DEFAULT_POLICY
 from agenda.storage import store_original
 from agenda.viewer import Viewer
-from meeting_app.auth import viewer_of
 from meeting_app.context import AppContext
 from tests.support.factories import (
     Actor,

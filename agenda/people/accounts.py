@@ -28,6 +28,7 @@ from agenda.log import event_kinds as k
 from agenda.log import events
 from agenda.people.members import Member
 from agenda.text import N_
+from agenda.viewer import Viewer
 
 ROLES = ("admin", "secretariat", "chair", "member", "assistant", "guest", "observer", "agency")
 LOCALES = ("vi", "en")
@@ -402,3 +403,16 @@ def touch_many(*, session: Session, sids: list[str]) -> None:
         session.execute(
             update(AuthSession).where(col(AuthSession.id).in_(sids)).values(last_seen_at=utcnow())
         )
+
+
+def viewer_of(user: User) -> Viewer:
+    """Who `user` is to the access rules: the web layer's viewer of a request, and the domain's
+    when it acts for a user (reminders check what each one may see)."""
+    assert user.id is not None
+    return Viewer(
+        user_id=user.id,
+        roles=frozenset(user.roles),
+        member_id=user.member_id,
+        locale=user.locale,
+        agency_id=user.agency_id,
+    )

@@ -31,13 +31,12 @@ from sqlmodel import Session, col, select
 
 from agenda.agencies.registry import Agency
 from agenda.clock import local_today, to_local
-from agenda.people.accounts import User
+from agenda.people.accounts import User, viewer_of
 from agenda.people.notifications import Notification, agency_accounts, already_sent, notify
 from agenda.policy import Policy
 from agenda.tasks.models import Task
 from agenda.tasks.states import state_expression
 from agenda.tasks.views import can_see
-from agenda.viewer import Viewer
 
 DIGEST_CODES = 20  # at most this many task codes named in the weekly digest
 
@@ -62,17 +61,6 @@ def task_slot(task: Task, today: date, policy: Policy) -> Slot | None:
     if weeks == 0:
         return Slot("task_due_today", f"task:{task.id}:due:{due.isoformat()}")
     return Slot("task_overdue", f"task:{task.id}:overdue:{due.isoformat()}:{weeks}")
-
-
-def viewer_of(user: User) -> Viewer:
-    assert user.id is not None
-    return Viewer(
-        user_id=user.id,
-        roles=frozenset(user.roles),
-        member_id=user.member_id,
-        locale=user.locale,
-        agency_id=user.agency_id,
-    )
 
 
 def _params(task: Task, agency: str, today: date) -> dict[str, Any]:

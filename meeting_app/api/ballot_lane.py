@@ -40,13 +40,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agenda.errors import InvalidInput
 from agenda.people import accounts
+from agenda.people.accounts import viewer_of
 from agenda.viewer import Viewer
 from agenda.votes.ballots import BallotRequest
 from agenda.votes.models import CHOICES, BallotCast
 from meeting_app import i18n
 from meeting_app.api.common import MAX_ID
 from meeting_app.api.votes import cast, valid_key
-from meeting_app.auth import MAX_TOKEN, SESSION_COOKIE, sender_allowed, token_ok, user_locale, viewer_of
+from meeting_app.auth import MAX_TOKEN, SESSION_COOKIE, sender_allowed, token_ok, user_locale
 from meeting_app.context import AppContext
 from meeting_app.inputs import media_type
 from meeting_app.security import HostRule, secured
