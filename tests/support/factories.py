@@ -71,9 +71,16 @@ def make_member(
     return db.write_sync(lambda s: members.create_member(session=s, data=data, actor_id=None))
 
 
-@cache
 def password_hash(password: str) -> str:
-    """An argon2id hash with the parameters accounts uses now, made once per password."""
+    """An argon2id hash with the parameters accounts uses now, made once per password and cost
+    (a test that ran an app with the default Settings leaves the process at the recommended
+    cost until the next test's `cheap_hashes`: a hash cached then must not outlive it)."""
+    return _password_hash(password, accounts.passwords.cost)
+
+
+@cache
+def _password_hash(password: str, cost: accounts.PasswordCost) -> str:
+    assert accounts.passwords.cost == cost
     return accounts.hash_password(password)
 
 
