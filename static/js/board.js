@@ -2,8 +2,8 @@
 // /ws/me as "ecab:me" events: on a `task` or `dossier` frame (with or without ids: the bare
 // `{"type": "task"}` tells a reader only that something changed), and whenever the socket
 // (re)connects, the page is read again and its figures (#board-figures, charts included) are
-// swapped in. When a number changed, the polite live region says so once. The attach form asks
-// once, in a dialog, as the minutes page does.
+// swapped in. When a number changed, the polite live region says so once. The attach form's
+// dialog is static/js/confirm-dialog.js, as on the minutes page.
 
 const REFRESH_DELAY = 800; // frames that come together cause one read
 const status = document.getElementById("board-status");
@@ -71,25 +71,4 @@ if (document.getElementById("board-figures")) {
     if (frame.type === "task" || frame.type === "dossier") schedule();
   });
   document.addEventListener("ecab:me-open", schedule);
-}
-
-const form = document.getElementById("attach-form");
-const dialog = form ? document.getElementById(form.dataset.confirmDialog) : null;
-const box = form ? form.querySelector("input[name='confirm']") : null;
-if (form && dialog && box && typeof dialog.showModal === "function") {
-  const field = box.closest(".field") || box.closest(".field-check") || box;
-  field.hidden = true;
-  let confirmed = false;
-  form.addEventListener("submit", (event) => {
-    if (confirmed) return;
-    event.preventDefault();
-    dialog.returnValue = "";
-    dialog.showModal();
-  });
-  dialog.addEventListener("close", () => {
-    if (dialog.returnValue !== "ok") return;
-    confirmed = true;
-    box.checked = true;
-    form.requestSubmit();
-  });
 }
