@@ -22,6 +22,7 @@ from agenda.programme.postponements import Postponement
 from agenda.programme.programme import ProgrammeItem
 from agenda.record.minutes import Minutes
 from agenda.search.index import DocumentText, SearchEntry
+from agenda.signing.records import FileSignature, PinFailure, SignedFile, SignedFileFetch, SigningIdentity
 from agenda.tasks.models import Task, TaskAudience, TaskCooperator, TaskExtension, TaskReport
 from agenda.votes.models import Ballot, BallotReceipt, IdempotencyRecord, SecretTally, Vote, VoteEligible
 
@@ -40,6 +41,7 @@ __all__ = [
     "DocumentText",
     "DocumentVersion",
     "Event",
+    "FileSignature",
     "IdempotencyRecord",
     "LoginFailure",
     "Meeting",
@@ -50,6 +52,7 @@ __all__ = [
     "Notification",
     "OpinionPoll",
     "PageNote",
+    "PinFailure",
     "PollRecipient",
     "PollResponse",
     "Position",
@@ -58,6 +61,9 @@ __all__ = [
     "ReadReceipt",
     "SearchEntry",
     "SecretTally",
+    "SignedFile",
+    "SignedFileFetch",
+    "SigningIdentity",
     "Speaker",
     "StreamHead",
     "Task",

@@ -57,6 +57,8 @@ class AppContext:
     ready_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(1))
     # What this process counts for GET /metrics (meeting_app/metrics.py, ops/monitoring.py).
     metrics: Metrics = field(default_factory=Metrics)
+    # Signing and validation (agenda/signing/): one token operation at a time per process.
+    signings: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
 
 
 def ctx(conn: HTTPConnection) -> AppContext:

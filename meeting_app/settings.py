@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from agenda.db import sqlite_url
 from agenda.people.accounts import PasswordCost, SessionPolicy
+from agenda.signing.config import SOFTHSM, SigningConfig
 
 DEFAULT_HOSTS = ("127.0.0.1", "localhost", "[::1]", "testserver")
 
@@ -88,6 +89,27 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     public_url: str = ""  # e.g. https://ecabinet.example.gov.vn, for the links in emails
     metrics_token: Stripped = ""  # a bearer token for GET /metrics (docs/deployment.md "Operations")
+    # Digital signatures (docs/signatures.md): where keys live, the CA, the TSA, the trust roots.
+    signing_store: Literal["pkcs11", "pkcs12"] = "pkcs11"
+    pkcs11_module: Stripped = SOFTHSM
+    signing_token_prefix: Annotated[str, StringConstraints(max_length=20)] = "ecabinet-"
+    signing_ca_passphrase: str = ""  # "" : the demo CA's generated passphrase (DATA_DIR/signing/ca)
+    signing_seal_pin: str = ""  # "" : the demo seal's generated PIN (DATA_DIR/signing/seal.pin)
+    tsa_url: Stripped = "demo"  # an RFC 3161 TSA's URL, "demo" (the demo CA's TSA) or "" (none)
+    trust_roots: tuple[Path, ...] = ()  # PEM files trusted besides the deployment's CA
+
+    def signing(self) -> SigningConfig:
+        return SigningConfig(
+            folder=self.data_dir / "signing",
+            store=self.signing_store,
+            pkcs11_module=self.pkcs11_module,
+            token_prefix=self.signing_token_prefix,
+            ca_passphrase=self.signing_ca_passphrase,
+            tsa_url=self.tsa_url,
+            trust_roots=self.trust_roots,
+            public_url=self.public_url,
+            seal_pin=self.signing_seal_pin,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -122,7 +144,7 @@ class Settings(BaseSettings):
             raise ValueError(f"cannot make the folder {path}: {exc.strerror}") from None
         return path
 
-    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @field_validator("allowed_hosts", "allowed_origins", "trust_roots", mode="before")
     @classmethod
     def _split(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, str):

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agenda.log import follow_up_kinds  # noqa: F401  (registers the follow-through's kinds, issue 15)
+from agenda.log import (
+    follow_up_kinds,  # noqa: F401  (registers the follow-through's kinds, issue 15)
+    signing_kinds,  # noqa: F401  (registers the signatures' kinds, issue 16)
+)
 from agenda.log.events import EventData, event_kind
 
 # --- accounts and people ------------------------------------------------------------------------
