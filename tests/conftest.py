@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,16 @@ TEST_ENV = {"PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "8", "PA
 os.environ.update(TEST_ENV)
 CHEAP = PasswordCost(time_cost=1, memory_kib=8, parallelism=1)
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# SoftHSM2 reads its configuration once per process: one token folder per test process, made by
+# `make test` under .softhsm/ (or here, when pytest runs alone). Each app gets its own token
+# label prefix (settings_for), so that tests enrolling the same username never share a token.
+if "SOFTHSM2_CONF" not in os.environ:
+    _tokens = Path(tempfile.mkdtemp(prefix=f"softhsm-{WORKER}-"))
+    (_tokens / "tokens").mkdir()
+    (_tokens / "softhsm2.conf").write_text(
+        f"directories.tokendir = {_tokens / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    os.environ["SOFTHSM2_CONF"] = str(_tokens / "softhsm2.conf")
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +129,8 @@ def fresh_database(engine: str, directory: Path) -> Iterator[str]:
 
 def settings_for(data_dir: Path, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Settings as `Settings.from_env` reads them, with the suite's cheap password hashing."""
-    return Settings.from_env({**TEST_ENV, "DATA_DIR": str(data_dir), **(environ or {})}, **overrides)
+    prefix = {"SIGNING_TOKEN_PREFIX": f"t{uuid.uuid4().hex[:8]}-"}
+    return Settings.from_env({**TEST_ENV, **prefix, "DATA_DIR": str(data_dir), **(environ or {})}, **overrides)
 
 
 class Templates:
