@@ -1,4 +1,4 @@
-"""eCabinet's command line: `python run.py serve|create-user|verify|migrate|reindex|backup|restore`.
+"""eCabinet's command line: `python run.py serve|create-user|verify|signer|migrate|reindex|backup|restore`.
 
 See ../shared/API.md "Command line" and docs/deployment.md.
 """
@@ -37,6 +37,24 @@ def parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("verify", help="re-check the event hash chain; exit 1 on the first bad seq")
+    signer = sub.add_parser("signer", help="signing keys and certificates (docs/signatures.md)")
+    signer_sub = signer.add_subparsers(dest="signer_command", required=True)
+    enroll = signer_sub.add_parser(
+        "enroll",
+        help="give a user a key in the configured token and a certificate; print its SHA-256 as JSON",
+    )
+    who = enroll.add_mutually_exclusive_group(required=True)
+    who.add_argument("--username")
+    who.add_argument("--seal", action="store_true", help="the organisation's seal (PIN from the settings)")
+    enroll.add_argument(
+        "--pin-stdin", action="store_true", help="read the PIN from the first line of standard input"
+    )
+    enroll.add_argument("--pkcs12", help="import this PKCS#12 (key and certificate) instead of a new key")
+    enroll.add_argument(
+        "--pkcs12-password-stdin",
+        action="store_true",
+        help="read the PKCS#12's password from the next line of standard input",
+    )
     sub.add_parser("migrate", help="apply migrations and exit")
     sub.add_parser("reindex", help="extract missing document text, then rebuild the search index")
 
@@ -72,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         commands.migrate(settings)
         if args.demo:
-            commands.print_logins(commands.seed_demo(settings), f"http://{args.host}:{args.port}")
+            url = f"http://{args.host}:{args.port}"
+            commands.print_logins(commands.seed_demo(settings), url)
+            commands.print_trust(settings, url)
         os.environ.setdefault("DATA_DIR", str(settings.data_dir))
         uvicorn.run(
             "meeting_app.serving:served_app",  # the app, with the thread limit and gc tuning of a server
@@ -108,6 +128,20 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "verify":
         return commands.verify(settings)
+    if args.command == "signer":
+        pin = sys.stdin.readline().rstrip("\r\n") if args.pin_stdin else ""
+        if args.username and not args.pin_stdin:
+            print("run.py: signer enroll --username needs --pin-stdin", file=sys.stderr)
+            return 2
+        password = sys.stdin.readline().rstrip("\r\n") if args.pkcs12_password_stdin else None
+        return commands.signer_enroll(
+            settings,
+            username=args.username,
+            pin=pin,
+            seal=args.seal,
+            pkcs12=args.pkcs12,
+            pkcs12_password=password,
+        )
     if args.command == "migrate":
         commands.migrate(settings)
         return 0

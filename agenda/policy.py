@@ -73,6 +73,8 @@ class Policy:
     task_reminder_days: int = 7
     task_overdue_every_days: int = 7
     dossier_reminder_days: tuple[int, ...] = (7, 2)
+    # Digital signatures (docs/signatures.md): the roles that sign the finalized minutes.
+    minutes_signers: tuple[str, ...] = ("secretariat",)
 
     def quorum_required(self, total: int) -> int:
         """Members present (in the room or remote) needed for quorum out of `total`."""
@@ -147,7 +149,15 @@ class Policy:
         day = raw.get("submission_day", 25)
         if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 28:
             raise PolicyError(f"{path}: submission_day must be a day of the month from 1 to 28")
+        signers = raw.get("minutes_signers", ["secretariat"])
+        if (
+            not isinstance(signers, list)
+            or not signers
+            or not all(role in ("secretariat", "chair") for role in signers)
+        ):
+            raise PolicyError(f"{path}: minutes_signers must list roles among secretariat and chair")
         return cls(
+            minutes_signers=tuple(dict.fromkeys(signers)),
             submission_day=day,
             dossier_reminder_days=tuple(sorted(set(dossier), reverse=True)),
             **follow,

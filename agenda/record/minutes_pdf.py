@@ -15,10 +15,11 @@ from typing import Any
 
 from fpdf import FPDF
 
-from agenda.pdf.letterhead import ACCENT, LEFT, MUTED, TEXT_W
+from agenda.pdf import signature_block
+from agenda.pdf.letterhead import ACCENT, LEFT, MUTED
 from agenda.record.page import (
     BOTTOM,
-    _font,
+    FONT,
     _gap,
     _heading,
     _label,
@@ -225,21 +226,9 @@ def _timings(pdf: FPDF, record: dict[str, Any]) -> None:
 
 
 def _signatures(pdf: FPDF, chair: dict[str, Any] | None) -> None:
-    if pdf.get_y() > pdf.h - BOTTOM - 40:
-        pdf.add_page()
-    _gap(pdf, 8)
-    y = pdf.get_y()
-    half = TEXT_W / 2
-    _font(pdf, 11, True)
-    pdf.set_xy(LEFT, y)
-    pdf.cell(half, 6, "THƯ KÝ PHIÊN HỌP", align="C")
-    pdf.set_xy(LEFT + half, y)
-    pdf.cell(half, 6, "CHỦ TỌA", align="C")
-    if chair:
-        _font(pdf, 11, True)
-        pdf.set_xy(LEFT + half, y + 26)
-        pdf.cell(half, 6, clean(chair.get("full_name")), align="C")
-    pdf.set_y(y + 34)
+    """The secretary's column on the left and the chair's on the right (the minutes' signers)."""
+    name = clean(chair.get("full_name")) if chair else ""
+    signature_block.draw(pdf, [("THƯ KÝ PHIÊN HỌP", ""), ("CHỦ TỌA", name)], font=FONT)
 
 
 def render_minutes(doc: dict[str, Any]) -> bytes:
@@ -309,10 +298,12 @@ def render_resolution(doc: dict[str, Any]) -> bytes:
     record = doc["record"]
     meeting = record["meeting"]
     items = (doc.get("resolution") or {}).get("items") or []
-    pdf = _new(doc, f"Dự thảo nghị quyết phiên họp – {meeting.get('title', '')}", _texts(doc), draft=True)
+    signing = bool(doc.get("for_signing"))
+    heading = "Nghị quyết phiên họp" if signing else "Dự thảo nghị quyết phiên họp"
+    pdf = _new(doc, f"{heading} – {meeting.get('title', '')}", _texts(doc), draft=not signing)
     pdf.add_page()
     _masthead(pdf, "Số:        /NQ-CP")
-    _title(pdf, doc, "NGHỊ QUYẾT PHIÊN HỌP", "DỰ THẢO")
+    _title(pdf, doc, "NGHỊ QUYẾT PHIÊN HỌP", "" if signing else "DỰ THẢO")
     date = when((record.get("timings") or {}).get("started_at") or meeting.get("starts_at"))
     _para(pdf, "CHÍNH PHỦ", size=11.5, bold=True, align="C")
     _gap(pdf, 2)
@@ -346,4 +337,7 @@ def render_resolution(doc: dict[str, Any]) -> bytes:
         _gap(pdf, 2)
     _gap(pdf, 3)
     _para(pdf, f"{hash_line(doc.get('last_event') or {})} (SHA-256).", size=9, align="L", color=MUTED)
+    chair = meeting.get("chair")
+    name = clean(chair.get("full_name")) if chair else ""
+    signature_block.draw(pdf, [("TM. CHÍNH PHỦ", name)], font=FONT)
     return bytes(pdf.output())

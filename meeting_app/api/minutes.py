@@ -25,7 +25,7 @@ from starlette.routing import Route
 from agenda.errors import InvalidInput, Unavailable
 from agenda.log.events import canonical
 from agenda.meetings.meetings import get_meeting
-from agenda.record import audit, minutes, minutes_pdf
+from agenda.record import audit, minutes, minutes_pdf, signatures
 from agenda.record.minutes import MinutesEdit
 from agenda.text import N_
 from agenda.viewer import Viewer
@@ -35,6 +35,7 @@ from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
 from meeting_app.files.downloads import content_disposition
 from meeting_app.files.pdf_pool import WorkerDied
+from meeting_app.files.signing import signed_file
 from meeting_app.inputs import read_json
 
 RENDER_TIMEOUT = 60.0  # seconds a request waits for its PDF
@@ -58,6 +59,16 @@ async def minutes_view(app: AppContext, meeting_id: int, viewer: Viewer) -> dict
     return found
 
 
+def _signed(s: Session, meeting_id: int) -> dict[str, Any]:
+    return {record: signatures.listing(s, record, meeting_id) for record in ("minutes", "resolution")}
+
+
+async def with_signatures(app: AppContext, doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with the signatures of the minutes and the resolution (each None while unsigned)."""
+    meeting_id = doc["meeting_id"]
+    return {**doc, "signatures": await app.db.read(lambda s: _signed(s, meeting_id))}
+
+
 @operation(
     "The minutes once adjourned",
     description="`{state, record, narrative, resolution, last_event: {seq, hash}}`; restricted items "
@@ -66,7 +77,8 @@ async def minutes_view(app: AppContext, meeting_id: int, viewer: Viewer) -> dict
 )
 async def get_minutes(request: Request) -> Response:
     me = await api_user(request)
-    return reply(await minutes_view(ctx(request), ident(request), me.viewer))
+    app = ctx(request)
+    return reply(await with_signatures(app, await minutes_view(app, ident(request), me.viewer)))
 
 
 @operation(
@@ -130,7 +142,8 @@ async def minutes_pdf_file(request: Request) -> Response:
     me = await api_user(request)
     app = ctx(request)
     doc = await minutes_view(app, ident(request), me.viewer)
-    data = await render(app, minutes_pdf.render_minutes, doc)
+    signed = await signed_file(app, "minutes", doc["meeting_id"], me.viewer)
+    data = signed if signed is not None else await render(app, minutes_pdf.render_minutes, doc)
     title = doc["record"]["meeting"].get("title", "")
     return pdf_response(data, f"Biên bản – {title}", "bien-ban")
 
@@ -144,7 +157,8 @@ async def resolution_pdf_file(request: Request) -> Response:
     me = await api_user(request)
     app = ctx(request)
     doc = await minutes_view(app, ident(request), me.viewer)
-    data = await render(app, minutes_pdf.render_resolution, doc)
+    signed = await signed_file(app, "resolution", doc["meeting_id"], me.viewer)
+    data = signed if signed is not None else await render(app, minutes_pdf.render_resolution, doc)
     title = doc["record"]["meeting"].get("title", "")
     return pdf_response(data, f"Dự thảo nghị quyết – {title}", "du-thao-nghi-quyet")
 

@@ -27,6 +27,7 @@ from meeting_app.auth import api_user
 from meeting_app.context import AppContext, ctx
 from meeting_app.files.downloads import content_disposition
 from meeting_app.files.pdf_pool import WorkerDied
+from meeting_app.files.signing import signed_file
 from meeting_app.i18n import translate
 from meeting_app.inputs import read_json
 
@@ -166,11 +167,13 @@ async def report_pdf(request: Request) -> Response:
         return poll_report.plan(s, poll, app.policy)
 
     plan = await app.db.read(load)
-    try:
-        job = asyncio.wrap_future(app.pdf_pool.submit_within(REPORT_TIMEOUT, poll_report.render, plan))
-        pdf = await asyncio.wait_for(job, REPORT_TIMEOUT)
-    except (BrokenProcessPool, WorkerDied, RuntimeError, TimeoutError) as exc:
-        raise Unavailable() from exc
+    pdf = await signed_file(app, "poll_report", poll_id, me.viewer)  # once signed, served as signed
+    if pdf is None:
+        try:
+            job = asyncio.wrap_future(app.pdf_pool.submit_within(REPORT_TIMEOUT, poll_report.render, plan))
+            pdf = await asyncio.wait_for(job, REPORT_TIMEOUT)
+        except (BrokenProcessPool, WorkerDied, RuntimeError, TimeoutError) as exc:
+            raise Unavailable() from exc
     name = f"Báo cáo tổng hợp ý kiến – {plan.code} – phiếu {plan.poll_id}"
     headers = {**PRIVATE, "Content-Disposition": content_disposition(name, default="bao-cao-tong-hop-y-kien")}
     return Response(pdf, media_type="application/pdf", headers=headers)

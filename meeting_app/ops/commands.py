@@ -22,11 +22,13 @@ from agenda.people import accounts
 from agenda.policy import Policy
 from agenda.polls import poll_lifecycle
 from agenda.search import index, queries
+from agenda.signing import audit as signing_audit
 from agenda.storage import original_path
 from agenda.text import N_
 from agenda.votes.tally import recount_all
 from meeting_app.i18n import translate
 from meeting_app.ops import backup as backups
+from meeting_app.ops import signers
 from meeting_app.ops.archive import BackupError
 from meeting_app.settings import Settings
 
@@ -48,9 +50,11 @@ def seed_demo(settings: Settings) -> list[tuple[str, str, str]]:
     policy = Policy.load(settings.data_dir / "policy.json")
     try:
         if db.read_sync(lambda s: demo.is_empty(session=s)):
-            return db.write_sync(
+            logins = db.write_sync(
                 lambda s: demo.seed_demo(session=s, data_dir=settings.data_dir, policy=policy)
             )
+            signers.enroll_demo(db, settings)
+            return logins
         return list(cast.DEMO_LOGINS)
     finally:
         db.engine.dispose()
@@ -116,6 +120,10 @@ def _operation(run: Callable[[], dict[str, Any]]) -> int:
     return 1
 
 
+def print_trust(settings: Settings, url: str) -> None:
+    signers.print_trust(settings, url)
+
+
 def print_logins(logins: list[tuple[str, str, str]], url: str) -> None:
     print(f"\neCabinet demo on {url}\n")
     width = max(len(u) for u, _, _ in logins)
@@ -158,6 +166,30 @@ def create_user(
     return 0
 
 
+def signer_enroll(
+    settings: Settings,
+    *,
+    username: str | None,
+    pin: str,
+    seal: bool,
+    pkcs12: str | None,
+    pkcs12_password: str | None,
+) -> int:
+    db = _database(settings)
+    try:
+        return signers.enroll(
+            db,
+            settings,
+            username=username,
+            pin=pin,
+            seal=seal,
+            pkcs12=Path(pkcs12) if pkcs12 else None,
+            pkcs12_password=pkcs12_password,
+        )
+    finally:
+        db.engine.dispose()
+
+
 def verify(settings: Settings) -> int:
     """Re-check the hash chain of every stream, recount every closed vote from its ballots and
     every closed opinion ballot from its responses; exit 1 naming the first bad seq, or the
@@ -168,6 +200,7 @@ def verify(settings: Settings) -> int:
         report = db.read_sync(lambda s: verify_chain(session=s))
         counted, problems = db.read_sync(lambda s: recount_all(s, policy))
         polls, poll_problems = db.read_sync(lambda s: poll_lifecycle.recount_all(s, policy))
+        signed, file_problems = db.read_sync(lambda s: signing_audit.check_signed_files(s, settings.data_dir))
     finally:
         db.engine.dispose()
     summary: dict[str, Any] = {
@@ -178,6 +211,8 @@ def verify(settings: Settings) -> int:
         "votes_ok": not problems,
         "polls_recounted": polls,
         "polls_ok": not poll_problems,
+        "signatures_checked": signed,
+        "signed_files_ok": not file_problems,
     }
     if report.first_bad is not None:
         summary["first_bad"] = report.first_bad
@@ -186,5 +221,9 @@ def verify(settings: Settings) -> int:
         summary["bad_votes"] = [{"vote_id": p.vote_id, "reason": p.reason} for p in problems]
     if poll_problems:
         summary["bad_polls"] = [{"poll_id": p.poll_id, "reason": p.reason} for p in poll_problems]
+    if file_problems:
+        summary["bad_signed_files"] = [
+            {"signed_file_id": p.signed_file_id, "seq": p.seq, "reason": p.reason} for p in file_problems
+        ]
     print(json.dumps(summary, ensure_ascii=False))
-    return 0 if report.intact and not problems and not poll_problems else 1
+    return 0 if report.intact and not problems and not poll_problems and not file_problems else 1

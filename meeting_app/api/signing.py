@@ -1,0 +1,71 @@
+"""Signing the records (../shared/API.md "Signatures"): the minutes, the session resolution and
+a closed ballot's synthesis report. Each takes `{pin}` and answers 201 `{signer, signed_at,
+certificate_sha256, ...}`; a wrong PIN 403 `bad_pin`, too many 429 `pin_locked`. See
+docs/signatures.md.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from meeting_app.api.common import ident, reply
+from meeting_app.api.spec import operation
+from meeting_app.auth import api_user
+from meeting_app.context import ctx
+from meeting_app.files.signing import MAX_PIN, sign_record
+from meeting_app.inputs import read_json
+
+
+class PinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    pin: str = Field(min_length=1, max_length=MAX_PIN)
+
+
+async def _sign(request: Request, record: str) -> Response:
+    me = await api_user(request)
+    body = await read_json(request, PinBody)
+    app, subject_id = ctx(request), ident(request)
+    found = await sign_record(app, record=record, subject_id=subject_id, viewer=me.viewer, pin=body.pin)
+    return reply(found, status_code=201)
+
+
+@operation(
+    "Sign the finalized minutes (PAdES, the key in the signer's token)",
+    description="409 minutes_not_final before finalizing, not_enrolled without a key, already_signed; "
+    "403 bad_pin; 429 pin_locked after repeated wrong PINs.",
+    who="the policy's minutes signers (by default the secretariat)",
+    body=PinBody,
+)
+async def sign_minutes(request: Request) -> Response:
+    return await _sign(request, "minutes")
+
+
+@operation(
+    "Sign the session resolution once the meeting is adjourned",
+    description="403 bad_pin; 429 pin_locked; 409 not_adjourned, not_enrolled, already_signed.",
+    who="the meeting's chair",
+    body=PinBody,
+)
+async def sign_resolution(request: Request) -> Response:
+    return await _sign(request, "resolution")
+
+
+@operation(
+    "Sign a closed opinion ballot's synthesis report",
+    description="403 bad_pin; 429 pin_locked; 409 poll_not_closed, not_enrolled, already_signed.",
+    who="secretariat",
+    body=PinBody,
+)
+async def sign_poll_report(request: Request) -> Response:
+    return await _sign(request, "poll_report")
+
+
+routes = [
+    Route("/api/v1/meetings/{id:int}/minutes/signatures", sign_minutes, methods=["POST"]),
+    Route("/api/v1/meetings/{id:int}/resolution/signatures", sign_resolution, methods=["POST"]),
+    Route("/api/v1/opinion-polls/{id:int}/report/signatures", sign_poll_report, methods=["POST"]),
+]

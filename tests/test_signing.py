@@ -1,0 +1,174 @@
+"""Signed records (issue 16; docs/signatures.md): the secretariat and the chair sign the finalized
+minutes (two signatures on one file, both valid), the chair signs the resolution, the files are
+served as signed to those who may read all of them, every signature is an event that `verify`
+checks the stored file against, and PINs are checked by the token and rate-limited. Both engines.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pypdf import PdfReader
+from sqlmodel import col, select
+from starlette.testclient import TestClient
+
+from agenda.db import Database
+from agenda.log.events import Event
+from agenda.signing.records import SignedFile, SignedFileFetch
+from agenda.signing.verify import verify_pdf
+from agenda.storage import original_path
+from meeting_app.settings import Settings
+from tests.conftest import settings_for
+from tests.support.cli import json_out, run_cli
+from tests.support.factories import error_of
+from tests.support.live_setup import make_live
+from tests.support.signers import PIN, enrol
+from tests.test_minutes import CONCLUSION_A, Script, ok, run_session
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """The policy has the chair sign the minutes too (after the secretariat)."""
+    (tmp_path / "policy.json").write_text(json.dumps({"minutes_signers": ["secretariat", "chair"]}))
+    return settings_for(tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def script(client: TestClient, db: Database, settings: Settings) -> Script:
+    found = run_session(make_live(client, db))
+    enrol(db, settings, "sec", title="Văn phòng Chính phủ")
+    enrol(db, settings, "chair", title="Thủ tướng Chính phủ")
+    return found
+
+
+def signed_events(db: Database, meeting_id: int) -> list[dict[str, Any]]:
+    rows = db.read_sync(
+        lambda s: s.exec(
+            select(Event)
+            .where(Event.stream == meeting_id, Event.kind == "record.signed")
+            .order_by(col(Event.seq))
+        ).all()
+    )
+    return [row.payload() for row in rows]
+
+
+def signature_fields(data: bytes) -> list[str]:
+    return [s.field_name for s in PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures]
+
+
+def test_two_signers_on_the_minutes_and_the_chair_on_the_resolution(
+    script: Script, settings: Settings
+) -> None:
+    live = script.live
+    sec, chair = live.actors["sec"], live.actors["chair"]
+    refused = sec.post(live.url("/minutes/signatures"), json={"pin": PIN})
+    assert refused.status_code == 409 and error_of(refused)["code"] == "minutes_not_final"
+    ok(sec.post(live.url("/minutes/finalize")))
+
+    first = ok(sec.post(live.url("/minutes/signatures"), json={"pin": PIN}), 201)
+    assert {"signer", "signed_at", "certificate_sha256"} <= first.keys()
+    second = ok(chair.post(live.url("/minutes/signatures"), json={"pin": PIN}), 201)
+    assert second["certificate_sha256"] != first["certificate_sha256"]
+    again = chair.post(live.url("/minutes/signatures"), json={"pin": PIN})
+    assert again.status_code == 409 and error_of(again)["code"] == "already_signed"
+
+    data = sec.get(live.url("/minutes.pdf")).content
+    trust = settings.signing().trust()
+    report = verify_pdf(data, trust.roots, trust.crls)
+    assert report["valid"] is True
+    assert len(report["signatures"]) == 2
+    assert all(s["intact"] and s["trusted"] for s in report["signatures"])
+    # After the second signature only its validation data (PAdES-B-LT) was added; after the
+    # first, the second signature's field.
+    assert [s["modification_level"] for s in report["signatures"]] == ["form_filling", "lta_updates"]
+
+    # The signed minutes' text still matches the record: its conclusion and the last event's hash.
+    minutes = ok(sec.get(live.url("/minutes")))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    flat = " ".join(text.split())
+    assert "Giao Bộ Kế hoạch và Đầu tư" in flat and CONCLUSION_A.split()[-1] in flat
+    assert minutes["last_event"]["hash"][:16] in flat.replace(" ", "")
+    listed = minutes["signatures"]["minutes"]
+    assert [s["certificate_sha256"] for s in listed["signatures"]] == [
+        first["certificate_sha256"],
+        second["certificate_sha256"],
+    ]
+    assert listed["sha256"] == report["sha256"]
+
+    # The resolution: the chair only, once adjourned.
+    assert sec.post(live.url("/resolution/signatures"), json={"pin": PIN}).status_code == 403
+    assert live.actors["m1"].post(live.url("/resolution/signatures"), json={"pin": PIN}).status_code == 403
+    ok(chair.post(live.url("/resolution/signatures"), json={"pin": PIN}), 201)
+    resolution = chair.get(live.url("/resolution.pdf")).content
+    assert verify_pdf(resolution, trust.roots, trust.crls)["valid"] is True
+    assert "NGHỊ QUYẾT PHIÊN HỌP" in PdfReader(io.BytesIO(resolution)).pages[0].extract_text()
+
+    # Served as signed, byte for byte, to a reader who sees every item; the fetch is logged. A
+    # member outside the restricted item's audience keeps their unsigned copy with the placeholder.
+    assert live.actors["m1"].get(live.url("/minutes.pdf")).content == data
+    assert signature_fields(live.actors["m2"].get(live.url("/minutes.pdf")).content) == []
+    fetches = live.db.read_sync(lambda s: s.exec(select(SignedFileFetch)).all())
+    assert len(fetches) >= 3
+
+    # Every signature is an event with the signer's certificate and the file's digest.
+    found = signed_events(live.db, live.meeting_id)
+    assert [e["record"] for e in found] == ["minutes", "minutes", "resolution"]
+    assert found[1]["sha256"] == report["sha256"]
+    assert found[0]["certificate_sha256"] == first["certificate_sha256"]
+
+    # The minutes stay locked.
+    edit = sec.put(live.url("/minutes"), json={"closing": "Sửa sau khi ký"})
+    assert edit.status_code == 409
+
+
+def test_verify_fails_when_a_stored_signed_file_is_replaced(script: Script, settings: Settings) -> None:
+    live = script.live
+    ok(live.actors["chair"].post(live.url("/resolution/signatures"), json={"pin": PIN}), 201)
+    clean = run_cli(["verify"], data_dir=settings.data_dir, database_url=settings.database_url)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert json_out(clean)["signatures_checked"] == 1
+
+    current = live.db.read_sync(lambda s: s.exec(select(SignedFile)).one())
+    path = original_path(settings.data_dir, current.sha256)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 1
+    path.write_bytes(bytes(data))
+    result = run_cli(["verify"], data_dir=settings.data_dir, database_url=settings.database_url)
+    assert result.returncode == 1
+    summary = json_out(result)
+    assert summary["signed_files_ok"] is False
+    assert summary["bad_signed_files"][0]["reason"] == "replaced"
+
+
+def test_a_wrong_pin_is_refused_by_the_token_and_repeated_ones_are_rate_limited(script: Script) -> None:
+    live = script.live
+    chair = live.actors["chair"]
+    for _ in range(5):
+        wrong = chair.post(live.url("/resolution/signatures"), json={"pin": "999999"})
+        assert wrong.status_code == 403 and error_of(wrong)["code"] == "bad_pin"
+        assert "PIN" in error_of(wrong)["message"]
+    locked = chair.post(live.url("/resolution/signatures"), json={"pin": PIN})
+    assert locked.status_code == 429
+    assert live.db.read_sync(lambda s: s.exec(select(SignedFile)).all()) == []
+    assert signed_events(live.db, live.meeting_id) == []
+
+
+def test_bad_requests_get_a_clear_4xx(script: Script) -> None:
+    live = script.live
+    chair = live.actors["chair"]
+    url = live.url("/resolution/signatures")
+    for body in ({}, {"pin": ""}, {"pin": 123456}, {"pin": "x" * 200}, {"pin": PIN, "extra": 1}):
+        response = chair.post(url, json=body)
+        assert 400 <= response.status_code < 500 and response.status_code != 403, (body, response.text)
+    assert (
+        chair.post(url, content=b"not json", headers={"Content-Type": "application/json"}).status_code == 400
+    )
+    unenrolled = live.actors["m1"].post(live.url("/minutes/signatures"), json={"pin": PIN})
+    assert unenrolled.status_code in (403, 409)
+    assert live.actors["observer"].post(url, json={"pin": PIN}).status_code == 403
+    assert chair.post("/api/v1/meetings/999999/resolution/signatures", json={"pin": PIN}).status_code == 404
