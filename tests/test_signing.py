@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from tests.support.factories import error_of
 from tests.support.live_setup import make_live
 from tests.support.signers import PIN, enrol
 from tests.test_minutes import CONCLUSION_A, Script, ok, run_session
+from tests.test_opinion_polls import make_cast
 
 
 @pytest.fixture
@@ -172,3 +175,57 @@ def test_bad_requests_get_a_clear_4xx(script: Script) -> None:
     assert unenrolled.status_code in (403, 409)
     assert live.actors["observer"].post(url, json={"pin": PIN}).status_code == 403
     assert chair.post("/api/v1/meetings/999999/resolution/signatures", json={"pin": PIN}).status_code == 404
+
+
+def test_the_pages_sign_without_javascript(script: Script) -> None:
+    """The minutes page offers each signer their form; a wrong PIN re-renders it with the token's
+    refusal; the right one lists the signature; the console offers the chair the resolution."""
+    live = script.live
+    sec, chair = live.actors["sec"], live.actors["chair"]
+    page = sec.get(live.url("/minutes").replace("/api/v1", ""))
+    assert page.status_code == 200
+    assert 'id="signatures"' in page.text and "sign-minutes-form" not in page.text  # not final yet
+    ok(sec.post(live.url("/minutes/finalize")))
+    page = sec.get(f"/meetings/{live.meeting_id}/minutes")
+    assert "sign-minutes-form" in page.text and "sign-resolution-form" not in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    form = {"csrf_token": token.group(1), "pin": "000000"}
+    wrong = sec.post(f"/meetings/{live.meeting_id}/minutes/sign", data=form)
+    assert wrong.status_code == 403 and "Mã PIN không đúng" in wrong.text
+    form["pin"] = PIN
+    signed = sec.post(f"/meetings/{live.meeting_id}/minutes/sign", data=form, follow_redirects=False)
+    assert signed.status_code == 303 and "ok=signed" in signed.headers["location"]
+    page = sec.get(signed.headers["location"])
+    assert "Đã ký số văn bản." in page.text and 'id="minutes-signatures" data-count="1"' in page.text
+    assert "sign-minutes-form" not in page.text  # signed once
+
+    console = chair.get(f"/meetings/{live.meeting_id}/console")
+    assert 'id="console-sign"' in console.text and "console-sign-form" in console.text
+    assert "console-sign" not in live.actors["m1"].get(f"/meetings/{live.meeting_id}/tablet").text
+
+
+def test_the_secretariat_signs_a_closed_ballots_report(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    cast = make_cast(client, db)
+    enrol(db, settings, "thuky", title="Văn phòng Chính phủ")
+    poll_id = cast.create(datetime.now(UTC) + timedelta(days=2))
+    assert cast.answer(0, poll_id, "agree").status_code == 200
+    early = cast.sec.post(f"/api/v1/opinion-polls/{poll_id}/report/signatures", json={"pin": PIN})
+    assert early.status_code == 409 and error_of(early)["code"] == "poll_not_closed"
+    ok(cast.sec.post(f"/api/v1/opinion-polls/{poll_id}/close"))
+    assert (
+        cast.members[0]
+        .post(f"/api/v1/opinion-polls/{poll_id}/report/signatures", json={"pin": PIN})
+        .status_code
+        == 403
+    )
+    ok(cast.sec.post(f"/api/v1/opinion-polls/{poll_id}/report/signatures", json={"pin": PIN}), 201)
+    data = cast.sec.get(f"/api/v1/opinion-polls/{poll_id}/report.pdf").content
+    trust = settings.signing().trust()
+    report = verify_pdf(data, trust.roots, trust.crls)
+    assert report["valid"] is True and len(report["signatures"]) == 1
+    assert cast.sec.get(f"/api/v1/opinion-polls/{poll_id}/report.pdf").content == data  # the same bytes
+    page = cast.sec.get(f"/opinion-polls/{poll_id}")
+    assert 'id="report-signatures"' in page.text and 'data-count="1"' in page.text

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from agenda.errors import Conflict, Forbidden, WrongState
+from agenda.errors import Conflict, DomainError, Forbidden, WrongState
 from agenda.meetings.meetings import Meeting, get_meeting
 from agenda.policy import Policy
 from agenda.polls import opinion_polls, poll_report
@@ -96,8 +96,15 @@ def _document(session: Session, record: str, subject_id: int, policy: Policy) ->
     return {**minutes.view(session, found, RECORD_VIEWER), "for_signing": True}
 
 
-def plan(session: Session, *, record: str, subject_id: int, viewer: Viewer, policy: Policy) -> Plan:
-    """Check that `viewer` may sign `record` now, with an enrolled key and PINs left, and say how."""
+@dataclass(frozen=True)
+class _Checked:
+    meeting: Meeting | None
+    identity: SigningIdentity
+    current: SignedFile | None
+    signatures: list[FileSignature]
+
+
+def _check(session: Session, record: str, subject_id: int, viewer: Viewer, policy: Policy) -> _Checked:
     meeting: Meeting | None = None
     if record == "poll_report":
         if not viewer.has("secretariat"):
@@ -114,13 +121,46 @@ def plan(session: Session, *, record: str, subject_id: int, viewer: Viewer, poli
         raise Conflict(
             N_("Bạn chưa được cấp chứng thư số để ký. Liên hệ quản trị hệ thống."), code="not_enrolled"
         )
-    records.pin_allowed(session, viewer.user_id)
     current = records.current_file(session, record, subject_id)
     if current is not None and current.superseded_at is not None:
         current = None
     signatures = records.signatures_of(session, current.id) if current is not None and current.id else []
     if any(s.signer_id == viewer.user_id for s in signatures):
         raise Conflict(N_("Bạn đã ký văn bản này."), code="already_signed")
+    return _Checked(meeting, identity, current, signatures)
+
+
+def may_sign(session: Session, *, record: str, subject_id: int, viewer: Viewer, policy: Policy) -> bool:
+    """Whether to offer `viewer` the signing form (the PIN count is checked on submission)."""
+    try:
+        _check(session, record, subject_id, viewer, policy)
+    except DomainError:
+        return False
+    return True
+
+
+def offers_resolution(session: Session, meeting_id: int, viewer: Viewer) -> bool:
+    """Whether the console offers `viewer` the resolution's signing form once the session ends:
+    the meeting's chair, enrolled, who has not signed it yet (whatever the meeting's state now)."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or not chairs(viewer, meeting) or records.identity_of(session, viewer.user_id) is None:
+        return False
+    current = records.current_file(session, "resolution", meeting_id)
+    if current is None or current.id is None or current.superseded_at is not None:
+        return True
+    return all(s.signer_id != viewer.user_id for s in records.signatures_of(session, current.id))
+
+
+def plan(session: Session, *, record: str, subject_id: int, viewer: Viewer, policy: Policy) -> Plan:
+    """Check that `viewer` may sign `record` now, with an enrolled key and PINs left, and say how."""
+    checked = _check(session, record, subject_id, viewer, policy)
+    records.pin_allowed(session, viewer.user_id)
+    meeting, identity, current, signatures = (
+        checked.meeting,
+        checked.identity,
+        checked.current,
+        checked.signatures,
+    )
     slot = _slot(record, viewer, meeting)
     columns = COLUMNS[record]
     taken = {s.slot for s in signatures}

@@ -51,6 +51,7 @@ FLASH: dict[str, str] = {
     "extension_requested": N_("Đã gửi đề nghị gia hạn."),
     "extension_approved": N_("Đã chấp thuận gia hạn."),
     "extension_refused": N_("Đã từ chối đề nghị gia hạn."),
+    "signed": N_("Đã ký số văn bản."),
 }
 
 INVALID_FIELDS = N_("Vui lòng kiểm tra lại: {names}.")

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from agenda.errors import Forbidden
 from agenda.live.presiding import OUTCOMES
 from agenda.meetings import meetings
+from agenda.record import signatures
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.auth import Current, page_user
@@ -80,12 +81,21 @@ async def live_context(request: Request, roles: tuple[str, ...]) -> tuple[Curren
 
 
 async def console(request: Request) -> Response:
-    _me, data = await live_context(request, CONSOLE_ROLES)
+    me, data = await live_context(request, CONSOLE_ROLES)
     guests = await ctx(request).db.read(lambda s: people(s)["guests"])
     data["guests_json"] = json.dumps(
         [{"id": g.id, "full_name": g.full_name} for g in guests], ensure_ascii=False
     )
     data["start_tolerance"] = ctx(request).policy.start_tolerance_minutes
+    meeting_id = ident(request)
+
+    def signing(s: Session) -> dict[str, Any]:
+        return {
+            "offers_signature": signatures.offers_resolution(s, meeting_id, me.viewer),
+            "resolution_signed": signatures.listing(s, "resolution", meeting_id),
+        }
+
+    data.update(await ctx(request).db.read(signing))
     return page(request, "live/console.html", data)
 
 

@@ -23,11 +23,13 @@ from starlette.routing import Route
 from agenda.clock import to_local
 from agenda.errors import DomainError, RuleBroken
 from agenda.meetings.meetings import get_meeting, public_meeting
-from agenda.record import audit, minutes
+from agenda.policy import Policy
+from agenda.record import audit, minutes, signatures
 from agenda.record.minutes import MinutesEdit
 from agenda.text import N_
+from agenda.viewer import Viewer
 from meeting_app.api.common import ident
-from meeting_app.api.minutes import minutes_view
+from meeting_app.api.minutes import minutes_view, with_signatures
 from meeting_app.auth import Current, form_user, page_user
 from meeting_app.context import ctx
 from meeting_app.i18n import gettext, translate
@@ -87,12 +89,22 @@ def _labels() -> dict[str, Any]:
     }
 
 
-async def _context(request: Request, me: Current, meeting_id: int) -> dict[str, Any]:
+def _may_sign(s: Session, meeting_id: int, viewer: Viewer, policy: Policy) -> dict[str, bool]:
+    return {
+        record: signatures.may_sign(s, record=record, subject_id=meeting_id, viewer=viewer, policy=policy)
+        for record in ("minutes", "resolution")
+    }
+
+
+async def minutes_context(request: Request, me: Current, meeting_id: int) -> dict[str, Any]:
     app = ctx(request)
-    found = await minutes_view(app, meeting_id, me.viewer)
+    found = await with_signatures(app, await minutes_view(app, meeting_id, me.viewer))
     meeting = await app.db.read(lambda s: public_meeting(get_meeting(session=s, meeting_id=meeting_id)))
     editable = me.viewer.has(*minutes.WRITERS) and found["state"] == "draft"
+    may_sign = await app.db.read(lambda s: _may_sign(s, meeting_id, me.viewer, app.policy))
     return {
+        "signed": found["signatures"],
+        "may_sign": may_sign,
         "meeting": meeting,
         "minutes": found,
         "record": found["record"],
@@ -108,7 +120,7 @@ async def _context(request: Request, me: Current, meeting_id: int) -> dict[str, 
 
 async def minutes_page(request: Request) -> Response:
     me = await page_user(request)
-    return page(request, "minutes/view.html", await _context(request, me, ident(request)))
+    return page(request, "minutes/view.html", await minutes_context(request, me, ident(request)))
 
 
 def narrative_data(form: FormData) -> dict[str, Any]:
@@ -139,7 +151,7 @@ async def save_narrative(request: Request) -> Response:
             lambda s: minutes.edit(session=s, meeting_id=meeting_id, data=data, actor_id=me.viewer.user_id)
         )
     except DomainError as exc:
-        context = await _context(request, me, meeting_id)
+        context = await minutes_context(request, me, meeting_id)
         given = narrative_data(form)
         notes = given.pop("items", {})
         context["values"] = {**given, "notes": notes}  # not "items", which templates read as dict.items
@@ -158,7 +170,7 @@ async def finalize(request: Request) -> Response:
             lambda s: minutes.finalize(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
         )
     except DomainError as exc:
-        return failed(request, "minutes/view.html", await _context(request, me, meeting_id), exc)
+        return failed(request, "minutes/view.html", await minutes_context(request, me, meeting_id), exc)
     return done(f"/meetings/{meeting_id}/minutes", "finalized")
 
 

@@ -33,6 +33,7 @@ from agenda.polls.opinion_polls import (
     PollCreate,
 )
 from agenda.programme import programme
+from agenda.record import signatures
 from agenda.text import N_
 from meeting_app.api.common import ident
 from meeting_app.api.opinion_polls import READERS, inbox, public_notification
@@ -122,7 +123,7 @@ async def create(request: Request) -> Response:
     return done(f"/opinion-polls/{poll.id}", "created")
 
 
-async def _poll_context(request: Request, me: Current, poll_id: int) -> dict[str, Any]:
+async def poll_context(request: Request, me: Current, poll_id: int) -> dict[str, Any]:
     app = ctx(request)
     viewer = me.viewer
 
@@ -134,6 +135,10 @@ async def _poll_context(request: Request, me: Current, poll_id: int) -> dict[str
             "poll": view,
             "papers": documents.dossier(session=s, programme_item_id=poll.programme_item_id),
             "member": member,
+            "report_signed": signatures.listing(s, "poll_report", poll_id),
+            "may_sign_report": signatures.may_sign(
+                s, record="poll_report", subject_id=poll_id, viewer=viewer, policy=app.policy
+            ),
         }
 
     data = await app.db.read(load)
@@ -157,7 +162,7 @@ async def _poll_context(request: Request, me: Current, poll_id: int) -> dict[str
 
 async def poll_page(request: Request) -> Response:
     me = await page_user(request, *READERS)
-    return page(request, "opinion_polls/poll.html", await _poll_context(request, me, ident(request)))
+    return page(request, "opinion_polls/poll.html", await poll_context(request, me, ident(request)))
 
 
 def _acting(action: PollAction) -> Callable[[Request], Awaitable[Response]]:
@@ -171,7 +176,7 @@ def _acting(action: PollAction) -> Callable[[Request], Awaitable[Response]]:
         try:
             result = await app.db.write(lambda s: action.run(s, poll_id, actor_id, app.policy))
         except DomainError as exc:
-            context = await _poll_context(request, me, poll_id)
+            context = await poll_context(request, me, poll_id)
             return failed(request, "opinion_polls/poll.html", context, exc, FIELDS)
         counted = {"n": result} if isinstance(result, int) else {}
         return done(f"/opinion-polls/{poll_id}", action.flash, **counted)
@@ -201,7 +206,7 @@ async def answer(request: Request) -> Response:
             lambda s: poll_lifecycle.respond(session=s, poll_id=poll_id, data=data, viewer=viewer)
         )
     except DomainError as exc:
-        context = await _poll_context(request, me, poll_id)
+        context = await poll_context(request, me, poll_id)
         context["values"] = {
             "position": text(form, "position", limit=40),
             "comment": answer_data(form)["comment"],

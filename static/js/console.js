@@ -124,6 +124,8 @@ function start(root) {
     $("start-session").hidden = meeting.state !== "published";
     $("adjourn").hidden = meeting.state !== "in_progress";
     $("minutes-link").hidden = !ended;
+    const sign = $("console-sign"); // the chair's "sign the resolution", once the session has ended
+    if (sign) sign.hidden = !ended;
     const tasksLink = $("tasks-link"); // the secretariat's only: tasks from the conclusions
     if (tasksLink) tasksLink.hidden = !ended;
     const block = s.agenda.filter((i) => i.consent && i.state === "pending" && !i.outcome);
