@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from asn1crypto import keys as asn1_keys
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,11 +32,13 @@ with warnings.catch_warnings():
     from pyhanko.sign import fields, signers
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 SIGNED_AT = datetime(2026, 12, 7, 9, 42, 55, 123456, tzinfo=UTC)  # 16:42:55 in Hà Nội
 PRIME_MINISTER = Appearance("Phạm Minh Chính", "Thủ tướng Chính phủ", "CHÍNH PHỦ", SIGNED_AT)
 OFFICE_SEAL = Appearance("Văn phòng Chính phủ", "", "VĂN PHÒNG CHÍNH PHỦ", SIGNED_AT, signature=False)
-BOX = (300.0, 90.0, 300.0 + BOX_WIDTH, 90.0 + BOX_HEIGHT)
+# BOX_WIDTH and BOX_HEIGHT are whole points; pyHanko's SigFieldSpec.box is annotated with ints.
+BOX = (300, 90, 300 + int(BOX_WIDTH), 90 + int(BOX_HEIGHT))
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,9 @@ def keys() -> Keys:
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     signer = signers.SimpleSigner(
-        signing_cert=certificate, signing_key=asn1_keys.PrivateKeyInfo.load(private), cert_registry=None
+        signing_cert=certificate,
+        signing_key=asn1_keys.PrivateKeyInfo.load(private),
+        cert_registry=SimpleCertificateStore(),  # type: ignore[no-untyped-call]
     )
     return Keys(signer, ValidationContext(trust_roots=[certificate], allow_fetching=False))
 
@@ -88,7 +92,9 @@ def document() -> bytes:
     return bytes(pdf.output())
 
 
-def sign(data: bytes, appearance: Appearance, field: str, keys: Keys, box: tuple[float, ...] = BOX) -> bytes:
+def sign(
+    data: bytes, appearance: Appearance, field: str, keys: Keys, box: tuple[int, int, int, int] = BOX
+) -> bytes:
     """Exactly as the signing code calls it."""
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES)
     pdf_signer = signers.PdfSigner(
@@ -107,7 +113,7 @@ def check_signatures(data: bytes, keys: Keys) -> list[Any]:
     reader = PdfFileReader(io.BytesIO(data))
     statuses = [validate_pdf_signature(sig, keys.context) for sig in reader.embedded_signatures]
     for status in statuses:
-        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()  # type: ignore[no-untyped-call]
     return statuses
 
 
@@ -125,7 +131,7 @@ def widget(data: bytes, field: str) -> tuple[Any, int, int]:
 
 def resources_of(form: Any) -> tuple[list[Any], list[Any], list[Any]]:
     """The form XObjects of an appearance (itself included), its images and its fonts."""
-    forms, images, fonts = [form], [], []
+    forms, images, fonts = [form], [], []  # type: list[Any], list[Any], list[Any]
     for current in forms:
         resources = current.get("/Resources", {})
         fonts += [f.get_object() for f in resources.get("/Font", {}).values()]
@@ -182,7 +188,7 @@ def test_text_params_carry_the_time_in_iso_8601_for_vietnam() -> None:
 
 def test_seal_only_signature_and_a_second_signature_on_the_same_file(keys: Keys, document: bytes) -> None:
     first = sign(document, PRIME_MINISTER, "Sig1", keys)
-    second = sign(first, OFFICE_SEAL, "Sig2", keys, box=(60.0, 90.0, 60.0 + BOX_WIDTH, 90.0 + BOX_HEIGHT))
+    second = sign(first, OFFICE_SEAL, "Sig2", keys, box=(60, 90, 60 + int(BOX_WIDTH), 90 + int(BOX_HEIGHT)))
 
     assert second.startswith(first)  # incremental: the first signed revision is untouched
     statuses = check_signatures(second, keys)

@@ -5,16 +5,17 @@ a PNG on a transparent background; the organisation's seal is red, at its actual
 covers about the left third of the signature; the signature names who signed and when, the
 time in ISO 8601 with the Vietnamese offset (2026-12-07T16:42:55+07:00).
 
-The signature field, BOX_WIDTH x BOX_HEIGHT (75 x 49 mm):
+The signature field, BOX_WIDTH x BOX_HEIGHT points (75.1 x 48.7 mm):
 
-    +---------------------------------------------------+
-    |    ( seal )  ~~~ blue signature ~~~~~~~~~~         |  one bitmap, 210 x 108 pt at
-    |    (  *   )~~~~~~~~~                               |  300 dpi, drawn 1:1: the seal
-    |    ( 36mm )                                        |  is 36 mm across on paper
-    |        Ký bởi: Phạm Minh Chính                    |  vector text, DejaVu Sans 7 pt
-    |        Thủ tướng Chính phủ                        |  (an embedded subset)
-    |        Thời gian ký: 2026-12-07T16:42:55+07:00    |
-    +---------------------------------------------------+
+    +--------------------------------------------------+
+    |   .-~~-.                                         |  one bitmap, 210 x 108 pt at
+    |  ( seal )~~~ blue signature ~~~~~~~~~            |  300 dpi, drawn 1:1: the seal
+    |  ( 36mm )~~~~~~~~~                               |  is 36 mm across on paper and
+    |   '-..-'                                         |  covers the signature's left third
+    |  Ký bởi: Phạm Minh Chính                         |  vector text, DejaVu Sans 7 pt
+    |  Thủ tướng Chính phủ                             |  (an embedded subset)
+    |  Thời gian ký: 2026-12-07T16:42:55+07:00         |
+    +--------------------------------------------------+
 
 Why it is drawn this way:
 - Signature and seal are composed by Pillow into one RGBA bitmap, the background of pyHanko's
@@ -120,8 +121,9 @@ def stamp_style(appearance: Appearance) -> BaseStampStyle:
 
 
 def _nfc(text: str) -> str:
-    # Decomposed Vietnamese (NFD, as some keyboards type it) would stack the marks badly.
-    return unicodedata.normalize("NFC", text.strip())
+    # Decomposed Vietnamese (NFD, as some keyboards type it) would stack the marks badly; a line
+    # break in a name would add a line to the field.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 class _FontFactory(GlyphAccumulatorFactory):
@@ -146,11 +148,10 @@ _UNICODES += [*range(0x1EA0, 0x1EFA), *range(0x2010, 0x2027), 0x2030, 0x20AB, 0x
 def _font_bytes() -> bytes:
     """DejaVu Sans cut down to Latin and Vietnamese, in 1000 units per em: ~0.3 s once a process.
 
-    pyHanko 0.38 writes the glyph widths (/W) and kerning in the font's own units, which PDF reads
-    as thousandths of an em: DejaVu's 2048 units per em spread the letters twice too wide. A
-    1000-unit font makes them agree. The cut (1,000 glyphs of 6,000, no layout tables: Vietnamese
-    in NFC needs no mark positioning) brings pyHanko's own subsetting at each signature from
-    ~270 ms to a few ms. Other characters show as empty boxes.
+    pyHanko 0.38 writes the glyph widths (/W) in the font's own units, which PDF reads as
+    thousandths of an em: DejaVu's 2048 units per em spread the letters twice too wide. The cut
+    (500 glyphs of 6,000, no layout tables: Vietnamese in NFC needs no mark positioning) brings
+    pyHanko's subsetting at each signature from ~270 ms to ~10 ms. Other characters show as boxes.
     """
     options = subset.Options()
     options.hinting = False
@@ -245,21 +246,26 @@ def _font(file: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(find_font(file)), size)
 
 
-_ASCENDERS, _DESCENDERS, _LOOPS = set("bdđfhklt"), set("gjpqy"), set("aeoc")
 Point = tuple[float, float]
+# How a quick hand writes each letter: knots (dx, y) from where it starts, in x-heights.
+_SHAPES = {
+    "bdđfhklt": [(0.7, 1.4), (0.55, 2.2), (0.3, 1.3), (0.35, 0.0)],  # a loop up
+    "gjpqy": [(0.3, 1.0), (0.4, -1.1), (0.1, -0.8), (0.6, 0.2)],  # a loop down
+    "aceo": [(0.55, 0.85), (0.3, 0.8), (0.35, 0.05)],  # a small loop
+    "mw": [(0.3, 1.0), (0.5, 0.0), (0.7, 1.0), (0.9, 0.0)],  # two arches
+    "": [(0.3, 1.0), (0.5, 0.0)],  # an arch
+}
 
 
 def _signature(name: str, max_width: int, max_height: int) -> Image.Image:
     """The name as a blue pen signature, at most max_width x max_height pixels, on transparency.
 
-    Drawn as a hand writes: a capital (the family name's initial: a stem and a bowl), the given
-    name in cursive loops and arches (tall for b d h k l t, below the line for g j p q y), its
-    accents as ticks, and a flourish back under it all; slanted, rising, and seeded by the name
-    so that a person always signs the same way.
+    Drawn as a hand writes: a capital (the family name's initial, a stem and a bowl), the given
+    name in cursive loops and arches (_SHAPES), its accents as ticks, and a flourish back under
+    it all; slanted, rising, and seeded by the name so that a person always signs the same way.
     """
     rng = random.Random(name)
-    words = name.split() or ["?"]
-    given = [unicodedata.normalize("NFD", ch) for ch in words[-1].lower() if ch.isalpha()]
+    given = [unicodedata.normalize("NFD", ch) for ch in (name.split() or ["?"])[-1].lower() if ch.isalpha()]
 
     def j(v: float = 0.07) -> float:
         return rng.uniform(-v, v)
@@ -271,22 +277,13 @@ def _signature(name: str, max_width: int, max_height: int) -> Image.Image:
     marks: list[list[Point]] = []
     x = 1.3
     for letter in given:
-        ch, marked = letter[0], bool(set(letter[1:]) - {"\u0323", "\u031b"})  # dot below, horn: no tick
-        if ch in _ASCENDERS:
-            run += [(x + 0.7, 1.4), (x + 0.55, 2.2 + j(0.2)), (x + 0.3, 1.3), (x + 0.35, j())]
-        elif ch in _DESCENDERS:
-            run += [(x + 0.3, 1.0 + j()), (x + 0.4, -1.1 + j(0.15)), (x + 0.1, -0.8), (x + 0.6, 0.2)]
-        elif ch in _LOOPS:
-            run += [(x + 0.55, 0.85 + j()), (x + 0.3, 0.8), (x + 0.35, 0.05)]
-        else:
-            humps = 2 if ch in "mw" else 1
-            for h in range(humps):
-                run += [(x + 0.3 + 0.4 * h, 1.0 + j()), (x + 0.5 + 0.4 * h, j())]
-        if marked:  # an accent: a tick
+        shape = next(knots for letters, knots in _SHAPES.items() if letter[0] in letters or not letters)
+        run += [(x + dx + j(), y + j(0.12)) for dx, y in shape]
+        if set(letter[1:]) - {"\u0323", "\u031b"}:  # an accent above (not the dot below, the horn): a tick
             marks.append([(x + 0.4, 1.55), (x + 0.6, 1.85)])
-        elif ch in "ij":  # a dot
+        elif letter in ("i", "j"):
             marks.append([(x + 0.45, 1.5), (x + 0.48, 1.58)])
-        x += 1.0 if ch in "mw" else 0.65
+        x += shape[-1][0] + 0.25
     run += [(x + 0.4, 0.7), (x + 0.9, 0.1), (x + 0.5, -0.45), (x * 0.5, -0.7), (0.0, -0.45), (-0.5, 0.0)]
     strokes = [_spline(capital), _spline(run), *(_spline(m) for m in marks)]
 
@@ -303,39 +300,40 @@ def _signature(name: str, max_width: int, max_height: int) -> Image.Image:
     mask = Image.new("L", (round((right - left + 1) * unit), round((top - bottom + 1) * unit)))
     draw = ImageDraw.Draw(mask)
     for stroke in placed:
-        for i, (px, py) in enumerate(stroke):
+        n = len(stroke)
+        for i, ((x0, y0), (px, py)) in enumerate(zip([stroke[0], *stroke], stroke, strict=False)):
             # Thicker going down, thinner going up; tapered where the pen lands and lifts.
-            dy = py - stroke[i - 1][1] if i else 0.0
-            step = math.dist((px, py), stroke[i - 1]) if i else 1.0
-            taper = max(0.4, min(1.0, 8 * (i + 1) / len(stroke), 5 * (len(stroke) - i) / len(stroke)))
-            r = unit * 0.065 * taper * (0.8 - 0.5 * dy / (step or 1.0))
+            down = (y0 - py) / (math.dist((x0, y0), (px, py)) or 1.0)
+            taper = max(0.4, min(1.0, 8 * (i + 1) / n, 5 * (n - i) / n))
+            r = unit * 0.065 * taper * (0.8 + 0.5 * down)
             cx, cy = (px - left + 0.5) * unit, (top - py + 0.5) * unit
             draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=255)
     mask = mask.crop(mask.getbbox())
     scale = min(max_width / mask.width, max_height / mask.height)
-    mask = mask.resize((round(mask.width * scale), round(mask.height * scale)), Image.Resampling.LANCZOS)
-    ink = Image.new("RGBA", mask.size, (*BLUE, 0))
-    ink.putalpha(mask)
+    return _ink(mask, (round(mask.width * scale), round(mask.height * scale)), BLUE, 100)
+
+
+def _ink(mask: Image.Image, size: tuple[int, int], colour: tuple[int, int, int], percent: int) -> Image.Image:
+    """The mask, reduced to its size, as ink of that colour on transparency."""
+    ink = Image.new("RGBA", size, (*colour, 0))
+    ink.putalpha(mask.resize(size, Image.Resampling.LANCZOS).point(lambda v: v * percent // 100))
     return ink
 
 
 def _spline(knots: list[Point], steps: int = 28) -> list[Point]:
     """A Catmull-Rom curve through the knots, sampled densely enough for a pen of round dots."""
+
+    def at(a: float, b: float, c: float, d: float, t: float) -> float:
+        return 0.5 * (
+            2 * b + (c - a) * t + (2 * a - 5 * b + 4 * c - d) * t**2 + (3 * b - a - 3 * c + d) * t**3
+        )
+
     k = [knots[0], *knots, knots[-1]]
     out: list[Point] = []
-    for i in range(1, len(k) - 2):
-        p0, p1, p2, p3 = k[i - 1 : i + 3]
-        n = max(steps, round(math.dist(p1, p2) * steps * 2))
-        for s in range(n):
-            t = s / n
-            x, y = (
-                0.5
-                * (2 * b + (c - a) * t + (2 * a - 5 * b + 4 * c - d) * t**2 + (3 * b - a - 3 * c + d) * t**3)
-                for a, b, c, d in zip(p0, p1, p2, p3, strict=True)
-            )
-            out.append((x, y))
-    out.append(knots[-1])
-    return out
+    for (x0, y0), (x1, y1), (x2, y2), (x3, y3) in zip(k, k[1:], k[2:], k[3:], strict=False):
+        n = max(steps, round(math.dist((x1, y1), (x2, y2)) * steps * 2))
+        out += [(at(x0, x1, x2, x3, s / n), at(y0, y1, y2, y3, s / n)) for s in range(n)]
+    return [*out, knots[-1]]
 
 
 def _seal(organisation: str, diameter: int) -> Image.Image:
@@ -375,10 +373,7 @@ def _seal(organisation: str, diameter: int) -> Image.Image:
             at = (round(r + base * math.cos(angle) - cell / 2), round(r - base * math.sin(angle) - cell / 2))
             mask.paste(255, at, glyph)
         angle -= w / middle / 2 + gap
-    mask = mask.resize((diameter, diameter), Image.Resampling.LANCZOS)
-    seal = Image.new("RGBA", mask.size, (*RED, 0))
-    seal.putalpha(mask.point(lambda v: v * 92 // 100))  # stamped ink: the signature shows through a little
-    return seal
+    return _ink(mask, (diameter, diameter), RED, 92)  # stamped ink: the signature shows through a little
 
 
 def _star(cx: float, cy: float, radius: float) -> list[Point]:
