@@ -7,6 +7,7 @@ checks the stored file against, and PINs are checked by the token and rate-limit
 from __future__ import annotations
 
 import io
+import os
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -81,6 +82,8 @@ def test_two_signers_on_the_minutes_and_the_chair_on_the_resolution(
     assert again.status_code == 409 and error_of(again)["code"] == "already_signed"
 
     data = sec.get(live.url("/minutes.pdf")).content
+    if os.environ.get("DUMP_SIGNED"):  # for a look at the signed pages
+        Path(os.environ["DUMP_SIGNED"]).write_bytes(data)
     trust = settings.signing().trust()
     report = verify_pdf(data, trust.roots, trust.crls)
     assert report["valid"] is True

@@ -17,7 +17,7 @@ from agenda.pdf.letterhead import INK, LEFT, PAGE_H, TEXT_W
 
 FOOT = 24.0  # mm between the block's bottom and the page's bottom edge (the footer lives below)
 HEAD_H = 7.0  # the column heading
-AREA_H = 42.0  # where the signature goes
+AREA_H = 50.0  # where the signature goes (agenda/signing/appearance.py BOX_HEIGHT fits)
 NAME_H = 7.0
 BLOCK_H = HEAD_H + AREA_H + NAME_H
 TOP = PAGE_H - FOOT - BLOCK_H  # the block's top, in mm from the top edge
