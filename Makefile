@@ -9,7 +9,9 @@ PG_PORT := 5432
 PG_TEST_URL := postgresql://postgres@$(PG_HOST):$(PG_PORT)/test
 DEJAVU := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: venv install system-deps pg node-deps run lint typecheck test check bench clean distclean
+SOFTHSM := /usr/lib/softhsm/libsofthsm2.so
+
+.PHONY: venv install system-deps hsm pg node-deps run lint typecheck test check bench clean distclean
 
 # The virtualenv with the project and its dev tools; re-installed only when pyproject.toml changes.
 venv install: $(VENV)/.installed
@@ -21,19 +23,29 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Debian packages the browser tests, the demo papers and backups (pg_dump, pg_restore) need;
-# skipped when already present.
+# Debian packages the browser tests, the demo papers, backups (pg_dump, pg_restore) and signing
+# (SoftHSM2, the PKCS#11 token of the tests and the demo) need; skipped when already present.
+SYSTEM_PACKAGES := chromium chromium-driver fonts-dejavu-core postgresql-client softhsm2
 system-deps:
-	@if [ -x /usr/bin/chromium ] && [ -f $(DEJAVU) ] && command -v pg_dump >/dev/null 2>&1; then \
-		echo "system-deps: chromium, DejaVu fonts and the PostgreSQL client are present"; \
+	@if [ -x /usr/bin/chromium ] && [ -f $(DEJAVU) ] && command -v pg_dump >/dev/null 2>&1 && [ -f $(SOFTHSM) ]; then \
+		echo "system-deps: chromium, DejaVu fonts, the PostgreSQL client and SoftHSM2 are present"; \
 	elif [ "$$(id -u)" != 0 ]; then \
 		echo "system-deps: NOTE not root, skipping. Install them with:"; \
-		echo "  sudo apt-get update && sudo apt-get install -y chromium chromium-driver fonts-dejavu-core postgresql-client"; \
+		echo "  sudo apt-get update && sudo apt-get install -y $(SYSTEM_PACKAGES)"; \
 	elif ! command -v apt-get >/dev/null 2>&1; then \
-		echo "system-deps: NOTE no apt-get; install Chromium, its driver, the DejaVu fonts and the PostgreSQL client by hand"; \
+		echo "system-deps: NOTE no apt-get; install Chromium, its driver, the DejaVu fonts, the PostgreSQL client and SoftHSM2 by hand"; \
 	else \
-		apt-get update && apt-get install -y chromium chromium-driver fonts-dejavu-core postgresql-client; \
+		apt-get update && apt-get install -y $(SYSTEM_PACKAGES); \
 	fi
+
+# The PKCS#11 token works: a token is made in .softhsm/ (the suite makes one folder of tokens per
+# test process; `make run` keeps the demo's under var/signing/tokens).
+hsm: system-deps
+	@mkdir -p .softhsm/tokens && rm -rf .softhsm/tokens/* && \
+	printf 'directories.tokendir = %s/.softhsm/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$$(pwd)" > .softhsm/softhsm2.conf && \
+	SOFTHSM2_CONF=.softhsm/softhsm2.conf softhsm2-util --init-token --free --label ecabinet-check --pin 246810 --so-pin 13579024 >/dev/null && \
+	SOFTHSM2_CONF=.softhsm/softhsm2.conf softhsm2-util --show-slots | grep -q ecabinet-check && \
+	echo "hsm: SoftHSM2 made a token (label ecabinet-check) in .softhsm/"
 
 # PostgreSQL on 127.0.0.1:5432 for the PostgreSQL half of the suite; started if installed but down.
 pg:
@@ -60,7 +72,7 @@ node-deps:
 endif
 
 # Serve the demo on http://127.0.0.1:8000: migrates, seeds an empty database, prints the logins.
-run: venv node-deps
+run: venv system-deps node-deps
 	$(BIN)/python run.py serve --demo
 
 # Lint, formatting and the layers of agenda/ (import-linter), configured in pyproject.toml.
@@ -81,7 +93,7 @@ PYTEST_ALL := $(BIN)/python -m pytest -n 2 --dist loadscope --cov --cov-report=t
 # tests/browser/test_a11y.py listed was clicked by some browser test of the run above.
 PYTEST_CLICKS := ECAB_CLICK_COVERAGE=1 $(BIN)/python -m pytest -n 0 -p no:cacheprovider tests/browser/test_click_coverage.py
 
-test: venv system-deps node-deps pg
+test: venv system-deps hsm node-deps pg
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint typecheck || exit 1; \
 	rm -rf test-output/clicks test-output/inventory; \

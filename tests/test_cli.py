@@ -138,6 +138,8 @@ def test_verify_on_an_empty_and_a_used_database(
         "votes_ok": True,
         "polls_recounted": 0,
         "polls_ok": True,
+        "signatures_checked": 0,
+        "signed_files_ok": True,
     }
     make_member(db)
     make_member(db)

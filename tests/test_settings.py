@@ -152,5 +152,5 @@ def test_every_variable_is_in_the_deployment_table() -> None:
     text = (ROOT / "docs" / "deployment.md").read_text("utf-8")
     table = text[text.index("## Settings") : text.index("## Running")]
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
-    assert len(Settings.variables()) == 27
+    assert len(Settings.variables()) == 34
     assert sorted(set(Settings.variables()) - documented) == []

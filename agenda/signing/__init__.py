@@ -2,3 +2,8 @@
 
 See docs/signatures.md.
 """
+
+import warnings
+
+# pyHanko imports cryptography's DSA key class, deprecated there; eCabinet never makes DSA keys.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
