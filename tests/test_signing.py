@@ -7,8 +7,8 @@ checks the stored file against, and PINs are checked by the token and rate-limit
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path

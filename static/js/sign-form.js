@@ -4,6 +4,9 @@
 // posts to its page route and the page shows the same result (meeting_app/pages/signing.py).
 import { api } from "./csrf.js";
 
+// Times are shown in Vietnam's time zone, as everywhere in the app (docs/i18n.md).
+const WHEN = { timeZone: "Asia/Ho_Chi_Minh", hour12: false, dateStyle: "short", timeStyle: "medium" };
+
 for (const form of document.querySelectorAll("form[data-sign-api]")) {
   const pin = form.querySelector("input[name='pin']");
   const error = form.querySelector(".sign-error");
@@ -33,7 +36,7 @@ for (const form of document.querySelectorAll("form[data-sign-api]")) {
       }
       status.textContent = (form.dataset.msgDone || "{signer} · {time}")
         .replace("{signer}", signed.signer)
-        .replace("{time}", new Date(signed.signed_at).toLocaleString(document.documentElement.lang || "vi"));
+        .replace("{time}", new Date(signed.signed_at).toLocaleString(document.documentElement.lang || "vi", WHEN));
       for (const node of form.querySelectorAll(".field, button")) node.hidden = true;
       form.dispatchEvent(new CustomEvent("signed", { bubbles: true, detail: signed }));
     } catch (failure) {
