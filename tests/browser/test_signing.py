@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,8 @@ def seed(data_dir: Path) -> Seeded:
     policy = Policy()
 
     def run(s: Any) -> tuple[int, list[tuple[int, str, str, str]]]:
-        ids, signers = [], []
+        ids: list[int] = []
+        signers: list[tuple[int, str, str, str]] = []
         for n, name in enumerate(NAMES):
             title = "Thủ tướng Chính phủ" if n == 0 else "Bộ trưởng"
             member = members.create_member(
@@ -76,7 +78,7 @@ def seed(data_dir: Path) -> Seeded:
                 ),
                 actor_id=None,
             )
-            if n == 0:
+            if n == 0 and user.id is not None:
                 signers.append((user.id, "sg-m0", name, title))
         secretary = create_user(
             session=s,
@@ -85,6 +87,7 @@ def seed(data_dir: Path) -> Seeded:
             ),
             actor_id=None,
         )
+        assert secretary.id is not None
         signers.append((secretary.id, "sg-sec", "Phan Ngọc Ánh", "Văn phòng Chính phủ"))
         meeting = meetings.create_meeting(
             session=s,
@@ -100,7 +103,7 @@ def seed(data_dir: Path) -> Seeded:
             actor_id=None,
         )
         assert meeting.id is not None
-        items = []
+        items: list[int] = []
         for title in ("Dự thảo Nghị định về quản lý thuế", "Dự án Luật Dữ liệu (sửa đổi)"):
             item = agenda_edits.add_item(
                 session=s,
@@ -109,6 +112,7 @@ def seed(data_dir: Path) -> Seeded:
                 actor_id=None,
                 policy=policy,
             )
+            assert item.id is not None
             items.append(item.id)
         publishing.publish(session=s, meeting_id=meeting.id, actor_id=None)
         for member_id in ids:
@@ -139,7 +143,7 @@ def seed(data_dir: Path) -> Seeded:
             identity = service.enrol(
                 config, user_id=user_id, username=username, pin=PIN, common_name=name, title=title
             )
-            db.write_sync(lambda s, i=identity: records.add_identity(s, i, actor_id=None))
+            db.write_sync(partial(records.add_identity, identity=identity, actor_id=None))
     return Seeded(meeting_id=meeting_id, data_dir=data_dir)
 
 
