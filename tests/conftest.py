@@ -130,7 +130,9 @@ def fresh_database(engine: str, directory: Path) -> Iterator[str]:
 def settings_for(data_dir: Path, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Settings as `Settings.from_env` reads them, with the suite's cheap password hashing."""
     prefix = {"SIGNING_TOKEN_PREFIX": f"t{uuid.uuid4().hex[:8]}-"}
-    return Settings.from_env({**TEST_ENV, **prefix, "DATA_DIR": str(data_dir), **(environ or {})}, **overrides)
+    return Settings.from_env(
+        {**TEST_ENV, **prefix, "DATA_DIR": str(data_dir), **(environ or {})}, **overrides
+    )
 
 
 class Templates:
