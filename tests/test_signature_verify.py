@@ -111,7 +111,7 @@ def test_one_changed_byte_is_not_valid(member: Actor, files: SignedPdfs) -> None
     assert [s["intact"] for s in found["signatures"]] == [False, False]
 
 
-def test_a_signature_from_a_ca_that_is_not_configured_is_not_trusted(member: Actor, files: SignedPdfs) -> None:
+def test_a_signature_of_a_ca_not_configured_is_not_trusted(member: Actor, files: SignedPdfs) -> None:
     found = report(member, files.foreign)
     assert found["valid"] is False
     (signature,) = found["signatures"]
@@ -140,9 +140,7 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_files_get_a_clear_400_in_the_users_language(
-    member: Actor, files: SignedPdfs, case: str
-) -> None:
+def test_bad_files_get_a_clear_400_in_the_users_language(member: Actor, files: SignedPdfs, case: str) -> None:
     data, vietnamese, english = BAD[case]
     data = files.two[: len(files.two) // 2] if data is None else data
     error = error_of(verify(member, data))
@@ -180,7 +178,9 @@ def test_too_large_or_not_sent_as_a_pdf(member: Actor, files: SignedPdfs) -> Non
     assert json_body.status_code == 415
 
 
-def test_anonymous_gets_401_and_a_missing_csrf_token_403(client: TestClient, member: Actor, files: SignedPdfs) -> None:
+def test_anonymous_401_and_a_wrong_csrf_token_403(
+    client: TestClient, member: Actor, files: SignedPdfs
+) -> None:
     client.cookies.clear()
     anonymous = client.post(URL, files={"file": ("a.pdf", files.two, "application/pdf")})
     assert anonymous.status_code == 401 and error_of(anonymous)["code"] == "unauthorized"

@@ -1,6 +1,6 @@
 """Validate every signature in a PDF: who signed, when, intact or not, trusted or not, what it
 covers, and what was changed after it. Runs in the PDF pool's sandboxed process (the file may be
-anyone's upload); takes and returns plain data.
+anyone's upload); takes and returns plain data. See docs/signatures.md "Verification".
 
 pyHanko does the validation (the CMS signature, the chain against the configured roots, the
 timestamp, and the difference analysis that classes later revisions as none, form filling,

@@ -1,9 +1,11 @@
 """Signed PDFs made with the real signing core (agenda/signing/), for the verification tests.
 
-`make_signed_pdfs(data_dir)` enrols two signers with keys in the test process's SoftHSM2 token
-folder and certificates from the demo CA of `data_dir` (the CA an app on that DATA_DIR
-trusts), has both sign one file, and derives the files the tests check: a byte changed, a page
-added after signing, a file signed by another demo CA (another DATA_DIR), an unsigned one.
+`make_signed_pdfs(data_dir, other_dir)` enrols two signers with certificates from the demo CA of
+`data_dir` (the CA an app on that DATA_DIR trusts), has both sign one file, and derives the
+files the tests check: a byte changed, a page added after signing, a file signed by a person of
+another demo CA (that of `other_dir`), an unsigned one. The keys are in the PKCS#12 store (one
+file per signer, encrypted under the PIN): verification does not care where a key lived, and
+each SoftHSM2 token costs a `softhsm2-util` run.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ class SignedPdfs:
 
 
 def signing_config(data_dir: Path) -> SigningConfig:
-    """The config an app on `data_dir` has (its CA under DATA_DIR/signing/ca), with a token
-    prefix of its own."""
-    return SigningConfig(folder=data_dir / "signing", token_prefix=f"v{uuid.uuid4().hex[:8]}-")
+    """The CA an app on `data_dir` has (DATA_DIR/signing/ca), keys in PKCS#12 files."""
+    return SigningConfig(
+        folder=data_dir / "signing", store="pkcs12", token_prefix=f"v{uuid.uuid4().hex[:8]}-"
+    )
 
 
 def add_page(data: bytes) -> bytes:
@@ -71,9 +74,12 @@ def make_signed_pdfs(data_dir: Path, other_dir: Path) -> SignedPdfs:
     )
     without_tsa = replace(config, tsa_url="")
     second = service.sign(
-        without_tsa, identities[1], PIN, service.SignJob(first.data, "Signature2", Placement(visible=False), None)
+        without_tsa,
+        identities[1],
+        PIN,
+        service.SignJob(first.data, "Signature2", Placement(visible=False), None),
     )
-    other = signing_config(other_dir)
+    other = replace(signing_config(other_dir), tsa_url="")
     stranger = service.enrol(other, user_id=None, username="la", pin=PIN, common_name="Người Lạ")
     foreign = service.sign(
         other, stranger, PIN, service.SignJob(plain, "Signature1", Placement(visible=False), None)
