@@ -11,6 +11,7 @@ a file of another demo CA, and an unsigned one. The app runs with MAX_UPLOAD_MB=
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,13 @@ from meeting_app.api.signature_schemas import VerifyReport
 from meeting_app.app import create_app
 from meeting_app.ops import commands
 from tests.conftest import ENGINES, Templates, context_of, migrated_database, settings_for
+from tests.support import pdf_files as pdfs
 from tests.support.factories import Actor, error_of, login_as, make_user
 from tests.support.signed_pdfs import SignedPdfs, make_signed_pdfs
 
 URL = "/api/v1/signatures/verify"
 PAGE = "/signatures/verify"
+FAST = 10.0  # seconds for any one file; each takes well under one
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +153,38 @@ def test_bad_files_get_a_clear_400_in_the_users_language(member: Actor, files: S
     assert english in error_of(response)["message"]
 
 
+HOSTILE = [
+    "circular_xref",
+    "cyclic_pages",
+    "huge_length",
+    "html_as_pdf",
+    "truncated",
+    "encrypted",
+    "open_action_javascript",
+    "launch_action",
+    "no_pages",
+    "deep_nesting",
+    "flate_bomb",
+]
+
+
+def test_hostile_files_get_an_answer_never_a_500(member: Actor) -> None:
+    """The upload check's hostile corpus (tests/test_hostile_pdfs.py): each is a report (an
+    unsigned file) or a 400, fast, and the server still verifies a good file afterwards."""
+    answers = {}
+    for name in HOSTILE:
+        started = time.monotonic()
+        response = verify(member, getattr(pdfs, name)())
+        assert time.monotonic() - started < FAST, name
+        answers[name] = response.status_code
+        if response.status_code == 200:
+            assert response.json()["valid"] is False, name
+        else:
+            assert error_of(response)["code"] == "bad_pdf", name
+    assert set(answers.values()) <= {200, 400}, answers
+    assert report(member, pdfs.valid_pdf(1))["signatures"] == []
+
+
 def test_too_large_or_not_sent_as_a_pdf(member: Actor, files: SignedPdfs) -> None:
     huge = files.plain + b"%" + b"x" * (1024 * 1024) + b"\n%%EOF\n"
     declared = verify(member, huge)
@@ -236,6 +271,9 @@ def test_bad_input_on_the_page_is_a_4xx_with_the_reason(
     in_english = page_post(english, b"not a pdf")
     assert in_english.status_code == 400
     assert "The uploaded file is not a PDF." in in_english.text
+    valid_in_english = page_post(english, files.two).text
+    assert "Result: Valid" in valid_in_english and "(Vietnam time)" in valid_in_english
+    assert "Kết quả" not in valid_in_english
     assert page_post(member, files.two, token="wrong").status_code == 403
 
 

@@ -11,6 +11,7 @@ const chosen = document.getElementById("verify-file-chosen");
 const problem = document.getElementById("verify-file-problem");
 const button = document.getElementById("verify-submit");
 const heading = document.getElementById("verify-result-heading");
+const hint = "verify-file-hint";
 
 if (heading && document.activeElement !== heading) heading.focus();
 
@@ -31,8 +32,13 @@ function show() {
   const message = refusal(file);
   problem.textContent = message;
   problem.hidden = !message;
-  if (message) input.setAttribute("aria-invalid", "true");
-  else input.removeAttribute("aria-invalid");
+  if (message) {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", `${hint} ${problem.id}`);
+  } else {
+    input.removeAttribute("aria-invalid");
+    input.setAttribute("aria-describedby", hint);
+  }
   return !message;
 }
 
