@@ -1,4 +1,5 @@
-"""eCabinet's command line: `python run.py serve|create-user|verify|signer|migrate|reindex|backup|restore`.
+"""eCabinet's command line: `python run.py COMMAND`, one of serve, create-user, verify, verify-pdf,
+signer, migrate, reindex, backup and restore.
 
 See ../shared/API.md "Command line" and docs/deployment.md.
 """
@@ -57,6 +58,14 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("migrate", help="apply migrations and exit")
     sub.add_parser("reindex", help="extract missing document text, then rebuild the search index")
+    verify_pdf = sub.add_parser(
+        "verify-pdf",
+        help="validate every signature in a PDF; exit 0 only when all are intact and trusted",
+        description="See docs/signatures.md, Verification. Prints the JSON of POST "
+        "/api/v1/signatures/verify; exits 1 when the file is unsigned or a signature fails, "
+        "2 when the file is missing or not a readable PDF.",
+    )
+    verify_pdf.add_argument("file", help="the PDF to check")
 
     backup = sub.add_parser(
         "backup",
@@ -147,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "reindex":
         return commands.reindex(settings)
+    if args.command == "verify-pdf":
+        return commands.verify_pdf(settings, args.file)
     if args.command == "backup":
         return commands.backup(settings, args.file)
     if args.command == "restore":

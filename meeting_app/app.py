@@ -43,7 +43,7 @@ from meeting_app.session_cache import SessionCache
 from meeting_app.settings import Settings
 from meeting_app.templating import STATIC, make_environment
 
-UPLOAD_SUFFIXES = ("/import", "/documents", "/versions")
+UPLOAD_SUFFIXES = ("/import", "/documents", "/versions", "/signatures/verify")
 
 
 async def bad_value(request: Request, exc: Exception) -> Response:

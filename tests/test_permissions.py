@@ -133,6 +133,8 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     # The monitoring board (issue 15): the secretariat attaches the monthly report (the empty
     # body gets 400: the role got through).
     ("POST", "/api/v1/monitoring/report/attach"): STAFF,
+    # Verifying a signed PDF (issue 16): anyone signed in (the empty JSON body gets 415).
+    ("POST", "/api/v1/signatures/verify"): USERS,
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on

@@ -22,6 +22,7 @@ from meeting_app.api import (
     programme,
     reading,
     search,
+    signatures,
     signing,
     task_reports,
     tasks,
@@ -54,5 +55,6 @@ routes: list[BaseRoute] = [
     *tasks.routes,
     *task_reports.routes,
     *monitoring.routes,
+    *signatures.routes,  # verification (issue 16), and the public root and CRL under /pki
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,7 @@ from agenda.errors import BadPdf, DomainError
 from agenda.log.events import verify_chain
 from agenda.migrate import upgrade
 from agenda.papers import documents
-from agenda.papers.pdf_check import check_pdf
+from agenda.papers.pdf_check import REJECTIONS, check_pdf
 from agenda.people import accounts
 from agenda.policy import Policy
 from agenda.polls import poll_lifecycle
@@ -81,6 +82,40 @@ def reindex(settings: Settings) -> int:
         db.engine.dispose()
     print(json.dumps({"extracted": extracted, "entries": entries}))
     return 0
+
+
+def verify_pdf(settings: Settings, file: str) -> int:
+    """Validate every signature in `file` against the configured trust roots, in this process
+    (it is the caller's own file); print the report as POST /api/v1/signatures/verify answers it.
+    Exit 0 only when the file is signed and every signature is intact and trusted (`valid`), 1
+    otherwise, 2 when the file is missing or not a readable PDF (a JSON error on stderr)."""
+    with warnings.catch_warnings():  # pyHanko names cryptography's DSA class, which warns on import
+        warnings.filterwarnings("ignore", message="DSA is deprecated")
+        from agenda.signing.verify import NotAPdf, verify_file  # pyHanko: only this command needs it
+
+    path = Path(file)
+    if not path.is_file():
+        problem = (
+            N_("{file}: là một thư mục, không phải tệp.")
+            if path.is_dir()
+            else N_("{file}: không có tệp này.")
+        )
+        return _pdf_error("no_file", translate(problem, {"file": file}))
+    try:
+        trust = settings.signing().trust()
+        report = verify_file(path, trust.roots, trust.crls)
+    except NotAPdf as exc:
+        reason = translate(REJECTIONS.get(exc.reason, REJECTIONS["pdf_unreadable"]))
+        return _pdf_error("bad_pdf", f"{file}: {reason} ({exc.detail})")
+    except OSError as exc:
+        return _pdf_error("io_error", translate(N_("Lỗi đọc hoặc ghi tệp: {detail}"), {"detail": str(exc)}))
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0 if report["valid"] else 1
+
+
+def _pdf_error(code: str, message: str) -> int:
+    print(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False), file=sys.stderr)
+    return 2
 
 
 def backup(settings: Settings, target: str) -> int:

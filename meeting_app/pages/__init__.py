@@ -23,6 +23,7 @@ from meeting_app.pages import (
     programme,
     reader,
     search,
+    signatures,
     signing,
     task_bulk,
     task_page,
@@ -48,6 +49,7 @@ routes: list[BaseRoute] = [
     *reader.routes,
     *search.routes,
     *copies.routes,
+    *signatures.routes,  # verification of signed PDFs (issue 16)
     *admin.routes,
     # Follow-through (issue 15): the agency's home, tasks, tasks from a meeting's conclusions.
     *agency_home.routes,
