@@ -135,6 +135,12 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/monitoring/report/attach"): STAFF,
     # Verifying a signed PDF (issue 16): anyone signed in (the empty JSON body gets 415).
     ("POST", "/api/v1/signatures/verify"): USERS,
+    # Signing (issue 16): the policy's minutes signers (the secretariat), the meeting's chair and
+    # the secretariat for a ballot's report; on the fixture's draft meeting and open ballot, 409
+    # (or 400 for the empty body): the role got through.
+    ("POST", "/api/v1/meetings/{id}/minutes/signatures"): frozenset({"secretariat"}),
+    ("POST", "/api/v1/meetings/{id}/resolution/signatures"): frozenset({"chair"}),
+    ("POST", "/api/v1/opinion-polls/{id}/report/signatures"): frozenset({"secretariat"}),
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on
@@ -151,6 +157,8 @@ WRITE_DENIALS: dict[tuple[str, str], int | dict[str, int]] = {
     ("POST", "/api/v1/documents/{id}/versions"): {OTHER_AGENCY: 404},
     ("POST", "/api/v1/tasks/{id}/reports"): {OTHER_AGENCY: 404},
     ("POST", "/api/v1/tasks/{id}/extensions"): {OTHER_AGENCY: 404},
+    # A member may chair a meeting (and sign its resolution), but not one they cannot see.
+    ("POST", "/api/v1/meetings/{id}/resolution/signatures"): {"member": 404},
 }
 
 # (method, path) -> (roles allowed, status for the other signed-in roles). The meeting in the

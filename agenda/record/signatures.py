@@ -70,10 +70,11 @@ def chairs(viewer: Viewer, meeting: Meeting) -> bool:
 def _meeting_signable(
     session: Session, record: str, meeting_id: int, viewer: Viewer, policy: Policy
 ) -> Meeting:
+    # The role first (403), then whether this viewer sees the meeting (404), then its state (409).
+    if not viewer.has(*(policy.minutes_signers if record == "minutes" else ("chair", "member"))):
+        raise Forbidden()
     meeting = get_meeting(session=session, meeting_id=meeting_id, viewer=viewer)
     if record == "minutes":
-        if not viewer.has(*policy.minutes_signers):
-            raise Forbidden()
         found = minutes.get_minutes(session, meeting_id)
         if found is None or found.state != "final":
             raise WrongState(N_("Biên bản chưa được chốt; chưa thể ký."), code="minutes_not_final")

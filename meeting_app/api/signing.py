@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agenda.meetings.meetings import get_meeting
+from agenda.policy import Policy
 from meeting_app.api.common import ident, reply
 from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
@@ -25,10 +27,20 @@ class PinBody(BaseModel):
     pin: str = Field(min_length=1, max_length=MAX_PIN)
 
 
+def signer_roles(record: str, policy: Policy) -> tuple[str, ...]:
+    """The roles that may sign `record` at all (403 before the body is read); the meeting's own
+    rules (its chair, its state) come after (agenda/record/signatures.py)."""
+    if record == "minutes":
+        return policy.minutes_signers
+    return ("chair", "member") if record == "resolution" else ("secretariat",)
+
+
 async def _sign(request: Request, record: str) -> Response:
-    me = await api_user(request)
-    body = await read_json(request, PinBody)
+    me = await api_user(request, *signer_roles(record, ctx(request).policy))
     app, subject_id = ctx(request), ident(request)
+    if record != "poll_report":  # 404 for a meeting this viewer may not see, before the body
+        await app.db.read(lambda s: get_meeting(session=s, meeting_id=subject_id, viewer=me.viewer))
+    body = await read_json(request, PinBody)
     found = await sign_record(app, record=record, subject_id=subject_id, viewer=me.viewer, pin=body.pin)
     return reply(found, status_code=201)
 

@@ -23,6 +23,15 @@ from meeting_app.labels import label
 from meeting_app.pages.live import ATTENDANCE_LABELS, OUTCOME_LABELS
 from meeting_app.pages.opinion_polls import POSITION_LABELS as POLL_POSITIONS
 
+# The signed records (docs/signatures.md), as record.signed and record.superseded name them.
+RECORD_NAMES = {
+    "minutes": N_("biên bản"),
+    "resolution": N_("nghị quyết phiên họp"),
+    "poll_report": N_("báo cáo tổng hợp ý kiến"),
+    "vote_record": N_("biên bản kết quả biểu quyết"),
+}
+SEAL = N_("con dấu số của cơ quan")
+
 # Kinds whose sentence already says the reason (no "Lý do: …" line after it).
 REASON_IN_SENTENCE = ("postponement.requested", "poll.closed", "task.extension_requested")
 
@@ -51,6 +60,9 @@ SENTENCES: dict[str, str] = {
     "task.extension_decided.approved": N_("Chấp thuận gia hạn nhiệm vụ #{task_id} đến {due_on}"),
     "task.extension_decided.refused": N_("Không chấp thuận gia hạn nhiệm vụ #{task_id}"),
     "task.cancelled": N_("Hủy nhiệm vụ #{task_id}"),
+    "signer.enrolled": N_("Cấp khóa ký và chứng thư số cho {signer}, SHA-256 {certificate}"),
+    "record.signed": N_("Ký số {record} (phiên bản {version}, PAdES-{level}), chứng thư số {certificate}"),
+    "record.superseded": N_("Lập phiên bản mới của {record} thay cho phiên bản {version}"),
     "meeting.created": N_("Tạo phiên họp “{title}” ({meeting_kind}), bắt đầu lúc {starts_at}"),
     "meeting.updated": N_("Sửa thông tin phiên họp: {changes}"),
     "meeting.published": N_("Công bố chương trình phiên họp (phiên bản {agenda_version}, {count} nội dung)"),
@@ -224,6 +236,13 @@ def params(data: Mapping[str, Any], names: Names) -> dict[str, Any]:
         verdict=_verdict(result),
         **{choice: (result or {}).get(choice, 0) for choice in ("yes", "no", "abstain")},
     )
+    if "record" in data:
+        code = str(data["record"])
+        shown["record"] = gettext(RECORD_NAMES[code]) if code in RECORD_NAMES else shown["record"]
+    if "certificate_sha256" in data:
+        shown["certificate"] = str(data["certificate_sha256"])[:16] + "…"
+    if "identity_kind" in data:
+        shown["signer"] = gettext(SEAL) if data["identity_kind"] == "seal" else shown["user"]
     for name in ("started_at", "adjourned_at", "finalized_at", "starts_at", "deadline"):
         if name in data:
             shown[name] = _time(data[name])
