@@ -26,6 +26,7 @@ from meeting_app.api import (
     task_reports,
     tasks,
     todo,
+    vote_records,
     votes,
 )
 from meeting_app.api.openapi import openapi
@@ -54,5 +55,6 @@ routes: list[BaseRoute] = [
     *tasks.routes,
     *task_reports.routes,
     *monitoring.routes,
+    *vote_records.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

@@ -27,7 +27,7 @@ from agenda.record import audit, minutes
 from agenda.record.minutes import MinutesEdit
 from agenda.text import N_
 from meeting_app.api.common import ident
-from meeting_app.api.minutes import minutes_view
+from meeting_app.api.minutes import minutes_view, vote_records_of
 from meeting_app.auth import Current, form_user, page_user
 from meeting_app.context import ctx
 from meeting_app.i18n import gettext, translate
@@ -103,6 +103,7 @@ async def _context(request: Request, me: Current, meeting_id: int) -> dict[str, 
         "when": when,
         "duration": duration,
         "values": None,
+        "vote_records": {r["vote_id"]: r for r in await vote_records_of(app, found)},
     }
 
 
