@@ -139,19 +139,32 @@ async def seal_record(app: AppContext, vote_id: int) -> bool | None:
     return True
 
 
+# A round stops at these: the seal's token or the PDF pool fails every record alike.
+STOPPERS = (BadPin, KeyMissing, TimeoutError, BrokenProcessPool, WorkerDied, RuntimeError)
+
+
 async def seal_round(app: AppContext, meeting_id: int) -> Round:
+    """Seal the meeting's records not sealed yet, one after the other. A record that fails for
+    its own sake is logged and the round goes on with the next."""
     enrolled, pending, over = await app.db.read(lambda s: _pending(s, meeting_id))
     if not enrolled:
         app.vote_sealer.no_seal()
         return Round(0, False)
     sealed = 0
     for vote_id in pending:
-        done = await _seal_one(app, vote_id)
+        try:
+            done = await _seal_one(app, vote_id)
+        except STOPPERS:
+            raise
+        except Exception:
+            log.exception("vote %s: its record could not be sealed", vote_id)
+            continue
         if done is None:  # the seal was revoked meanwhile
             app.vote_sealer.no_seal()
             return Round(sealed, False)
         sealed += int(done)
-    return Round(sealed, over)
+    left = await app.db.read(lambda s: vote_records.unsealed_votes(s, meeting_id)) if over else pending
+    return Round(sealed, over and not left)
 
 
 async def seal_votes(app: AppContext, meeting_id: int) -> int:
@@ -191,41 +204,48 @@ class VoteSealer:
         """Seal the meeting's new vote records in the background; returns at once."""
         if meeting_id in self._complete:
             return
-        if meeting_id in self._tasks:
-            self._again.add(meeting_id)
+        running = self._tasks.get(meeting_id)
+        if running is not None and not running.done():
+            self._again.add(meeting_id)  # its round may have read the votes before this one closed
             return
-        self._tasks[meeting_id] = asyncio.get_running_loop().create_task(self._run(app, meeting_id))
+        task = asyncio.get_running_loop().create_task(self._run(app, meeting_id))
+        task.add_done_callback(partial(self._forget, meeting_id))
+        self._tasks[meeting_id] = task
+
+    def _forget(self, meeting_id: int, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(meeting_id) is task:
+            del self._tasks[meeting_id]
 
     async def _run(self, app: AppContext, meeting_id: int) -> None:
-        try:
-            while True:
-                self._again.discard(meeting_id)
-                try:
-                    found = await seal_round(app, meeting_id)
-                except (BadPin, KeyMissing):
-                    log.error("meeting %s: the seal's token refused its PIN or holds no key", meeting_id)
-                    return
-                except (TimeoutError, BrokenProcessPool, WorkerDied, RuntimeError) as exc:
-                    log.warning("meeting %s: vote records not sealed now (%s)", meeting_id, exc)
-                    return
-                except Exception:
-                    log.exception("meeting %s: sealing the vote records failed", meeting_id)
-                    return
-                if found.complete:
-                    self._complete.add(meeting_id)
-                if meeting_id not in self._again:
-                    return
-        finally:
-            self._tasks.pop(meeting_id, None)
+        while True:
+            self._again.discard(meeting_id)
+            try:
+                found = await seal_round(app, meeting_id)
+            except (BadPin, KeyMissing):
+                log.error("meeting %s: the seal's token refused its PIN or holds no key", meeting_id)
+                return
+            except (TimeoutError, BrokenProcessPool, WorkerDied, RuntimeError) as exc:
+                log.warning("meeting %s: vote records not sealed now (%s)", meeting_id, exc)
+                return
+            except Exception:
+                log.exception("meeting %s: sealing the vote records failed", meeting_id)
+                return
+            if found.complete:
+                self._complete.add(meeting_id)
+            if meeting_id not in self._again:
+                return
+
+    def _running(self) -> list[asyncio.Task[None]]:
+        return [task for task in self._tasks.values() if not task.done()]
 
     async def settle(self) -> None:
-        """Wait until no sealing task runs (the tests, and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        """Wait until no sealing task runs (for the tests)."""
+        while running := self._running():
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def stop(self) -> None:
-        """Cancel the tasks; a signature under way on its thread is finished first."""
-        for task in list(self._tasks.values()):
+        """Cancel the tasks (at shutdown); a signature under way on its thread is finished first."""
+        running = self._running()
+        for task in running:
             task.cancel()
-        while self._tasks:
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
