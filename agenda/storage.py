@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 
@@ -23,7 +24,8 @@ def store_original(data_dir: Path, data: bytes) -> str:
     target = original_path(data_dir, sha)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
-        partial = target.parent / f".{sha}.{os.getpid()}.part"
+        # One name per call: two threads storing the same bytes at once must not share it.
+        partial = target.parent / f".{sha}.{os.getpid()}.{uuid.uuid4().hex[:12]}.part"
         partial.write_bytes(data)
         os.replace(partial, target)
     return sha

@@ -31,6 +31,7 @@ from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
 from meeting_app.files.books import BookBuilds
 from meeting_app.files.builds import Builds
 from meeting_app.files.pdf_pool import PdfPool
+from meeting_app.files.vote_records import VoteSealer
 from meeting_app.live import live_feed, user_feed
 from meeting_app.live.ballot_box import BallotBox
 from meeting_app.live.connections import KeepServerSend
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             builds=Builds(),
             book_builds=BookBuilds(),
             ballots=BallotBox(),
+            vote_sealer=VoteSealer(),
             listener=listener,
             sessions=sessions,
         )
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # before the engine is disposed (else the connection is left to the collector).
             with suppress(asyncio.CancelledError):
                 await reminding
+            await context.vote_sealer.stop()
             if listener is not None:
                 await listener.stop()
             await dispatcher.stop()

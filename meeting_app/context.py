@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # annotations only: these modules sit above this one (lint-im
     from meeting_app.files.books import BookBuilds
     from meeting_app.files.builds import Builds
     from meeting_app.files.pdf_pool import PdfPool
+    from meeting_app.files.vote_records import VoteSealer
     from meeting_app.live.ballot_box import BallotBox
     from meeting_app.live.hub import Hub
     from meeting_app.live.listener import Listener
@@ -47,6 +48,8 @@ class AppContext:
     book_builds: BookBuilds
     # Ballots written together, one transaction each, acknowledged after it (meeting_app/live/ballot_box.py).
     ballots: BallotBox
+    # Each closed vote's record sealed in the background (meeting_app/files/vote_records.py).
+    vote_sealer: VoteSealer
     # Uploads checked at once; each check is a child process of up to 512 MB (agenda/papers/pdf_check.py).
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
     # Login sessions remembered for a few seconds; the log's account changes evict them (session_cache.py).

@@ -189,6 +189,8 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/meetings/{id}/reading"): (frozenset({"secretariat", "chair"}), 403),
     ("GET", "/api/v1/meetings/{id}/live"): (PRESIDING, 404),
     ("GET", "/api/v1/votes/{id}"): (PRESIDING, 404),
+    # A vote's sealed result record (issue 16): the fixture's vote is not closed, so not sealed (409).
+    ("GET", "/api/v1/votes/{id}/record.pdf"): (PRESIDING, 404),
     # Search: every signed-in user, each seeing only what they may see (tests/test_search.py).
     ("GET", "/api/v1/search"): (USERS, 403),
     # The minutes (issue 5): readers get 409 `not_adjourned` on the fixture's draft meeting,
@@ -232,6 +234,7 @@ READ_OK: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/v1/meetings/{id}/minutes"): (409,),
     ("GET", "/api/v1/meetings/{id}/minutes.pdf"): (409,),
     ("GET", "/api/v1/meetings/{id}/resolution.pdf"): (409,),
+    ("GET", "/api/v1/votes/{id}/record.pdf"): (409,),
 }
 
 PUBLIC = {("GET", "/api/v1/openapi.json"), ("POST", "/api/v1/auth/login")}

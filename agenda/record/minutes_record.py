@@ -42,7 +42,7 @@ def _users(session: Session, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in rows if u.id is not None}
 
 
-def _members(session: Session, ids: set[int]) -> dict[int, Member]:
+def members_by_id(session: Session, ids: set[int]) -> dict[int, Member]:
     if not ids:
         return {}
     rows = session.exec(select(Member).where(col(Member.id).in_(sorted(ids)))).all()
@@ -109,7 +109,7 @@ def _speakers(session: Session, meeting_id: int) -> dict[int, list[dict[str, Any
     return found
 
 
-def _vote(session: Session, vote: Vote, names: dict[int, Member]) -> dict[str, Any]:
+def closed_vote(session: Session, vote: Vote, names: dict[int, Member]) -> dict[str, Any]:
     """A closed vote: the announced totals; for a named vote each member's choice (ballot rows)
     and who could vote but did not. A secret vote carries totals only."""
     stored = vote.result_dict() or {}
@@ -180,7 +180,7 @@ def build_record(session: Session, meeting: Meeting) -> Record:
         member_ids.add(meeting.chair_member_id)
     votes = [v for v in meeting_votes(session, meeting_id) if v.state == "closed"]
     voters = {b for v in votes for b in session.exec(select(Ballot.member_id).where(Ballot.vote_id == v.id))}
-    members = _members(session, member_ids | voters)
+    members = members_by_id(session, member_ids | voters)
     invited = {m: members[m] for m in member_ids if m in members}
     programme_ids = [i.programme_item_id for i in items if i.programme_item_id is not None]
     programme = {
@@ -191,7 +191,7 @@ def build_record(session: Session, meeting: Meeting) -> Record:
     overrides = _overrides(session, meeting_id)
     by_item: dict[int, list[dict[str, Any]]] = {}
     for vote in votes:
-        by_item.setdefault(vote.agenda_item_id, []).append(_vote(session, vote, members))
+        by_item.setdefault(vote.agenda_item_id, []).append(closed_vote(session, vote, members))
     record_items: list[dict[str, Any]] = []
     for item in items:
         assert item.id is not None

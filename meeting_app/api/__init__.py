@@ -27,6 +27,7 @@ from meeting_app.api import (
     task_reports,
     tasks,
     todo,
+    vote_records,
     votes,
 )
 from meeting_app.api.openapi import openapi
@@ -56,5 +57,6 @@ routes: list[BaseRoute] = [
     *task_reports.routes,
     *monitoring.routes,
     *signatures.routes,  # verification (issue 16), and the public root and CRL under /pki
+    *vote_records.routes,
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

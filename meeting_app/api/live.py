@@ -69,9 +69,11 @@ async def start(request: Request) -> Response:
 async def adjourn(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     meeting_id = ident(request)
-    meeting = await ctx(request).db.write(
+    app = ctx(request)
+    meeting = await app.db.write(
         lambda s: presiding.adjourn(session=s, meeting_id=meeting_id, actor_id=me.viewer.user_id)
     )
+    app.vote_sealer.schedule(app, meeting_id)  # a catch-up of the votes' sealed records
     return reply(meetings.public_meeting(meeting))
 
 

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from agenda.errors import InvalidInput, Unavailable
 from agenda.log.events import canonical
 from agenda.meetings.meetings import get_meeting
-from agenda.record import audit, minutes, minutes_pdf, signatures
+from agenda.record import audit, minutes, minutes_pdf, signatures, vote_records
 from agenda.record.minutes import MinutesEdit
 from agenda.text import N_
 from agenda.viewer import Viewer
@@ -50,12 +50,14 @@ def _view(s: Session, meeting_id: int, viewer: Viewer) -> dict[str, Any] | None:
 
 async def minutes_view(app: AppContext, meeting_id: int, viewer: Viewer) -> dict[str, Any]:
     """The minutes as `viewer` reads them. A meeting adjourned before minutes existed gets its
-    draft on first read."""
+    draft on first read. The votes' records not sealed yet are sealed meanwhile, in the background
+    (a catch-up: nothing to do once the meeting's are all sealed)."""
     found = await app.db.read(lambda s: _view(s, meeting_id, viewer))
     if found is None:
         await app.db.write(lambda s: minutes.generate_draft(s, meeting_id))
         found = await app.db.read(lambda s: _view(s, meeting_id, viewer))
     assert found is not None
+    app.vote_sealer.schedule(app, meeting_id)
     return found
 
 
@@ -64,15 +66,27 @@ def _signed(s: Session, meeting_id: int) -> dict[str, Any]:
 
 
 async def with_signatures(app: AppContext, doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with the signatures of the minutes and the resolution (each None while unsigned)."""
+    """`doc` with the signatures of the minutes and the resolution (each None while unsigned),
+    and the sealed records of the votes its reader sees."""
     meeting_id = doc["meeting_id"]
-    return {**doc, "signatures": await app.db.read(lambda s: _signed(s, meeting_id))}
+    signed = await app.db.read(lambda s: _signed(s, meeting_id))
+    return {**doc, "signatures": signed, "vote_records": await vote_records_of(app, doc)}
+
+
+async def vote_records_of(app: AppContext, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The result records of the votes in the minutes `doc` (minutes.view for its reader, where a
+    restricted item outside their audience is a placeholder without votes): `[{vote_id,
+    agenda_item_id, question, sealed, sha256, signed_at, url}]` (docs/signatures.md)."""
+    record = doc["record"]
+    found = await app.db.read(lambda s: vote_records.attached(s, record))
+    return [{**entry, "url": f"/api/v1/votes/{entry['vote_id']}/record.pdf"} for entry in found]
 
 
 @operation(
     "The minutes once adjourned",
-    description="`{state, record, narrative, resolution, last_event: {seq, hash}}`; restricted items "
-    "outside the caller's audience are placeholders.",
+    description="`{state, record, narrative, resolution, last_event: {seq, hash}, signatures, "
+    "vote_records}`; restricted items outside the caller's audience are placeholders, and their "
+    "votes' records are left out.",
     who="secretariat, chair, invited members",
 )
 async def get_minutes(request: Request) -> Response:

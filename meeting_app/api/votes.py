@@ -88,9 +88,10 @@ async def close_vote(request: Request) -> Response:
     me = await api_user(request, *PRESIDING)
     vote_id = ident(request)
     app = ctx(request)
-    await app.db.write(
+    vote = await app.db.write(
         lambda s: lifecycle.close(session=s, vote_id=vote_id, actor_id=me.viewer.user_id, policy=app.policy)
     )
+    app.vote_sealer.schedule(app, vote.meeting_id)  # its result record, sealed in the background
     return await _view(request, vote_id)
 
 

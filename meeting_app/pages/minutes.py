@@ -115,6 +115,7 @@ async def minutes_context(request: Request, me: Current, meeting_id: int) -> dic
         "when": when,
         "duration": duration,
         "values": None,
+        "vote_records": {r["vote_id"]: r for r in found["vote_records"]},
     }
 
 
