@@ -18,8 +18,9 @@ from agenda.viewer import Viewer
 EVERYTHING = "everything"
 STAFF_ONLY_KEYS = ("restricted_member_ids", "missing_documents", "readiness_overridden")
 # Kinds only the secretariat and the chair receive: a member's pre-session position and its
-# comment are for the table of positions, not for every tablet (docs/positions.md).
-STAFF_ONLY_KINDS = frozenset({"position.stated"})
+# comment are for the table of positions, not for every tablet (docs/positions.md); a signature
+# names its record by id, a vote's included, which may be a restricted item's (docs/signatures.md).
+STAFF_ONLY_KINDS = frozenset({"position.stated", "record.signed", "record.superseded"})
 AudienceKey = str | frozenset[int]
 
 
