@@ -141,6 +141,10 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/meetings/{id}/minutes/signatures"): frozenset({"secretariat"}),
     ("POST", "/api/v1/meetings/{id}/resolution/signatures"): frozenset({"chair"}),
     ("POST", "/api/v1/opinion-polls/{id}/report/signatures"): frozenset({"secretariat"}),
+    # A correction's new version: the secretariat (409 `not_signed` on the fixture).
+    ("POST", "/api/v1/meetings/{id}/minutes/versions"): frozenset({"secretariat"}),
+    ("POST", "/api/v1/meetings/{id}/resolution/versions"): frozenset({"secretariat"}),
+    ("POST", "/api/v1/opinion-polls/{id}/report/versions"): frozenset({"secretariat"}),
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on

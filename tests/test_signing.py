@@ -123,13 +123,34 @@ def test_two_signers_on_the_minutes_and_the_chair_on_the_resolution(
 
     # Every signature is an event with the signer's certificate and the file's digest.
     found = signed_events(live.db, live.meeting_id)
-    assert [e["record"] for e in found] == ["minutes", "minutes", "resolution"]
+    assert [e["record"] for e in found][:3] == ["minutes", "minutes", "resolution"]
     assert found[1]["sha256"] == report["sha256"]
     assert found[0]["certificate_sha256"] == first["certificate_sha256"]
 
     # The minutes stay locked.
     edit = sec.put(live.url("/minutes"), json={"closing": "Sửa sau khi ký"})
     assert edit.status_code == 409
+
+    # A correction is a new version with its own signatures; the old one stays, signed.
+    assert chair.post(live.url("/resolution/versions"), json={"reason": "Bổ sung"}).status_code == 403
+    bad = sec.post(live.url("/resolution/versions"), json={"reason": ""})
+    assert bad.status_code in (400, 422)
+    retired = ok(sec.post(live.url("/resolution/versions"), json={"reason": "Bổ sung nhiệm vụ"}), 201)
+    assert retired == {"retired_version": 1, "next_version": 2}
+    again = sec.post(live.url("/resolution/versions"), json={"reason": "Lần nữa"})
+    assert again.status_code == 409 and error_of(again)["code"] == "not_signed"
+    assert ok(sec.get(live.url("/minutes")))["signatures"]["resolution"]["superseded"] is True
+    ok(chair.post(live.url("/resolution/signatures"), json={"pin": PIN}), 201)
+    second_version = ok(sec.get(live.url("/minutes")))["signatures"]["resolution"]
+    assert second_version["version"] == 2 and len(second_version["signatures"]) == 1
+    assert verify_pdf(chair.get(live.url("/resolution.pdf")).content, trust.roots, trust.crls)["valid"]
+    files = live.db.read_sync(
+        lambda s: s.exec(select(SignedFile).where(SignedFile.record == "resolution")).all()
+    )
+    assert sorted(f.version for f in files) == [1, 2]
+    assert all(original_path(settings.data_dir, f.sha256).exists() for f in files)
+    kinds = [e.kind for e in live.db.read_sync(lambda s: s.exec(select(Event)).all())]
+    assert "record.superseded" in kinds
 
 
 def test_verify_fails_when_a_stored_signed_file_is_replaced(script: Script, settings: Settings) -> None:

@@ -183,6 +183,22 @@ def plan(session: Session, *, record: str, subject_id: int, viewer: Viewer, poli
     )
 
 
+def new_version(session: Session, *, record: str, subject_id: int, viewer: Viewer, reason: str) -> int:
+    """Retire the signed version of `record` for a correction (the secretariat): the next
+    signature draws the record afresh as a new version, with its own signatures; the old file
+    and its signatures stay. Returns the retired version."""
+    if not viewer.has("secretariat"):
+        raise Forbidden()
+    if record == "poll_report":
+        opinion_polls.get_poll(session=session, poll_id=subject_id, viewer=viewer)
+    else:
+        get_meeting(session=session, meeting_id=subject_id, viewer=viewer)
+    current = records.current_file(session, record, subject_id)
+    if current is None or current.superseded_at is not None:
+        raise WrongState(N_("Văn bản chưa được ký; không cần lập phiên bản mới."), code="not_signed")
+    return records.supersede(session, record, subject_id, reason, actor_id=viewer.user_id).version
+
+
 def listing(session: Session, record: str, subject_id: int) -> dict[str, Any] | None:
     """The current signed version of a record and its signatures, for any of its readers."""
     current = records.current_file(session, record, subject_id)

@@ -6,6 +6,8 @@ docs/signatures.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,6 +15,7 @@ from starlette.routing import Route
 
 from agenda.meetings.meetings import get_meeting
 from agenda.policy import Policy
+from agenda.record import signatures
 from meeting_app.api.common import ident, reply
 from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
@@ -76,7 +79,51 @@ async def sign_poll_report(request: Request) -> Response:
     return await _sign(request, "poll_report")
 
 
+class CorrectionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+async def _new_version(request: Request, record: str) -> Response:
+    me = await api_user(request, "secretariat")
+    body = await read_json(request, CorrectionBody)
+    app, subject_id = ctx(request), ident(request)
+    retired = await app.db.write(
+        lambda s: signatures.new_version(
+            s, record=record, subject_id=subject_id, viewer=me.viewer, reason=body.reason
+        )
+    )
+    return reply({"retired_version": retired, "next_version": retired + 1}, status_code=201)
+
+
+def _versions(record: str, what: str) -> Any:
+    @operation(
+        f"Retire the signed {what} for a correction: the next signature starts a new version",
+        description="`{reason}` → 201 `{retired_version, next_version}`; the old file and its "
+        "signatures stay. 409 not_signed when nothing is signed.",
+        who="secretariat",
+        body=CorrectionBody,
+    )
+    async def new_version(request: Request) -> Response:
+        return await _new_version(request, record)
+
+    new_version.__name__ = f"new_{record}_version"
+    return new_version
+
+
 routes = [
+    Route("/api/v1/meetings/{id:int}/minutes/versions", _versions("minutes", "minutes"), methods=["POST"]),
+    Route(
+        "/api/v1/meetings/{id:int}/resolution/versions",
+        _versions("resolution", "resolution"),
+        methods=["POST"],
+    ),
+    Route(
+        "/api/v1/opinion-polls/{id:int}/report/versions",
+        _versions("poll_report", "ballot report"),
+        methods=["POST"],
+    ),
     Route("/api/v1/meetings/{id:int}/minutes/signatures", sign_minutes, methods=["POST"]),
     Route("/api/v1/meetings/{id:int}/resolution/signatures", sign_resolution, methods=["POST"]),
     Route("/api/v1/opinion-polls/{id:int}/report/signatures", sign_poll_report, methods=["POST"]),
