@@ -6,6 +6,7 @@ docs/signatures.md.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,35 +49,57 @@ async def _sign(request: Request, record: str) -> Response:
     return reply(found, status_code=201)
 
 
-@operation(
-    "Sign the finalized minutes (PAdES, the key in the signer's token)",
-    description="409 minutes_not_final before finalizing, not_enrolled without a key, already_signed; "
-    "403 bad_pin; 429 pin_locked after repeated wrong PINs.",
-    who="the policy's minutes signers (by default the secretariat)",
-    body=PinBody,
+@dataclass(frozen=True)
+class Signable:
+    record: str
+    prefix: str  # the record's path, before /signatures and /versions
+    summary: str
+    refusals: str  # the 409s besides not_enrolled and already_signed
+    who: str
+    what: str  # in the correction's summary
+
+
+SIGNABLE = (
+    Signable(
+        "minutes",
+        "/api/v1/meetings/{id:int}/minutes",
+        "Sign the finalized minutes (PAdES, the key in the signer's token)",
+        "minutes_not_final before finalizing",
+        "the policy's minutes signers (by default the secretariat)",
+        "minutes",
+    ),
+    Signable(
+        "resolution",
+        "/api/v1/meetings/{id:int}/resolution",
+        "Sign the session resolution once the meeting is adjourned",
+        "not_adjourned",
+        "the meeting's chair",
+        "resolution",
+    ),
+    Signable(
+        "poll_report",
+        "/api/v1/opinion-polls/{id:int}/report",
+        "Sign a closed opinion ballot's synthesis report",
+        "poll_not_closed",
+        "secretariat",
+        "ballot report",
+    ),
 )
-async def sign_minutes(request: Request) -> Response:
-    return await _sign(request, "minutes")
 
 
-@operation(
-    "Sign the session resolution once the meeting is adjourned",
-    description="403 bad_pin; 429 pin_locked; 409 not_adjourned, not_enrolled, already_signed.",
-    who="the meeting's chair",
-    body=PinBody,
-)
-async def sign_resolution(request: Request) -> Response:
-    return await _sign(request, "resolution")
+def _signing(signable: Signable) -> Any:
+    @operation(
+        signable.summary,
+        description=f"`{{pin}}` → 201 `{{signer, signed_at, certificate_sha256, ...}}`. 403 bad_pin; "
+        f"429 pin_locked after repeated wrong PINs; 409 {signable.refusals}, not_enrolled, already_signed.",
+        who=signable.who,
+        body=PinBody,
+    )
+    async def sign(request: Request) -> Response:
+        return await _sign(request, signable.record)
 
-
-@operation(
-    "Sign a closed opinion ballot's synthesis report",
-    description="403 bad_pin; 429 pin_locked; 409 poll_not_closed, not_enrolled, already_signed.",
-    who="secretariat",
-    body=PinBody,
-)
-async def sign_poll_report(request: Request) -> Response:
-    return await _sign(request, "poll_report")
+    sign.__name__ = f"sign_{signable.record}"
+    return sign
 
 
 class CorrectionBody(BaseModel):
@@ -97,9 +120,11 @@ async def _new_version(request: Request, record: str) -> Response:
     return reply({"retired_version": retired, "next_version": retired + 1}, status_code=201)
 
 
-def _versions(record: str, what: str) -> Any:
+def _versions(signable: Signable) -> Any:
+    record = signable.record
+
     @operation(
-        f"Retire the signed {what} for a correction: the next signature starts a new version",
+        f"Retire the signed {signable.what} for a correction: the next signature starts a new version",
         description="`{reason}` → 201 `{retired_version, next_version}`; the old file and its "
         "signatures stay. 409 not_signed when nothing is signed.",
         who="secretariat",
@@ -113,18 +138,6 @@ def _versions(record: str, what: str) -> Any:
 
 
 routes = [
-    Route("/api/v1/meetings/{id:int}/minutes/versions", _versions("minutes", "minutes"), methods=["POST"]),
-    Route(
-        "/api/v1/meetings/{id:int}/resolution/versions",
-        _versions("resolution", "resolution"),
-        methods=["POST"],
-    ),
-    Route(
-        "/api/v1/opinion-polls/{id:int}/report/versions",
-        _versions("poll_report", "ballot report"),
-        methods=["POST"],
-    ),
-    Route("/api/v1/meetings/{id:int}/minutes/signatures", sign_minutes, methods=["POST"]),
-    Route("/api/v1/meetings/{id:int}/resolution/signatures", sign_resolution, methods=["POST"]),
-    Route("/api/v1/opinion-polls/{id:int}/report/signatures", sign_poll_report, methods=["POST"]),
+    *(Route(f"{s.prefix}/signatures", _signing(s), methods=["POST"]) for s in SIGNABLE),
+    *(Route(f"{s.prefix}/versions", _versions(s), methods=["POST"]) for s in SIGNABLE),
 ]
