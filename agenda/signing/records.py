@@ -16,6 +16,7 @@ count of wrong PINs. See docs/signatures.md.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Text, UniqueConstraint, delete, func
@@ -193,27 +194,31 @@ def is_locked(session: Session, record: str, subject_id: int) -> bool:
     return found is not None and found.sha256 != found.source_sha256
 
 
+@dataclass(frozen=True)
+class NewSignature:
+    """A signature to record on a record's current file (`expected_sha256`), or on a new first
+    version drawn as `source_sha256` when `expected_sha256` is None."""
+
+    record: str
+    subject_id: int
+    meeting_id: int | None
+    expected_sha256: str | None
+    source_sha256: str
+    identity: SigningIdentity
+    signer_id: int | None  # None: the organisation's seal
+    slot: str
+    field_name: str
+    signed_at: datetime
+
+
 def add_signature(
-    session: Session,
-    *,
-    record: str,
-    subject_id: int,
-    meeting_id: int | None,
-    expected_sha256: str | None,
-    source_sha256: str,
-    signed_sha256: str,
-    size: int,
-    identity: SigningIdentity,
-    signer_id: int | None,
-    slot: str,
-    field_name: str,
-    level: str,
-    time_source: str,
-    signed_at: datetime,
+    session: Session, new: NewSignature, *, signed_sha256: str, size: int, level: str, time_source: str
 ) -> FileSignature:
-    """Record a signature added to the record's current file (`expected_sha256`, or a new first
-    version from `source_sha256` when None) and append `record.signed`. 409 when another signature
-    landed in between: the caller signs again over the newer file."""
+    """Record the signature, the file now `signed_sha256`, and append `record.signed`. 409 when
+    another signature landed in between: the caller signs again over the newer file."""
+    record, subject_id, meeting_id = new.record, new.subject_id, new.meeting_id
+    expected_sha256, source_sha256, identity = new.expected_sha256, new.source_sha256, new.identity
+    signer_id, slot, field_name, signed_at = new.signer_id, new.slot, new.field_name, new.signed_at
     found = current_file(session, record, subject_id)
     if expected_sha256 is None:
         if found is not None and found.superseded_at is None:

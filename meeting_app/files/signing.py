@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 import anyio
+from sqlmodel import Session
 
 from agenda.clock import iso, utcnow
 from agenda.errors import Conflict, Forbidden, InvalidInput, Unavailable
@@ -111,30 +112,19 @@ async def sign_record(
     except KeyMissing:
         missing = N_("Không tìm thấy khóa ký của bạn trong thiết bị ký. Liên hệ quản trị hệ thống.")
         raise Conflict(missing, code="not_enrolled") from None
-    digest = await anyio.to_thread.run_sync(store_original, data_dir, signed.data)
-
-    def record_it(s: Any) -> int:
-        records.pin_succeeded(s, viewer.user_id)
-        added = records.add_signature(
-            s,
-            record=record,
-            subject_id=subject_id,
-            meeting_id=plan.meeting_id,
-            expected_sha256=plan.expected_sha256,
-            source_sha256=source,
-            signed_sha256=digest,
-            size=len(signed.data),
-            identity=plan.identity,
-            signer_id=viewer.user_id,
-            slot=plan.slot,
-            field_name=plan.field_name,
-            level=signed.level,
-            time_source=signed.time_source,
-            signed_at=at,
-        )
-        return added.position
-
-    position = await app.db.write(record_it)
+    new = records.NewSignature(
+        record=record,
+        subject_id=subject_id,
+        meeting_id=plan.meeting_id,
+        expected_sha256=plan.expected_sha256,
+        source_sha256=source,
+        identity=plan.identity,
+        signer_id=viewer.user_id,
+        slot=plan.slot,
+        field_name=plan.field_name,
+        signed_at=at,
+    )
+    digest, position = await keep(app, new, signed)
     return {
         "signer": plan.identity.common_name,
         "title": plan.identity.title,
@@ -145,6 +135,28 @@ async def sign_record(
         "sha256": digest,
         "position": position,
     }
+
+
+async def keep(app: AppContext, new: records.NewSignature, signed: Signed) -> tuple[str, int]:
+    """Store the signed bytes by SHA-256, then record the signature and its event in one
+    transaction (a signer's wrong PINs are forgotten with it): (the file's SHA-256, the
+    signature's position on it)."""
+    digest = await anyio.to_thread.run_sync(store_original, app.settings.data_dir, signed.data)
+
+    def record_it(s: Session) -> int:
+        if new.signer_id is not None:
+            records.pin_succeeded(s, new.signer_id)
+        found = records.add_signature(
+            s,
+            new,
+            signed_sha256=digest,
+            size=len(signed.data),
+            level=signed.level,
+            time_source=signed.time_source,
+        )
+        return found.position
+
+    return digest, await app.db.write(record_it)
 
 
 async def signed_file(app: AppContext, record: str, subject_id: int, viewer: Viewer) -> bytes | None:

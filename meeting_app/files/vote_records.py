@@ -46,6 +46,7 @@ from agenda.signing.records import SigningIdentity
 from agenda.storage import store_original
 from meeting_app.context import AppContext
 from meeting_app.files.pdf_pool import WorkerDied
+from meeting_app.files.signing import keep
 
 log = logging.getLogger("ecabinet.signing")
 
@@ -110,29 +111,20 @@ async def seal_record(app: AppContext, vote_id: int) -> bool | None:
     at = utcnow()
     job = _job(data, config, plan.identity, at)
     signed = await anyio.to_thread.run_sync(partial(_sign, config, plan.identity, job), limiter=app.signings)
-    digest = await anyio.to_thread.run_sync(store_original, data_dir, signed.data)
-
-    def record_it(s: Session) -> None:
-        records.add_signature(
-            s,
-            record=vote_records.RECORD,
-            subject_id=vote_id,
-            meeting_id=plan.meeting_id,
-            expected_sha256=None,
-            source_sha256=source,
-            signed_sha256=digest,
-            size=len(signed.data),
-            identity=plan.identity,
-            signer_id=None,
-            slot=vote_records.SLOT,
-            field_name=vote_records.FIELD_NAME,
-            level=signed.level,
-            time_source=signed.time_source,
-            signed_at=at,
-        )
-
+    new = records.NewSignature(
+        record=vote_records.RECORD,
+        subject_id=vote_id,
+        meeting_id=plan.meeting_id,
+        expected_sha256=None,
+        source_sha256=source,
+        identity=plan.identity,
+        signer_id=None,
+        slot=vote_records.SLOT,
+        field_name=vote_records.FIELD_NAME,
+        signed_at=at,
+    )
     try:
-        await app.db.write(record_it)
+        await keep(app, new, signed)
     except (Conflict, IntegrityError):  # another process sealed it first: theirs stands
         log.info("vote %s: its record was sealed meanwhile", vote_id)
         return False
