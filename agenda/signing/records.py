@@ -188,12 +188,6 @@ def signatures_of(session: Session, file_id: int) -> list[FileSignature]:
     )
 
 
-def is_locked(session: Session, record: str, subject_id: int) -> bool:
-    """A record whose current file carries a signature cannot change."""
-    found = current_file(session, record, subject_id)
-    return found is not None and found.sha256 != found.source_sha256
-
-
 @dataclass(frozen=True)
 class NewSignature:
     """A signature to record on a record's current file (`expected_sha256`), or on a new first
