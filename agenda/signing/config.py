@@ -138,7 +138,7 @@ def demo_tsa(config: SigningConfig) -> tuple[bytes, bytes]:
     certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
     return (
         certificate.public_bytes(serialization.Encoding.DER),
-        key.private_bytes(
+        loaded.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
     )
