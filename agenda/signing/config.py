@@ -95,13 +95,27 @@ class SigningConfig:
         from agenda.signing.pdf_sign import timestamper
 
         if self.tsa_url == "demo":
-            return timestamper("demo", demo=demo_tsa(self))
+            return _demo_stamper(self.ca_folder, self.passphrase(), self)
         return timestamper(self.tsa_url)
 
 
 @cache
 def _authority(folder: Path, passphrase: bytes, crl_url: str) -> pki.Authority:
     return pki.load_or_create(folder, passphrase, crl_url=crl_url)
+
+
+_STAMPERS: dict[tuple[Path, bytes], TimeStamper | None] = {}
+
+
+def _demo_stamper(folder: Path, passphrase: bytes, config: SigningConfig) -> TimeStamper | None:
+    """The demo TSA's client, made once per process: decrypting its key costs more than a
+    timestamp (bench/signing.py)."""
+    from agenda.signing.pdf_sign import timestamper
+
+    key = (folder, passphrase)
+    if key not in _STAMPERS:
+        _STAMPERS[key] = timestamper("demo", demo=demo_tsa(config))
+    return _STAMPERS[key]
 
 
 def demo_tsa(config: SigningConfig) -> tuple[bytes, bytes]:
