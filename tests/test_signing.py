@@ -6,6 +6,7 @@ checks the stored file against, and PINs are checked by the token and rate-limit
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -253,3 +254,90 @@ def test_the_secretariat_signs_a_closed_ballots_report(
     assert cast.sec.get(f"/api/v1/opinion-polls/{poll_id}/report.pdf").content == data  # the same bytes
     page = cast.sec.get(f"/opinion-polls/{poll_id}")
     assert 'id="report-signatures"' in page.text and 'data-count="1"' in page.text
+
+
+def make_pkcs12(password: bytes) -> tuple[bytes, str]:
+    """A key and a self-signed certificate from some other CA, as a PKCS#12, and its SHA-256."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Nguyễn Văn Ký")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    data = pkcs12.serialize_key_and_certificates(
+        b"k", key, certificate, None, serialization.BestAvailableEncryption(password)
+    )
+    digest = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
+    return data, digest
+
+
+def test_signer_enroll_on_the_command_line(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agenda.signing.records import SigningIdentity
+    from tests.support.factories import make_user
+
+    make_user(db, "kyso", ["secretariat"], full_name="Phan Ngọc Ánh")
+    monkeypatch.setenv("SIGNING_TOKEN_PREFIX", settings.signing_token_prefix)
+
+    def cli(args: list[str], stdin: str = "") -> Any:
+        return run_cli(args, stdin=stdin, data_dir=settings.data_dir, database_url=settings.database_url)
+
+    made = cli(["signer", "enroll", "--username", "kyso", "--pin-stdin"], f"{PIN}\n")
+    assert made.returncode == 0, made.stderr
+    fingerprint = json_out(made)["certificate_sha256"]
+    identity = db.read_sync(lambda s: s.exec(select(SigningIdentity)).one())
+    assert identity.certificate_sha256 == fingerprint and identity.store == "pkcs11"
+    assert "BEGIN CERTIFICATE" in identity.certificate and identity.title == "Văn phòng Chính phủ"
+    for args, stdin in (
+        (["signer", "enroll", "--username", "nobody", "--pin-stdin"], f"{PIN}\n"),
+        (["signer", "enroll", "--username", "kyso", "--pin-stdin"], "12\n"),  # too short
+        (["signer", "enroll", "--username", "kyso", "--pin-stdin"], "999999\n"),  # not the token's PIN
+    ):
+        refused = cli(args, stdin)
+        assert refused.returncode == 2 and "error" in refused.stderr, (args, refused.stderr)
+
+    # A key and certificate issued elsewhere, imported into the token: the old identity retires.
+    bundle, digest = make_pkcs12(b"p12-pass")
+    (tmp_path / "ky.p12").write_bytes(bundle)
+    imported = cli(
+        [
+            "signer",
+            "enroll",
+            "--username",
+            "kyso",
+            "--pin-stdin",
+            "--pkcs12",
+            str(tmp_path / "ky.p12"),
+            "--pkcs12-password-stdin",
+        ],
+        f"{PIN}\np12-pass\n",
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert json_out(imported)["certificate_sha256"] == digest
+    current = db.read_sync(
+        lambda s: s.exec(select(SigningIdentity).where(col(SigningIdentity.revoked_at).is_(None))).all()
+    )
+    assert [i.certificate_sha256 for i in current] == [digest]
+    seal = cli(["signer", "enroll", "--seal"])
+    assert seal.returncode == 0, seal.stderr
+    kinds = db.read_sync(
+        lambda s: [
+            e.payload()["identity_kind"]
+            for e in s.exec(select(Event).where(Event.kind == "signer.enrolled")).all()
+        ]
+    )
+    assert kinds == ["person", "person", "seal"]
