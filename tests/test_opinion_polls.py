@@ -191,7 +191,9 @@ def test_every_change_is_one_event_on_stream_0(client: TestClient, db: Database)
     logged = db.read_sync(
         lambda s: [
             (e.kind, e.stream, e.payload())
-            for e in s.exec(select(Event).where(col(Event.kind).startswith("poll."))).all()
+            for e in s.exec(
+                select(Event).where(col(Event.kind).startswith("poll.")).order_by(col(Event.id))
+            ).all()
         ]
     )
     assert [k for k, _, _ in logged] == ["poll.created", "poll.sent", "poll.answered", "poll.closed"]
