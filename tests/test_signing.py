@@ -227,6 +227,10 @@ def test_the_pages_sign_without_javascript(script: Script) -> None:
 
     console = chair.get(f"/meetings/{live.meeting_id}/console")
     assert 'id="console-sign"' in console.text and "console-sign-form" in console.text
+    assert sec.patch("/api/v1/me", json={"locale": "en"}).status_code == 200
+    english = sec.get(f"/meetings/{live.meeting_id}/minutes").text
+    assert "Digital signatures" in english and "Download the signed minutes (PDF)" in english
+    assert "Certificate (SHA-256):" in english and "Signed at" in english
     assert "console-sign" not in live.actors["m1"].get(f"/meetings/{live.meeting_id}/tablet").text
 
 
