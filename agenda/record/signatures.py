@@ -235,9 +235,9 @@ def _signature(row: FileSignature, identity: SigningIdentity | None) -> dict[str
 
 
 def signed_copy(session: Session, record: str, subject_id: int, viewer: Viewer) -> SignedFile | None:
-    """The signed file `viewer` gets in place of a freshly drawn one, logged as fetched; None
-    when there is none or the viewer may not see all of it (a restricted item outside their
-    audience)."""
+    """The signed file `viewer` gets in place of a freshly drawn one (the caller logs the fetch:
+    records.log_fetch); None when there is none or the viewer may not see all of it (a
+    restricted item outside their audience)."""
     current = records.current_file(session, record, subject_id)
     if current is None or current.sha256 == current.source_sha256:
         return None
@@ -249,5 +249,4 @@ def signed_copy(session: Session, record: str, subject_id: int, viewer: Viewer) 
         chair = (content["meeting"].get("chair") or {}).get("member_id")
         if not all(sees_item(viewer, chair, item) for item in content["items"]):
             return None
-    records.log_fetch(session, current, viewer.user_id)
     return current

@@ -162,9 +162,10 @@ async def keep(app: AppContext, new: records.NewSignature, signed: Signed) -> tu
 async def signed_file(app: AppContext, record: str, subject_id: int, viewer: Viewer) -> bytes | None:
     """The signed file `viewer` gets, byte for byte as signed (the fetch logged), or None: not
     signed yet, or a reader who may not see all of it (they get their own unsigned copy)."""
-    found = await app.db.write(lambda s: signatures.signed_copy(s, record, subject_id, viewer))
-    if found is None:
+    found = await app.db.read(lambda s: signatures.signed_copy(s, record, subject_id, viewer))
+    if found is None:  # no write for the unsigned case: most downloads
         return None
+    await app.db.write(lambda s: records.log_fetch(s, found, viewer.user_id))
     path = original_path(app.settings.data_dir, found.sha256)
     data: bytes = await anyio.to_thread.run_sync(path.read_bytes)
     return data
