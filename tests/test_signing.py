@@ -289,9 +289,15 @@ def make_pkcs12(password: bytes) -> tuple[bytes, str]:
 
 
 def test_signer_enroll_on_the_command_line(
-    client: TestClient, db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from agenda.signing.records import SigningIdentity
+    from meeting_app.ops import commands
     from tests.support.factories import make_user
 
     make_user(db, "kyso", ["secretariat"], full_name="Phan Ngọc Ánh")
@@ -306,13 +312,17 @@ def test_signer_enroll_on_the_command_line(
     identity = db.read_sync(lambda s: s.exec(select(SigningIdentity)).one())
     assert identity.certificate_sha256 == fingerprint and identity.store == "pkcs11"
     assert "BEGIN CERTIFICATE" in identity.certificate and identity.title == "Văn phòng Chính phủ"
-    for args, stdin in (
-        (["signer", "enroll", "--username", "nobody", "--pin-stdin"], f"{PIN}\n"),
-        (["signer", "enroll", "--username", "kyso", "--pin-stdin"], "12\n"),  # too short
-        (["signer", "enroll", "--username", "kyso", "--pin-stdin"], "999999\n"),  # not the token's PIN
-    ):
-        refused = cli(args, stdin)
-        assert refused.returncode == 2 and "error" in refused.stderr, (args, refused.stderr)
+    # The refusals, in process (the command's own function; a subprocess costs seconds each).
+    for username, pin in (
+        ("nobody", PIN),
+        ("kyso", "12"),
+        ("kyso", "999999"),
+    ):  # unknown, short, not the token's
+        refused = commands.signer_enroll(
+            settings, username=username, pin=pin, seal=False, pkcs12=None, pkcs12_password=None
+        )
+        assert refused == 2, (username, pin)
+    assert "error" in capsys.readouterr().err
 
     # A key and certificate issued elsewhere, imported into the token: the old identity retires.
     bundle, digest = make_pkcs12(b"p12-pass")
@@ -336,8 +346,10 @@ def test_signer_enroll_on_the_command_line(
         lambda s: s.exec(select(SigningIdentity).where(col(SigningIdentity.revoked_at).is_(None))).all()
     )
     assert [i.certificate_sha256 for i in current] == [digest]
-    seal = cli(["signer", "enroll", "--seal"])
-    assert seal.returncode == 0, seal.stderr
+    assert (
+        commands.signer_enroll(settings, username=None, pin="", seal=True, pkcs12=None, pkcs12_password=None)
+        == 0
+    )
     kinds = db.read_sync(
         lambda s: [
             e.payload()["identity_kind"]

@@ -97,12 +97,19 @@ class Pkcs11Store:
     kind: str = "pkcs11"
 
     def _token(self, label: str) -> Any:
+        """The token labelled `label`. A token another process made (`run.py signer enroll` while
+        the server runs) is not in this process's slot list until the library is re-initialised:
+        that is done once before giving up. Called under _TOKEN_LOCK."""
         import pkcs11
 
-        try:
-            return _library(self.module).get_token(token_label=label)
-        except pkcs11.NoSuchToken as exc:
-            raise KeyMissing(label) from exc
+        library = _library(self.module)
+        for attempt in (1, 2):
+            found = list(library.get_tokens(token_label=label))
+            if found:
+                return found[0]
+            if attempt == 1:
+                library.reinitialize()
+        raise KeyMissing(label) from pkcs11.NoSuchToken(label)
 
     @contextmanager
     def _session(self, label: str, pin: str, *, rw: bool = False) -> Iterator[Any]:
