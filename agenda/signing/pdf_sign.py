@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
@@ -130,16 +131,25 @@ def sign_pdf(
     """`data` with one more signature. Long-term validation data is embedded when the chain
     validates against `trust` with its revocation data; otherwise the signature is made without
     it (and says so in `level`)."""
-    kwargs = {"field_name": field_name, "placement": placement, "appearance": appearance, "stamper": stamper}
+    sign = partial(
+        _sign,
+        data,
+        signer,
+        field_name=field_name,
+        placement=placement,
+        appearance=appearance,
+        stamper=stamper,
+        reason=reason,
+    )
     level = "B-T" if stamper is not None else "B-B"
     if trust is not None:
         try:
-            signed = _sign(data, signer, trust=trust, reason=reason, **kwargs)  # type: ignore[arg-type]
-            return Signed(signed, field_name, "B-LT" if stamper is not None else level, _source(stamper))
+            return Signed(
+                sign(trust=trust), field_name, "B-LT" if stamper is not None else level, _source(stamper)
+            )
         except SigningError as exc:  # the chain or its revocation data could not be validated
             log.warning("signature without long-term validation data: %s", exc)
-    signed = _sign(data, signer, trust=None, reason=reason, **kwargs)  # type: ignore[arg-type]
-    return Signed(signed, field_name, level, _source(stamper))
+    return Signed(sign(trust=None), field_name, level, _source(stamper))
 
 
 def _source(stamper: TimeStamper | None) -> str:
