@@ -410,16 +410,27 @@ class OutOfTime(BaseException):
 
 
 def extract_text(reader: Any, *, until: float) -> str:
-    """The text of the pages in order, at most MAX_TEXT_CHARS, as much as is read by `until`.
+    """The text of the pages in order, at most MAX_TEXT_CHARS, as much as is read by `until`
+    (see `extract_pages`). For search only: the file has passed its checks already, and none of
+    this refuses it."""
+    parts: list[str] = []
+    size = 0
+    for found in extract_pages(reader, until=until):
+        parts.append(found[: MAX_TEXT_CHARS - size])
+        size += len(parts[-1]) + 1
+        if size >= MAX_TEXT_CHARS:
+            break
+    return clean_text("\n".join(parts))
+
+
+def extract_pages(reader: Any, *, until: float) -> Iterator[str]:
+    """Each page's text in order ("" for a page that cannot be read), as long as `until` allows.
 
     The clock is checked before each page and before each operator of a page's content, so a
     slow page is cut short where it stands; a page whose decoded content passes
     MAX_PAGE_CONTENT (a detailed drawing, a text bomb) is skipped unread, and a page that
-    exhausts the memory limit ends the extraction. The text gathered so far is kept. This is
-    for search only: the file has passed its checks already, and none of this refuses it.
+    exhausts the memory limit ends the extraction.
     """
-    parts: list[str] = []
-    size = 0
 
     def in_time(*_ignored: Any) -> None:
         if time.monotonic() > until:
@@ -431,19 +442,16 @@ def extract_text(reader: Any, *, until: float) -> str:
             try:
                 contents = page.get_contents()
                 if contents is None or len(contents.get_data()) > MAX_PAGE_CONTENT:
+                    yield ""
                     continue
                 found = page.extract_text(visitor_operand_before=in_time) or ""
             except (MemoryError, RecursionError):
                 raise
-            except Exception:  # a page whose text cannot be read is skipped
-                continue
-            parts.append(found[: MAX_TEXT_CHARS - size])
-            size += len(parts[-1]) + 1
-            if size >= MAX_TEXT_CHARS:
-                break
+            except Exception:  # a page whose text cannot be read is empty
+                found = ""
+            yield found
     except (OutOfTime, MemoryError, RecursionError):
-        pass  # keep what was gathered
-    return clean_text("\n".join(parts))
+        return  # keep what was gathered
 
 
 def trusted_text(data: bytes) -> str:
