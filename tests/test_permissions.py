@@ -189,6 +189,8 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     # A draft meeting's book: staff only. Its first answer is 202: the build has started.
     ("GET", "/api/v1/meetings/{id}/book.pdf"): (frozenset({"secretariat", "chair"}), 404),
     ("GET", "/api/v1/documents/{id}/versions/{n}/file"): (PRESIDING | OWN_AGENCY, 404),
+    # The diff between versions (issue 17) follows the document; the fixture's has one version: 409.
+    ("GET", "/api/v1/documents/{id}/versions/{n}/diff"): (PRESIDING | OWN_AGENCY, 404),
     ("GET", "/api/v1/copies/{code}"): (STAFF, 403),
     ("GET", "/api/v1/meetings/{id}/reading"): (frozenset({"secretariat", "chair"}), 403),
     ("GET", "/api/v1/meetings/{id}/live"): (PRESIDING, 404),
@@ -239,6 +241,7 @@ READ_OK: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/v1/meetings/{id}/minutes.pdf"): (409,),
     ("GET", "/api/v1/meetings/{id}/resolution.pdf"): (409,),
     ("GET", "/api/v1/votes/{id}/record.pdf"): (409,),
+    ("GET", "/api/v1/documents/{id}/versions/{n}/diff"): (409,),
 }
 
 PUBLIC = {("GET", "/api/v1/openapi.json"), ("POST", "/api/v1/auth/login")}

@@ -7,9 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from fpdf import FPDF
+from starlette.testclient import TestClient
 
+from agenda.db import Database
 from agenda.papers.version_diff import diff_files, diff_pages, passages
 from agenda.pdf.fonts import find_font
+from meeting_app.settings import Settings
+from tests.support.factories import (
+    add_stored_version,
+    error_of,
+    login_as,
+    make_programme_item,
+    make_stored_document,
+    make_user,
+)
 
 P1 = ["Điều 1. Phạm vi điều chỉnh", "Nghị định này quy định chi tiết về quản lý thuế."]
 P2 = ["Điều 2. Đối tượng áp dụng", "Người nộp thuế là tổ chức, cá nhân.", "Cơ quan quản lý thuế."]
@@ -65,3 +76,30 @@ def test_whitespace_and_empty_pages_do_not_count() -> None:
     assert diff_pages(["a  b\nc"], ["a b\nc\n"])["changes"] == []
     found = diff_pages([], ["Trang mới"])
     assert found["changes"][0]["kind"] == "added" and found["changes"][0]["old_page"] == 1
+
+
+def test_the_api_diffs_two_versions_once_for_their_readers(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    item = make_programme_item(db, title="Nghị định về quản lý thuế")
+    document = make_stored_document(db, settings.data_dir, item.id or 0, "submission", pages=2)
+    add_stored_version(db, settings.data_dir, document.id or 0, pages=3, note="Bổ sung Điều 3")
+    make_user(db, "sec", ["secretariat"])
+    sec = login_as(client, "sec")
+    url = f"/api/v1/documents/{document.id}/versions/2/diff"
+    found = sec.get(url)
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["from"]["version"] == 1 and body["to"]["version"] == 2
+    assert body["to"]["note"] == "Bổ sung Điều 3" and body["new_pages"] == 3 and body["old_pages"] == 2
+    assert body["changes"], body
+    cached = list((settings.data_dir / "diffs").glob("*.json"))
+    assert len(cached) == 1  # kept per pair of versions
+    assert sec.get(url).json() == body
+    assert sec.get(f"{url}?from=2").status_code == 400
+    assert sec.get(f"{url}?from=abc").status_code == 400
+    assert sec.get(f"{url}?from=9").status_code == 404
+    first = sec.get(f"/api/v1/documents/{document.id}/versions/1/diff")
+    assert first.status_code == 409 and error_of(first)["code"] == "no_earlier_version"
+    assert sec.get(f"/api/v1/documents/{document.id}/versions/1/diff?from=2").json()["from"]["version"] == 2
+    assert client.get(url, headers={"cookie": ""}).status_code in (401, 403)

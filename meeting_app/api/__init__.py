@@ -27,6 +27,7 @@ from meeting_app.api import (
     task_reports,
     tasks,
     todo,
+    version_diffs,
     vote_records,
     votes,
 )
@@ -58,5 +59,6 @@ routes: list[BaseRoute] = [
     *monitoring.routes,
     *signatures.routes,  # verification (issue 16), and the public root and CRL under /pki
     *vote_records.routes,
+    *version_diffs.routes,  # issue 17: the diff between two versions of a paper
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]
