@@ -1,4 +1,5 @@
-"""The tablet reader: one document version in pdf.js, with private notes (docs/reader.md).
+"""The tablet reader: one document version in pdf.js, with private notes and anchored annotations
+(docs/reader.md).
 
 The page carries everything static/js/reader.js needs in data-* attributes; the PDF itself
 comes from the watermarked file route of the JSON API, never from an original.
@@ -26,6 +27,9 @@ from meeting_app.api.common import MAX_ID, ident
 from meeting_app.auth import page_user
 from meeting_app.context import ctx
 from meeting_app.pages.common import page
+
+
+MAX_QUOTE_CHARS = 2000  # an annotation's quoted passage (docs/annotations.md)
 
 
 def chosen_version(raw: str | None, versions: list[DocumentVersion]) -> DocumentVersion:
@@ -89,6 +93,10 @@ async def read(request: Request) -> Response:
         file_url=f"/api/v1/documents/{document_id}/versions/{version.version}/file",
         notes_url=f"/api/v1/documents/{document_id}/notes",
         max_note_chars=MAX_NOTE_CHARS,
+        annotations_url=f"/api/v1/documents/{document_id}/annotations",
+        audience_url=f"/api/v1/documents/{document_id}/annotation-audience",
+        max_quote_chars=MAX_QUOTE_CHARS,
+        max_annotation_chars=MAX_NOTE_CHARS,
     )
     return page(request, "reader/read.html", data)
 

@@ -8,6 +8,8 @@
 
 import { buildOutline } from "./reader-outline.js";
 import { setupNotes } from "./reader-notes.js";
+import { setupPanels } from "./reader-panels.js";
+import { setupAnnotations } from "./reader-annotations.js";
 
 const PDFJS = "/vendor/pdfjs/pdf.min.mjs";
 const WORKER = "/vendor/pdfjs/pdf.worker.min.mjs";
@@ -85,6 +87,7 @@ async function start(root) {
   };
   let outline = { mark() {} }; // until the outline and the notes are set up below
   let notes = { show() {}, flush() {} };
+  let annotations = { show() {} };
   let renderSeq = 0;
   let renderTask = null;
   let textLayer = null;
@@ -157,7 +160,15 @@ async function start(root) {
     say("");
     if (TEXT_LAYER) {
       textLayer = new pdfjs.TextLayer({ textContentSource: page.streamTextContent(), container: layer, viewport });
-      textLayer.render().catch(() => {});
+      // The hook for the annotations (reader-annotations.js): this page's text layer is whole.
+      const shown = state.page;
+      textLayer
+        .render()
+        .then(() => {
+          if (seq !== renderSeq) return;
+          root.dispatchEvent(new CustomEvent("reader:textlayer", { detail: { page: shown, layer, sheet } }));
+        })
+        .catch(() => {});
     }
   }
 
@@ -178,6 +189,7 @@ async function start(root) {
     if (window.location.hash !== hash) history.replaceState(null, "", hash);
     outline.mark(state.page);
     notes.show(state.page);
+    annotations.show(state.page);
   }
 
   async function goTo(n) {
@@ -229,8 +241,8 @@ async function start(root) {
 
   // The keyboard, shown on screen in the toolbar's hint and on each button (aria-keyshortcuts):
   // ← → PageUp PageDown turn pages, Home End go to the first and last; + − zoom, 0 fits the
-  // width; N opens the notes (focus in the note), M the outline (focus on its current entry);
-  // Escape closes the panel it is pressed in and returns to its button.
+  // width; N opens the notes (focus in the note), M the outline (focus on its current entry),
+  // A the annotations; Escape closes the panel it is pressed in and returns to its button.
   const keys = {
     ArrowRight: () => goTo(state.page + 1),
     PageDown: () => goTo(state.page + 1),
@@ -249,6 +261,8 @@ async function start(root) {
     N: () => openPanel("notes"),
     m: () => openPanel("outline"),
     M: () => openPanel("outline"),
+    a: () => openPanel("annotations"),
+    A: () => openPanel("annotations"),
   };
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -311,55 +325,20 @@ async function start(root) {
 
   // --- side panels --------------------------------------------------------------------------
 
-  const narrow = window.matchMedia("(max-width: 999px)");
-  function setPanel(name, open) {
-    const panel = el(name);
-    const button = el(`toggle-${name}`);
-    panel.hidden = !open;
-    button.setAttribute("aria-expanded", String(open));
-    if (open && narrow.matches) {
-      const other = name === "outline" ? "notes" : "outline";
-      if (!el(other).hidden) setPanel(other, false);
-    }
-  }
-  function focusPanel(name) {
-    const panel = el(name);
-    const focus =
-      name === "notes"
-        ? panel.querySelector("textarea:not([disabled])")
-        : panel.querySelector("button.outline-link[aria-current='true']") || panel.querySelector("button.outline-link");
-    if (focus) focus.focus();
-  }
-  function openPanel(name) {
-    if (el(name).hidden) setPanel(name, true);
-    focusPanel(name);
-  }
-  for (const name of ["outline", "notes"]) {
-    el(`toggle-${name}`).addEventListener("click", (event) => {
-      const open = el(name).hidden;
-      setPanel(name, open);
-      // A tap on a tablet leaves the focus (and the on-screen keyboard) alone; a key press or a
-      // mouse click moves it into the panel.
-      if (open && (!coarse || event.detail === 0)) focusPanel(name);
-    });
-  }
-  document.querySelectorAll("[data-close]").forEach((button) => {
-    button.addEventListener("click", () => {
-      setPanel(button.dataset.close, false);
-      el(`toggle-${button.dataset.close}`).focus();
-    });
+  const panels = setupPanels({
+    names: ["outline", "notes", "annotations"],
+    coarse,
+    focusers: {
+      notes: (panel) => panel.querySelector("textarea:not([disabled])"),
+      outline: (panel) =>
+        panel.querySelector("button.outline-link[aria-current='true']") || panel.querySelector("button.outline-link"),
+      annotations: (panel) => panel.querySelector("#annot-form:not([hidden]) textarea, #annot-find"),
+    },
+    onClose: (name) => {
+      if (name === "notes") notes.flush();
+    },
   });
-  document.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape") return;
-    const inside = event.target instanceof HTMLElement ? event.target.closest(".reader-panel") : null;
-    for (const name of ["outline", "notes"]) {
-      if (!el(name).hidden && (inside === el(name) || (!inside && narrow.matches))) {
-        if (name === "notes") notes.flush();
-        setPanel(name, false);
-        el(`toggle-${name}`).focus();
-      }
-    }
-  });
+  const { setPanel, openPanel } = panels;
 
   outline = await buildOutline({
     pdf,
@@ -367,7 +346,7 @@ async function start(root) {
     fallback: el("outline-fallback"),
     pageLabel: (page) => msg("PageLabel", { page }),
     goTo: (page) => {
-      if (narrow.matches) setPanel("outline", false);
+      if (panels.isNarrow()) setPanel("outline", false);
       goTo(page);
     },
   });
@@ -382,6 +361,17 @@ async function start(root) {
     dot: el("note-dot"),
     msg,
     goTo: (page) => goTo(page),
+  });
+
+  annotations = setupAnnotations({
+    root,
+    panel: el("annotations"),
+    version: Number(data.version),
+    openPanel,
+    goTo: (page) => {
+      if (panels.isNarrow()) setPanel("annotations", false);
+      return goTo(page);
+    },
   });
 
   pageInput.disabled = false;

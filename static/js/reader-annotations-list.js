@@ -1,0 +1,126 @@
+// The annotations panel's lists (reader-annotations.js): this document's annotations, the
+// reader's own and those shared with them (with their author), each with its page and quote, a
+// tap going to its page; the reader's own can be edited and deleted (a second tap confirms).
+// Orphans (their passage gone from a new version) are listed apart, with their old quote.
+
+const EXCERPT = 160;
+const CONFIRM_MS = 5000;
+
+function excerpt(text) {
+  return text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text;
+}
+
+export function setupAnnotationList({ panel, msg, onGo, onEdit, onDelete }) {
+  const list = panel.querySelector("#annot-list");
+  const orphans = panel.querySelector("#annot-orphans");
+  const orphansBlock = panel.querySelector("#annot-orphans-block");
+
+  function shareLine(item) {
+    const share = item.share || { secretariat: false, user_ids: [] };
+    const names = [];
+    if (share.secretariat) names.push(msg("Secretariat"));
+    if (share.user_ids && share.user_ids.length) names.push(msg("People", { count: share.user_ids.length }));
+    return names.length ? msg("SharedWith", { names: names.join(", ") }) : msg("Private");
+  }
+
+  function button(className, text, action) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = `btn btn-small ${className}`;
+    b.textContent = text;
+    b.addEventListener("click", action);
+    return b;
+  }
+
+  function deleteButton(item) {
+    const b = button("btn-danger-quiet annot-delete", msg("Delete"), () => {
+      if (b.dataset.confirm !== "1") {
+        b.dataset.confirm = "1";
+        b.textContent = msg("ConfirmDelete");
+        window.setTimeout(() => {
+          if (!b.isConnected) return;
+          b.dataset.confirm = "";
+          b.textContent = msg("Delete");
+        }, CONFIRM_MS);
+        return;
+      }
+      onDelete(item);
+    });
+    return b;
+  }
+
+  function entry(item, page, missing) {
+    const li = document.createElement("li");
+    li.className = `annot-item is-${item.kind}${item.mine ? " is-mine" : " is-shared"}`;
+    li.dataset.annotation = String(item.id);
+    const orphan = item.state === "orphaned";
+    const go = document.createElement("button");
+    go.type = "button";
+    go.className = "annot-go";
+    if (!orphan && item.page === page) go.setAttribute("aria-current", "true");
+    const head = document.createElement("strong");
+    head.textContent = `${msg("PageLabel", { page: item.page })} · ${msg(item.kind === "note" ? "Note" : "Highlight")}`;
+    const quote = document.createElement("span");
+    quote.className = "annot-excerpt";
+    quote.textContent = `“${excerpt(item.exact)}”`;
+    go.append(head, quote);
+    if (!item.mine && item.author) {
+      const by = document.createElement("span");
+      by.className = "annot-author";
+      by.textContent = msg("By", { name: item.author.name });
+      go.append(by);
+    }
+    go.addEventListener("click", () => onGo(item));
+    li.append(go);
+    if (item.text) {
+      const text = document.createElement("p");
+      text.className = "annot-text";
+      text.textContent = item.text;
+      li.append(text);
+    }
+    const meta = [];
+    if (orphan) meta.push(msg("Orphan", { version: item.version }));
+    else if (missing.has(item.id)) meta.push(msg("NotFound"));
+    if (item.mine) meta.push(shareLine(item));
+    if (meta.length) {
+      const p = document.createElement("p");
+      p.className = "annot-meta";
+      p.textContent = meta.join(" · ");
+      li.append(p);
+    }
+    if (item.mine) {
+      const actions = document.createElement("div");
+      actions.className = "annot-actions";
+      if (!orphan) actions.append(button("annot-edit", msg("Edit"), () => onEdit(item)));
+      actions.append(deleteButton(item));
+      li.append(actions);
+    }
+    return li;
+  }
+
+  function render(items, page, missing = new Set()) {
+    const anchored = items.filter((i) => i.state !== "orphaned");
+    const lost = items.filter((i) => i.state === "orphaned");
+    anchored.sort((a, b) => a.page - b.page || a.id - b.id);
+    list.replaceChildren(...anchored.map((i) => entry(i, page, missing)));
+    if (!anchored.length) {
+      const li = document.createElement("li");
+      li.className = "muted annot-none";
+      li.textContent = msg("None");
+      list.append(li);
+    }
+    orphans.replaceChildren(...lost.map((i) => entry(i, page, missing)));
+    orphansBlock.hidden = !lost.length;
+  }
+
+  function focusItem(id) {
+    const li = panel.querySelector(`[data-annotation="${Number(id)}"]`);
+    if (!li) return;
+    li.classList.add("is-picked");
+    window.setTimeout(() => li.classList.remove("is-picked"), 2500);
+    li.scrollIntoView({ block: "nearest" });
+    li.querySelector(".annot-go").focus();
+  }
+
+  return { render, focusItem };
+}
