@@ -12,7 +12,7 @@ import { search, selectorAt } from "./reader-anchor.js";
 const CONTEXT = 40;
 const SEARCH_MS = 200;
 
-export function setupAnnotationForm({ panel, msg, audienceUrl, getIndex, create, update }) {
+export function setupAnnotationForm({ panel, msg, audienceUrl, getIndex, create, update, afterSave }) {
   const $ = (id) => panel.querySelector(`#${id}`);
   const form = $("annot-form");
   const textField = $("annot-text-field");
@@ -91,12 +91,15 @@ export function setupAnnotationForm({ panel, msg, audienceUrl, getIndex, create,
     open({ mode: "edit", selector: item, kind: item.kind, item }, item.share);
   }
 
-  function close() {
+  // Closed: the focus goes to the annotation just saved, or back where it was (if it is still
+  // there to take it), or to the search field.
+  function close(saved = null) {
     form.hidden = true;
     current = null;
-    const target = back && back.isConnected ? back : find;
+    const target = back && back.isConnected && back.offsetParent !== null ? back : find;
     back = null;
-    target.focus();
+    if (saved) afterSave(saved);
+    else target.focus({ preventScroll: true });
   }
 
   form.addEventListener("submit", async (event) => {
@@ -115,16 +118,16 @@ export function setupAnnotationForm({ panel, msg, audienceUrl, getIndex, create,
     };
     $("annot-save").disabled = true;
     try {
-      if (mode === "create") await create(selector, kind, text, share);
-      else await update(item, kind === "note" ? { text, share } : { share });
-      close();
+      const saved =
+        mode === "create" ? await create(selector, kind, text, share) : await update(item, kind === "note" ? { text, share } : { share });
+      close(saved);
     } catch (error) {
       say(msg("Failed", { error: error.message }), true);
     } finally {
       $("annot-save").disabled = false;
     }
   });
-  $("annot-cancel").addEventListener("click", close);
+  $("annot-cancel").addEventListener("click", () => close());
   form.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !form.hidden) {
       event.preventDefault(); // the form closes, the panel stays

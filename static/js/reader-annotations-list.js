@@ -113,13 +113,21 @@ export function setupAnnotationList({ panel, msg, onGo, onEdit, onDelete }) {
     orphansBlock.hidden = !lost.length;
   }
 
+  // Scrolls the panel alone (never the page behind it) to show `element`.
+  function reveal(element) {
+    const frame = panel.getBoundingClientRect();
+    const box = element.getBoundingClientRect();
+    if (box.top < frame.top) panel.scrollTop -= frame.top - box.top + 8;
+    else if (box.bottom > frame.bottom) panel.scrollTop += Math.min(box.top - frame.top - 8, box.bottom - frame.bottom + 8);
+  }
+
   function focusItem(id) {
-    const li = panel.querySelector(`[data-annotation="${Number(id)}"]`);
+    const li = panel.querySelector(`li[data-annotation="${Number(id)}"]`);
     if (!li) return;
     li.classList.add("is-picked");
     window.setTimeout(() => li.classList.remove("is-picked"), 2500);
-    li.scrollIntoView({ block: "nearest" });
-    li.querySelector(".annot-go").focus();
+    li.querySelector(".annot-go").focus({ preventScroll: true });
+    reveal(li);
   }
 
   return { render, focusItem };

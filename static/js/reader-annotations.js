@@ -93,6 +93,7 @@ export function setupAnnotations({ root, panel, version, openPanel, goTo }) {
     getIndex: () => (index && index.page === page && index.layer.isConnected ? index : null),
     create,
     update,
+    afterSave: (item) => list.focusItem(item.id),
   });
 
   function refresh() {
