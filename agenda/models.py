@@ -11,9 +11,12 @@ from agenda.meetings.attendance import Attendance
 from agenda.meetings.meetings import Meeting, MeetingGuest, MeetingInvitee
 from agenda.meetings.positions import Position
 from agenda.meetings.speakers import Speaker
+from agenda.papers.annotations import Annotation, AnnotationShare
 from agenda.papers.copies import DocumentCopy, ReadReceipt
 from agenda.papers.documents import Document, DocumentVersion
 from agenda.papers.notes import PageNote
+from agenda.papers.page_text import DocumentPageText
+from agenda.papers.reanchor import AnnotationCarry
 from agenda.people.accounts import AuthSession, LoginFailure, User
 from agenda.people.members import Member
 from agenda.people.notifications import Notification
@@ -32,12 +35,16 @@ __all__ = [
     "Agency",
     "AgendaAudience",
     "AgendaItem",
+    "Annotation",
+    "AnnotationCarry",
+    "AnnotationShare",
     "Attendance",
     "AuthSession",
     "Ballot",
     "BallotReceipt",
     "Document",
     "DocumentCopy",
+    "DocumentPageText",
     "DocumentText",
     "DocumentVersion",
     "Event",

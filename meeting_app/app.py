@@ -31,6 +31,7 @@ from meeting_app.errors import EXCEPTION_HANDLERS, domain_error
 from meeting_app.files.books import BookBuilds
 from meeting_app.files.builds import Builds
 from meeting_app.files.pdf_pool import PdfPool
+from meeting_app.files.reanchoring import Reanchoring
 from meeting_app.files.vote_records import VoteSealer
 from meeting_app.live import live_feed, user_feed
 from meeting_app.live.ballot_box import BallotBox
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             book_builds=BookBuilds(),
             ballots=BallotBox(),
             vote_sealer=VoteSealer(),
+            reanchoring=Reanchoring(),
             listener=listener,
             sessions=sessions,
         )
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             with suppress(asyncio.CancelledError):
                 await reminding
             await context.vote_sealer.stop()
+            await context.reanchoring.stop()
             if listener is not None:
                 await listener.stop()
             await dispatcher.stop()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # annotations only: these modules sit above this one (lint-im
     from meeting_app.files.books import BookBuilds
     from meeting_app.files.builds import Builds
     from meeting_app.files.pdf_pool import PdfPool
+    from meeting_app.files.reanchoring import Reanchoring
     from meeting_app.files.vote_records import VoteSealer
     from meeting_app.live.ballot_box import BallotBox
     from meeting_app.live.hub import Hub
@@ -50,6 +51,8 @@ class AppContext:
     ballots: BallotBox
     # Each closed vote's record sealed in the background (meeting_app/files/vote_records.py).
     vote_sealer: VoteSealer
+    # Annotations carried onto a paper's new version in the background (meeting_app/files/reanchoring.py).
+    reanchoring: Reanchoring
     # Uploads checked at once; each check is a child process of up to 512 MB (agenda/papers/pdf_check.py).
     pdf_checks: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
     # Login sessions remembered for a few seconds; the log's account changes evict them (session_cache.py).

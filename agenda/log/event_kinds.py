@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agenda.log import (
+    annotation_kinds,  # noqa: F401  (registers the annotations' kinds, issue 17)
     follow_up_kinds,  # noqa: F401  (registers the follow-through's kinds, issue 15)
     signing_kinds,  # noqa: F401  (registers the signatures' kinds, issue 16)
 )

@@ -1,11 +1,10 @@
 """The JSON API under /api/v1 (../shared/API.md). One module per area; `routes` gathers them."""
 
-from __future__ import annotations
-
 from starlette.routing import BaseRoute, Route
 
 from meeting_app.api import (
     agencies,
+    annotations,  # (no `from __future__ import annotations` in this module: the name is this one)
     auth,
     books,
     copies,
@@ -60,5 +59,6 @@ routes: list[BaseRoute] = [
     *signatures.routes,  # verification (issue 16), and the public root and CRL under /pki
     *vote_records.routes,
     *version_diffs.routes,  # issue 17: the diff between two versions of a paper
+    *annotations.routes,  # issue 17: annotations anchored to the text
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

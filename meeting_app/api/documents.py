@@ -115,6 +115,7 @@ async def add_version(request: Request) -> Response:
         return documents.get_document(session=s, document_id=document_id), version
 
     document, version = await app.db.write(add)
+    app.reanchoring.schedule(app, document_id)  # annotations onto the new version, in the background
     return reply(created(document, version, facts), 201)
 
 

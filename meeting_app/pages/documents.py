@@ -126,6 +126,7 @@ async def upload_version(request: Request) -> Response:
         raise
     except DomainError as exc:
         return await refused(request, me, item_id, exc, form_name, values)
+    app.reanchoring.schedule(app, document_id)  # annotations onto the new version, in the background
     return done(f"/programme/{item_id}#document-{document_id}", "version_added")
 
 
