@@ -20,6 +20,7 @@ from agenda.meetings.agenda_items import AgendaItem, audiences, can_see_item
 from agenda.meetings.meetings import Meeting, can_see, guest_ids, invitee_ids
 from agenda.papers import copies, documents, notes
 from agenda.papers.documents import DocumentVersion
+from agenda.papers.annotations import MAX_EXACT, MAX_TEXT
 from agenda.papers.notes import MAX_NOTE_CHARS
 from agenda.viewer import Viewer
 from meeting_app import vendor
@@ -27,9 +28,6 @@ from meeting_app.api.common import MAX_ID, ident
 from meeting_app.auth import page_user
 from meeting_app.context import ctx
 from meeting_app.pages.common import page
-
-
-MAX_QUOTE_CHARS = 2000  # an annotation's quoted passage (docs/annotations.md)
 
 
 def chosen_version(raw: str | None, versions: list[DocumentVersion]) -> DocumentVersion:
@@ -95,8 +93,8 @@ async def read(request: Request) -> Response:
         max_note_chars=MAX_NOTE_CHARS,
         annotations_url=f"/api/v1/documents/{document_id}/annotations",
         audience_url=f"/api/v1/documents/{document_id}/annotation-audience",
-        max_quote_chars=MAX_QUOTE_CHARS,
-        max_annotation_chars=MAX_NOTE_CHARS,
+        max_quote_chars=MAX_EXACT,
+        max_annotation_chars=MAX_TEXT,
     )
     return page(request, "reader/read.html", data)
 

@@ -131,7 +131,10 @@ function best(text, found, length, prefix, suffix) {
   let chosen = null;
   let score = -1;
   for (const at of found) {
-    const s = commonTail(text.slice(Math.max(0, at - CONTEXT * 2), at), prefix) + commonHead(text.slice(at + length), suffix);
+    // Trimmed: the server keeps the prefix and suffix normalised, without their outer spaces.
+    const before = text.slice(Math.max(0, at - CONTEXT * 2), at).trimEnd();
+    const after = text.slice(at + length, at + length + CONTEXT * 2).trimStart();
+    const s = commonTail(before, prefix) + commonHead(after, suffix);
     if (s > score) {
       score = s;
       chosen = at;

@@ -99,7 +99,7 @@ export function setupAnnotationForm({ panel, msg, audienceUrl, getIndex, create,
     const target = back && back.isConnected && back.offsetParent !== null ? back : find;
     back = null;
     if (saved) afterSave(saved);
-    else target.focus({ preventScroll: true });
+    else if (target) target.focus({ preventScroll: true });
   }
 
   form.addEventListener("submit", async (event) => {
@@ -193,6 +193,7 @@ export function setupAnnotationForm({ panel, msg, audienceUrl, getIndex, create,
     }
   }
 
+  if (!find) return { compose, edit, focusText: () => textarea.focus(), pageChanged() {} }; // an older version
   find.addEventListener("input", () => {
     window.clearTimeout(timer);
     timer = window.setTimeout(runSearch, SEARCH_MS);

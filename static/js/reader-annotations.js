@@ -30,6 +30,7 @@ export function setupAnnotations({ root, panel, version, openPanel, goTo }) {
   const url = root.dataset.annotations;
   const documentId = Number(root.dataset.document);
   const maxQuote = Number(panel.dataset.maxQuote) || 2000;
+  const editable = panel.dataset.editable !== "false"; // only the latest version takes new ones
   const el = (id) => document.getElementById(id);
   const sheet = el("sheet");
   const stage = el("stage");
@@ -243,7 +244,7 @@ export function setupAnnotations({ root, panel, version, openPanel, goTo }) {
 
   function checkSelection() {
     const selection = document.getSelection();
-    if (!index || !index.layer.isConnected || !selection || selection.rangeCount === 0 || selection.isCollapsed) {
+    if (!editable || !index || !index.layer.isConnected || !selection || selection.rangeCount === 0 || selection.isCollapsed) {
       if (!tools.contains(document.activeElement)) hideTools();
       return;
     }
