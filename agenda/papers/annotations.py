@@ -331,6 +331,7 @@ def update(
             text_changed=text_changed,
             shared_with=ids,
             secretariat=found.share_secretariat,
+            added=sorted(set(ids) - set(before)),
             unshared=sorted(set(before) - set(ids)),
             was_secretariat=was_secretariat,
         ),
