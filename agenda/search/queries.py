@@ -45,7 +45,7 @@ from agenda.meetings.agenda_items import (
     index_agenda_item,
 )
 from agenda.meetings.meetings import Meeting, get_meeting, index_meeting, list_meetings
-from agenda.papers import annotations
+from agenda.papers import annotations as annotation_notes
 from agenda.papers.annotations import Annotation
 from agenda.papers.documents import Document, index_document_version, latest_text
 from agenda.polls.opinion_polls import OpinionPoll, PollRecipient
@@ -86,7 +86,7 @@ def rebuild(session: Session) -> int:
         index_document_version(session, document)
     for task in session.exec(select(Task).order_by(col(Task.id))):
         index_task(session, task)
-    annotations.index_all(session)
+    annotation_notes.index_all(session)
     if session.get_bind().dialect.name == "sqlite":
         session.execute(sql_text("INSERT INTO search_index(search_index) VALUES ('rebuild')"))
     return int(session.exec(select(func.count()).select_from(SearchEntry)).one())
@@ -245,8 +245,8 @@ class Scope:
         """The SQL filter on search_entry; None when the viewer may see nothing at all."""
         kind, ref = col(SearchEntry.kind), col(SearchEntry.ref_id)
         # Annotations: one's own and those shared with one, nobody else's (docs/annotations.md).
-        mine = select(Annotation.id).where(annotations.shared_clause(self.viewer))
-        clauses: list[ColumnElement[bool]] = [and_(kind == annotations.SEARCH_KIND, ref.in_(mine))]
+        mine = select(Annotation.id).where(annotation_notes.shared_clause(self.viewer))
+        clauses: list[ColumnElement[bool]] = [and_(kind == annotation_notes.SEARCH_KIND, ref.in_(mine))]
         if self.can_read_programme:
             programme = kind == "programme_item"
             if self.hidden_programme:
@@ -374,7 +374,7 @@ def _task(session: Session, scope: Scope, ref_id: int, highlighter: Highlighter)
 
 def _annotation(session: Session, scope: Scope, ref_id: int, highlighter: Highlighter) -> Hit | None:
     try:
-        found = annotations.get_visible(session=session, annotation_id=ref_id, viewer=scope.viewer)
+        found = annotation_notes.get_visible(session=session, annotation_id=ref_id, viewer=scope.viewer)
         document = get_visible_document(session=session, document_id=found.document_id, viewer=scope.viewer)
     except NotFound:
         return None
