@@ -4,10 +4,12 @@ through a real upload of a new version, and the PDF export of one's own annotati
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
@@ -319,3 +321,103 @@ def test_reanchoring_through_a_real_upload(world: World, client: TestClient) -> 
     assert world.chosen.get(url(world.document_id)).json()["carried"]["carried"] == 1
     assert world.author.get(url(world.document_id) + "?version=1").json()["carried"] is None
     assert world.author.get(url(world.document_id) + "?version=abc").status_code == 400
+
+
+def test_the_pdf_export_holds_only_ones_own_annotations(world: World) -> None:
+    mine = world.author.post(url(world.document_id), json=body())
+    theirs = world.chosen.post(
+        url(world.document_id),
+        json=body(text="Ý kiến của người khác — OTTER-5512", share={"user_ids": [world.author_id]}),
+    )
+    assert mine.status_code == 201 and theirs.status_code == 201, theirs.text
+    found = world.author.get(f"/api/v1/meetings/{world.meeting_id}/annotations.pdf")
+    assert found.status_code == 200 and found.headers["content-type"] == "application/pdf"
+    assert "no-store" in found.headers["cache-control"]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(found.content)).pages)
+    assert "ZEBRA-7731" in text and "quy định chi tiết về quản lý thuế" in text and "trang 1" in text
+    assert "OTTER-5512" not in text  # shared with the author, but not the author's
+    assert "Tờ trình dự thảo Nghị định" in text
+    assert world.outsider.get(f"/api/v1/meetings/{world.meeting_id}/annotations.pdf").status_code == 404
+    empty = world.other.get(f"/api/v1/meetings/{world.meeting_id}/annotations.pdf")
+    assert empty.status_code == 200
+    assert "Chưa có ghi chú" in PdfReader(io.BytesIO(empty.content)).pages[0].extract_text()
+
+
+def test_search_finds_ones_own_and_shared_annotations_only(world: World) -> None:
+    shared = world.author.post(url(world.document_id), json=body(share={"user_ids": [world.chosen_id]}))
+    assert shared.status_code == 201
+
+    def hits(actor: Actor, q: str) -> list[dict[str, Any]]:
+        found = actor.get("/api/v1/search", params={"q": q})
+        assert found.status_code == 200, found.text
+        return [h for h in found.json()["results"] if h["type"] == "annotation"]
+
+    own = hits(world.author, "ZEBRA-7731")
+    assert [h["id"] for h in own] == [shared.json()["id"]]
+    assert own[0]["url"] == f"/documents/{world.document_id}/read#annotation-{shared.json()['id']}"
+    assert [h["id"] for h in hits(world.chosen, "zebra")] == [shared.json()["id"]]
+    assert hits(world.author, "quan ly thue")  # the quote too, without diacritics
+    for actor in (world.other, world.secretariat, world.outsider):
+        assert hits(actor, "ZEBRA-7731") == []
+    world.author.patch(
+        f"/api/v1/annotations/{shared.json()['id']}", json={"share": {"secretariat": True, "user_ids": []}}
+    )
+    assert hits(world.chosen, "zebra") == []
+    assert [h["id"] for h in hits(world.secretariat, "zebra")] == [shared.json()["id"]]
+    world.author.delete(f"/api/v1/annotations/{shared.json()['id']}")
+    assert hits(world.author, "zebra") == [] and hits(world.secretariat, "zebra") == []
+
+
+def socket(client: TestClient, actor: Actor) -> Any:
+    headers = {"cookie": f"ecab_session={actor.token}", "origin": "http://testserver"}
+    return client.websocket_connect("/ws/me", headers=headers)
+
+
+def next_annotation(ws: Any, limit: int = 8) -> dict[str, Any]:
+    """The next annotation frame (heartbeats and bell counts skipped)."""
+    for _ in range(limit):
+        frame: dict[str, Any] = ws.receive_json()
+        if frame["type"] == "annotation":
+            return frame
+    raise AssertionError("no annotation frame")
+
+
+def test_feed_frames_go_to_the_recipients_only(world: World, client: TestClient) -> None:
+    with (
+        socket(client, world.author) as author,
+        socket(client, world.chosen) as chosen,
+        socket(client, world.other) as other,
+        socket(client, world.secretariat) as secretariat,
+        socket(client, world.outsider) as outsider,
+    ):
+        x = world.author.post(url(world.document_id), json=body(share={"user_ids": [world.chosen_id]})).json()
+        doc = world.document_id
+
+        def frame(annotation: dict[str, Any], action: str) -> dict[str, Any]:
+            return {
+                "type": "annotation",
+                "document_id": doc,
+                "annotation_id": annotation["id"],
+                "action": action,
+            }
+
+        assert next_annotation(chosen) == frame(x, "shared")
+        y = world.author.post(
+            url(doc), json=body(kind="highlight", share={"secretariat": True, "user_ids": [world.other_id]})
+        ).json()
+        # The first frame `other` and the secretariat get is Y's: they were told nothing of X.
+        assert next_annotation(other) == frame(y, "shared")
+        assert next_annotation(secretariat) == frame(y, "shared")
+        world.author.patch(f"/api/v1/annotations/{x['id']}", json={"text": "Nội dung mới"})
+        assert next_annotation(chosen) == frame(x, "changed")
+        world.author.patch(f"/api/v1/annotations/{x['id']}", json={"share": {"user_ids": [world.other_id]}})
+        assert next_annotation(chosen) == frame(x, "deleted")
+        assert next_annotation(other) == frame(x, "shared")
+        world.author.delete(f"/api/v1/annotations/{y['id']}")
+        assert next_annotation(other) == frame(y, "deleted")
+        assert next_annotation(secretariat) == frame(y, "deleted")
+        # The author and the outsider: the first annotation frame they get is one shared with them later.
+        z = world.chosen.post(url(doc), json=body(share={"user_ids": [world.author_id]})).json()
+        assert next_annotation(author) == frame(z, "shared")
+        for ws in (outsider,):
+            ws.close()

@@ -21,6 +21,7 @@ from agenda.agencies.registry import ensure_agency
 from agenda.clock import local_today, utcnow
 from agenda.db import Database
 from agenda.meetings.speakers import Speaker
+from agenda.papers.annotations import Annotation
 from agenda.papers.copies import issue_copy
 from agenda.papers.documents import versions_of
 from agenda.people import notifications
@@ -90,6 +91,12 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     # Private notes: whoever reads the document, the item's agency included (its own dossier).
     ("PUT", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair", "agency"}),
     ("DELETE", "/api/v1/documents/{id}/notes/{page}"): frozenset({"secretariat", "chair", "agency"}),
+    # Annotations (issue 17): whoever reads the document makes them (the empty body: 400); only
+    # the author changes or deletes one: the fixture's is the actor's own when the actor may read
+    # the document, else another user's (404 to the actor).
+    ("POST", "/api/v1/documents/{id}/annotations"): frozenset({"secretariat", "chair", "agency"}),
+    ("PATCH", "/api/v1/annotations/{id}"): frozenset({"secretariat", "chair", "agency"}),
+    ("DELETE", "/api/v1/annotations/{id}"): frozenset({"secretariat", "chair", "agency"}),
     # The live session: the presiding side runs it (on the fixture's draft meeting most of these
     # answer 409 or 400, which the matrix accepts: the role got through).
     ("POST", "/api/v1/meetings/{id}/start"): PRESIDING,
@@ -152,6 +159,9 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
 WRITE_DENIALS: dict[tuple[str, str], int | dict[str, int]] = {
     ("PUT", "/api/v1/documents/{id}/notes/{page}"): 404,
     ("DELETE", "/api/v1/documents/{id}/notes/{page}"): 404,
+    ("POST", "/api/v1/documents/{id}/annotations"): 404,
+    ("PATCH", "/api/v1/annotations/{id}"): 404,
+    ("DELETE", "/api/v1/annotations/{id}"): 404,
     ("DELETE", "/api/v1/speakers/{id}"): 404,
     ("POST", "/api/v1/agenda-items/{id}/speakers"): {"member": 404, "guest": 404},
     # Another ministry's focal point does not know of the fixture's item, document or task.
@@ -186,6 +196,10 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/programme-items/{id}/documents"): (PRESIDING | OWN_AGENCY, 404),
     ("GET", "/api/v1/documents/{id}"): (PRESIDING | OWN_AGENCY, 404),
     ("GET", "/api/v1/documents/{id}/notes"): (PRESIDING | OWN_AGENCY, 404),
+    ("GET", "/api/v1/documents/{id}/annotations"): (PRESIDING | OWN_AGENCY, 404),
+    ("GET", "/api/v1/documents/{id}/annotation-audience"): (PRESIDING | OWN_AGENCY, 404),
+    # One's own annotations on a meeting's papers: whoever may see the (draft) meeting.
+    ("GET", "/api/v1/meetings/{id}/annotations.pdf"): (PRESIDING, 404),
     # A draft meeting's book: staff only. Its first answer is 202: the build has started.
     ("GET", "/api/v1/meetings/{id}/book.pdf"): (frozenset({"secretariat", "chair"}), 404),
     ("GET", "/api/v1/documents/{id}/versions/{n}/file"): (PRESIDING | OWN_AGENCY, 404),
@@ -296,6 +310,7 @@ class World:
             ("/api/v1/tasks/", "task"),
             ("/api/v1/extensions/", "extension"),
             ("/api/v1/task-reports/", "task_report"),
+            ("/api/v1/annotations/", "annotation"),
         ):
             if path.startswith(prefix) and "{id}" in path:
                 return path.replace("{id}", str(self.ids[key])).replace("{page}", "1")
@@ -340,6 +355,9 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
     vote_id, speaker_id = _vote_and_speaker(db, meeting.id, agenda_item.id, speaker_user)
     poll_id, notification_id = _poll_and_notification(db, user_id)
     task_ids = _task(db, context_of(client).settings.data_dir)
+    readers = {"secretariat", "chair", "agency"}
+    author = user_id if role in readers else make_user(db, "annotator", ["secretariat"]).id
+    annotation_id = _annotation(db, document_id, author or 0)
     ids = {
         **task_ids,
         "opinion_poll": poll_id,
@@ -353,8 +371,24 @@ def build_world(client: TestClient, db: Database, role: str) -> World:
         "meeting": meeting.id,
         "agenda_item": agenda_item.id,
         "document": document_id,
+        "annotation": annotation_id,
     }
     return World(ids=ids, actor=actor, code=code)
+
+
+def _annotation(db: Database, document_id: int, user_id: int) -> int:
+    """A highlight on the fixture's document by `user_id` (a row: its quote is not checked)."""
+
+    def add(s: Session) -> int:
+        found = Annotation(
+            user_id=user_id, document_id=document_id, version=1, kind="highlight", page=1, exact="Tài liệu"
+        )
+        s.add(found)
+        s.flush()
+        assert found.id
+        return found.id
+
+    return db.write_sync(add)
 
 
 def _poll_and_notification(db: Database, user_id: int) -> tuple[int, int]:

@@ -34,7 +34,8 @@ class AnnotationCreated(EventData):
 @dataclass(frozen=True)
 class AnnotationChanged(EventData):
     """The author changed an annotation's note or its sharing: `shared_with` and `secretariat`
-    as they are now, `unshared` the users who no longer read it, `was_secretariat` the flag before."""
+    as they are now, `added` the users newly shared with, `unshared` those who no longer read
+    it, `was_secretariat` the flag before."""
 
     kind = "annotation.changed"
     activity = True
@@ -44,6 +45,7 @@ class AnnotationChanged(EventData):
     text_changed: bool
     shared_with: list[int] = field(default_factory=list)
     secretariat: bool = False
+    added: list[int] = field(default_factory=list)
     unshared: list[int] = field(default_factory=list)
     was_secretariat: bool = False
 

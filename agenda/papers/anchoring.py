@@ -24,6 +24,7 @@ Not found anywhere: the annotation is orphaned (the caller keeps its old quote).
 from __future__ import annotations
 
 import difflib
+import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -44,6 +45,12 @@ EXACT, SPACING, FOLDED, FUZZY = "exact", "spacing", "folded", "fuzzy"
 def normalise(text: str) -> str:
     """NFC, whitespace runs collapsed to one space, trimmed."""
     return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def normalise_context(text: str) -> str:
+    """A prefix or suffix normalised like the text, but keeping a space at either end (the
+    space between the context and the quote matters to where it stands)."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text))
 
 
 def _fold_char(ch: str) -> str:
@@ -153,8 +160,8 @@ def _find_exact(page: str, quote: Quote, folding: Callable[[str], str]) -> tuple
     needle = View.of(normalise(quote.exact), folding).text
     if not needle:
         return None
-    prefix = View.of(normalise(quote.prefix), folding).text
-    suffix = View.of(normalise(quote.suffix), folding).text
+    prefix = View.of(normalise_context(quote.prefix), folding).text
+    suffix = View.of(normalise_context(quote.suffix), folding).text
     best: tuple[int, int] | None = None
     best_score = -1
     for start in _occurrences(view.text, needle):

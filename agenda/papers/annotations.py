@@ -25,7 +25,7 @@ from agenda.clock import iso, utcnow
 from agenda.errors import InvalidInput, NotFound, RuleBroken, WrongState
 from agenda.log import annotation_kinds as k
 from agenda.log import events
-from agenda.papers.anchoring import Quote, find, normalise
+from agenda.papers.anchoring import Quote, find, normalise, normalise_context
 from agenda.people.accounts import User
 from agenda.search import index
 from agenda.text import N_
@@ -266,8 +266,8 @@ def create(
         kind=body.kind,
         page=body.page,
         exact=normalise(body.exact),
-        prefix=normalise(body.prefix),
-        suffix=normalise(body.suffix),
+        prefix=normalise_context(body.prefix),
+        suffix=normalise_context(body.suffix),
         text=text,
         share_secretariat=secretariat,
         created_at=now,
@@ -331,6 +331,7 @@ def update(
             text_changed=text_changed,
             shared_with=ids,
             secretariat=found.share_secretariat,
+            added=sorted(set(ids) - set(before)),
             unshared=sorted(set(before) - set(ids)),
             was_secretariat=was_secretariat,
         ),

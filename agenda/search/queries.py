@@ -45,6 +45,8 @@ from agenda.meetings.agenda_items import (
     index_agenda_item,
 )
 from agenda.meetings.meetings import Meeting, get_meeting, index_meeting, list_meetings
+from agenda.papers import annotations as annotation_notes
+from agenda.papers.annotations import Annotation
 from agenda.papers.documents import Document, index_document_version, latest_text
 from agenda.polls.opinion_polls import OpinionPoll, PollRecipient
 from agenda.programme.programme import ProgrammeItem, index_programme_item
@@ -62,7 +64,7 @@ from agenda.tasks.models import Task
 from agenda.text import N_
 from agenda.viewer import Viewer
 
-KINDS = ("programme_item", "meeting", "agenda_item", "conclusion", "document", "task")
+KINDS = ("programme_item", "meeting", "agenda_item", "conclusion", "document", "task", "annotation")
 MAX_LIMIT = 50
 ROUNDS = 4  # over-fetching rounds before giving up on filling `limit` with visible hits
 RANK_WEIGHTS = "0.0, 0.0, 10.0, 1.0"  # bm25 per column of search_index: kind, ref_id, title, body
@@ -84,6 +86,7 @@ def rebuild(session: Session) -> int:
         index_document_version(session, document)
     for task in session.exec(select(Task).order_by(col(Task.id))):
         index_task(session, task)
+    annotation_notes.index_all(session)
     if session.get_bind().dialect.name == "sqlite":
         session.execute(sql_text("INSERT INTO search_index(search_index) VALUES ('rebuild')"))
     return int(session.exec(select(func.count()).select_from(SearchEntry)).one())
@@ -241,7 +244,9 @@ class Scope:
     def where(self) -> ColumnElement[bool] | None:
         """The SQL filter on search_entry; None when the viewer may see nothing at all."""
         kind, ref = col(SearchEntry.kind), col(SearchEntry.ref_id)
-        clauses: list[ColumnElement[bool]] = []
+        # Annotations: one's own and those shared with one, nobody else's (docs/annotations.md).
+        mine = select(Annotation.id).where(annotation_notes.shared_clause(self.viewer))
+        clauses: list[ColumnElement[bool]] = [and_(kind == annotation_notes.SEARCH_KIND, ref.in_(mine))]
         if self.can_read_programme:
             programme = kind == "programme_item"
             if self.hidden_programme:
@@ -367,6 +372,17 @@ def _task(session: Session, scope: Scope, ref_id: int, highlighter: Highlighter)
     return _hit("task", ref_id, task.title, text, f"/tasks/{ref_id}", highlighter)
 
 
+def _annotation(session: Session, scope: Scope, ref_id: int, highlighter: Highlighter) -> Hit | None:
+    try:
+        found = annotation_notes.get_visible(session=session, annotation_id=ref_id, viewer=scope.viewer)
+        document = get_visible_document(session=session, document_id=found.document_id, viewer=scope.viewer)
+    except NotFound:
+        return None
+    text = f"{found.text} · “{found.exact}”" if found.text else f"“{found.exact}”"
+    url = f"/documents/{document.id}/read#annotation-{ref_id}"
+    return _hit("annotation", ref_id, document.title, text, url, highlighter)
+
+
 def agency_only(viewer: Viewer) -> int | None:
     """The agency of an account that reads only as an agency's focal point (no other reading role)."""
     if viewer.has("agency") and not viewer.has("secretariat", "chair", "member", "assistant", "observer"):
@@ -381,6 +397,7 @@ LOADERS: dict[str, Callable[[Session, Scope, int, Highlighter], Hit | None]] = {
     "conclusion": _conclusion,
     "document": _document,
     "task": _task,
+    "annotation": _annotation,
 }
 
 

@@ -9,6 +9,8 @@ only its author changes or deletes it, and to anyone else it is not found.
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sqlmodel import Session
@@ -18,20 +20,25 @@ from starlette.routing import Route
 
 from agenda.access.annotation_audience import audience, audience_ids
 from agenda.access.papers import get_visible_document
-from agenda.errors import InvalidInput, NotFound
+from agenda.errors import InvalidInput, NotFound, Unavailable
 from agenda.papers import annotations as domain
 from agenda.papers import reanchor
 from agenda.papers.annotations import AnnotationChange, AnnotationNew
 from agenda.papers.documents import DocumentVersion
+from agenda.record import annotation_export, annotations_pdf
 from agenda.text import N_
 from agenda.viewer import Viewer
 from meeting_app.api.common import ident, reply
-from meeting_app.api.spec import operation
+from meeting_app.api.spec import PDF, operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
+from meeting_app.files.downloads import content_disposition
+from meeting_app.files.pdf_pool import WorkerDied
 from meeting_app.files.reanchoring import page_texts
 from meeting_app.inputs import read_json
 
+EXPORT_TIMEOUT = 60.0
+PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 CARRIED = "`{from_version, to_version, carried, orphaned, at}` or null"
 
 
@@ -187,6 +194,28 @@ async def annotation_audience(request: Request) -> Response:
     return reply(await ctx(request).db.read(load))
 
 
+@operation(
+    "The caller's own annotations on the papers of a meeting, as a PDF summary",
+    description="Per paper: each annotation's quote, page, version, note and state (anchored or "
+    "orphaned). Only the caller's own, on the papers they may read; nobody else's.",
+    who="anyone who may see the meeting",
+    responses={200: PDF},
+)
+async def export_pdf(request: Request) -> Response:
+    me = await api_user(request)
+    meeting_id = ident(request)
+    app = ctx(request)
+    doc = await app.db.read(lambda s: annotation_export.plan(s, meeting_id=meeting_id, viewer=me.viewer))
+    try:
+        job = asyncio.wrap_future(app.pdf_pool.submit_within(EXPORT_TIMEOUT, annotations_pdf.render, doc))
+        pdf = await asyncio.wait_for(job, EXPORT_TIMEOUT + 5)
+    except (BrokenProcessPool, WorkerDied, RuntimeError, TimeoutError) as exc:
+        raise Unavailable() from exc
+    name = f"Ghi chú – {doc['meeting']['title']}"
+    headers = {**PRIVATE, "Content-Disposition": content_disposition(name, default="ghi-chu")}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
 def _own(session: Session, annotation_id: int, viewer: Viewer) -> domain.Annotation:
     """The caller's own annotation on a document they may still read; 404 otherwise."""
     found = domain.get_own(session=session, annotation_id=annotation_id, user_id=viewer.user_id)
@@ -200,4 +229,5 @@ routes = [
     Route("/api/v1/documents/{id:int}/annotation-audience", annotation_audience, methods=["GET"]),
     Route("/api/v1/annotations/{id:int}", change_annotation, methods=["PATCH"]),
     Route("/api/v1/annotations/{id:int}", delete_annotation, methods=["DELETE"]),
+    Route("/api/v1/meetings/{id:int}/annotations.pdf", export_pdf, methods=["GET"]),
 ]

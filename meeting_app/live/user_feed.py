@@ -9,6 +9,8 @@
   chair) when an opinion ballot is sent, answered or closed, so that its board moves live.
 - `{"type": "task", ...}` and `{"type": "dossier", ...}` on the follow-through's events, to
   those who may know of them (meeting_app/live/follow_frames.py).
+- `{"type": "annotation", "document_id", "annotation_id", "action"}` to the users an annotation
+  is shared with, and nobody else (meeting_app/live/annotation_frames.py).
 - `{"type": "heartbeat"}` every 15 s; the same beat closes (4401) the sockets whose login
   session ended, as the meeting feed does.
 
@@ -39,7 +41,7 @@ from agenda.people.notifications import DIGEST_KINDS, unread_count
 from meeting_app.auth import current, origin_allowed
 from meeting_app.close_codes import CloseCode
 from meeting_app.context import ctx
-from meeting_app.live import follow_frames
+from meeting_app.live import annotation_frames, follow_frames
 from meeting_app.live.connections import Connection, drain_client, live_sessions
 from meeting_app.live.mailer import Mailer
 from meeting_app.settings import Settings
@@ -50,7 +52,9 @@ HEARTBEAT_SECONDS = 15.0
 KINDS = (
     frozenset({"notification.created", "notification.read", "poll.sent", "poll.answered", "poll.closed"})
     | follow_frames.KINDS
+    | annotation_frames.KINDS
 )
+FOLLOWED = follow_frames.KINDS | annotation_frames.KINDS  # frames worked out with one read per batch
 
 Publisher = Callable[[list[ev.Event]], None]
 
@@ -170,11 +174,11 @@ class UserFeed:
     def receive(self, items: list[tuple[str, dict[str, Any]]]) -> None:
         """On the loop: poll frames to the staff's sockets, fresh unread counts to the users told."""
         users: set[int] = set()
-        follow = [(kind, data) for kind, data in items if kind in follow_frames.KINDS]
+        follow = [(kind, data) for kind, data in items if kind in FOLLOWED]
         if follow and self.conns:
             self._spawn(self._follow(follow))
         for kind, data in items:
-            if kind in follow_frames.KINDS:
+            if kind in FOLLOWED:
                 continue
             if kind.startswith("notification."):
                 users.add(int(data["user_id"]))
@@ -192,10 +196,14 @@ class UserFeed:
                 self.refresh(user_id)
 
     async def _follow(self, items: list[tuple[str, dict[str, Any]]]) -> None:
-        """Task and dossier frames, each to those who may know of it (one read per batch)."""
+        """Task, dossier and annotation frames, each to those who may know of it (one read per batch)."""
         viewers = {user_id: next(iter(conns)).viewer for user_id, conns in self.conns.items() if conns}
         try:
-            found = await self.db.read(lambda s: follow_frames.frames(s, items, viewers))
+            found = await self.db.read(
+                lambda s: (
+                    follow_frames.frames(s, items, viewers) + annotation_frames.frames(s, items, viewers)
+                )
+            )
         except Exception:
             log.exception("could not work out the follow-through frames")
             return

@@ -79,6 +79,12 @@ SENTENCES: dict[str, str] = {
     "copy.opened": N_("{user} mở bản sao được cấp"),
     "note.saved": N_("{user} lưu ghi chú ở trang {page}"),
     "note.deleted": N_("{user} xóa ghi chú ở trang {page}"),
+    "annotation.created": N_("{user} đánh dấu hoặc ghi chú một đoạn văn ở trang {page} (bản {version})"),
+    "annotation.changed": N_("{user} sửa một ghi chú trên tài liệu hoặc người được xem ghi chú đó"),
+    "annotation.deleted": N_("{user} xóa một ghi chú trên tài liệu"),
+    "annotation.reanchored": N_(
+        "Chuyển ghi chú sang bản {to_version} của tài liệu: {carried} ghi chú tìm lại được đoạn văn, {orphaned} ghi chú không còn đoạn văn"  # noqa: E501
+    ),
     "meeting.started": N_("Khai mạc phiên họp lúc {started_at}"),
     "meeting.adjourned": N_("Bế mạc phiên họp lúc {adjourned_at}"),
     "attendance.changed": N_("Điểm danh {member}: {status}"),

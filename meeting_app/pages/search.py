@@ -30,6 +30,7 @@ GROUPS = {
     "conclusion": N_("Kết luận"),
     "document": N_("Tài liệu"),
     "task": N_("Nhiệm vụ được giao"),
+    "annotation": N_("Ghi chú và đánh dấu trên tài liệu"),
 }
 
 
