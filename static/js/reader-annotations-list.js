@@ -98,7 +98,18 @@ export function setupAnnotationList({ panel, msg, onGo, onEdit, onDelete }) {
     return li;
   }
 
+  // Drawn again (a page drawn anew, a live change), the list gives the focus back to the same
+  // control of the same annotation.
+  function focused() {
+    const active = document.activeElement;
+    const li = active instanceof HTMLElement && panel.contains(active) ? active.closest("li[data-annotation]") : null;
+    if (!li) return null;
+    const control = [...active.classList].find((c) => c.startsWith("annot-"));
+    return control ? `li[data-annotation="${li.dataset.annotation}"] .${control}` : null;
+  }
+
   function render(items, page, missing = new Set()) {
+    const restore = focused();
     const anchored = items.filter((i) => i.state !== "orphaned");
     const lost = items.filter((i) => i.state === "orphaned");
     anchored.sort((a, b) => a.page - b.page || a.id - b.id);
@@ -111,6 +122,8 @@ export function setupAnnotationList({ panel, msg, onGo, onEdit, onDelete }) {
     }
     orphans.replaceChildren(...lost.map((i) => entry(i, page, missing)));
     orphansBlock.hidden = !lost.length;
+    const again = restore && panel.querySelector(restore);
+    if (again) again.focus({ preventScroll: true });
   }
 
   // Scrolls the panel alone (never the page behind it) to show `element`.

@@ -244,7 +244,10 @@ class Reader(BrowserScreen):
 
     def open(self, document_id: int, page: int = 1, version: int | None = None) -> None:
         query = f"?v={version}" if version else ""
-        self.go(f"/documents/{document_id}/read{query}#page={page}")
+        response = self.page.goto(f"{self.base_url}/documents/{document_id}/read{query}#page={page}")
+        if response is None:  # the same page: only its hash changed
+            response = self.page.reload()
+        assert response is not None and response.status == 200, response
         self.wait_drawn(page)
 
     def wait_drawn(self, page: int) -> None:
