@@ -19,8 +19,8 @@ from agenda.errors import NotFound
 from agenda.meetings.agenda_items import AgendaItem, audiences, can_see_item
 from agenda.meetings.meetings import Meeting, can_see, guest_ids, invitee_ids
 from agenda.papers import copies, documents, notes
-from agenda.papers.documents import DocumentVersion
 from agenda.papers.annotations import MAX_EXACT, MAX_TEXT
+from agenda.papers.documents import DocumentVersion
 from agenda.papers.notes import MAX_NOTE_CHARS
 from agenda.viewer import Viewer
 from meeting_app import vendor
