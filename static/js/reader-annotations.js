@@ -20,6 +20,7 @@ import { setupAnnotationList } from "./reader-annotations-list.js";
 
 const MARKER = 44; // px: a touch target
 const SELECTION_MS = 150;
+const TAP_GRACE_MS = 600;
 
 function format(template, params) {
   return (template || "").replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
@@ -245,7 +246,8 @@ export function setupAnnotations({ root, panel, version, openPanel, goTo }) {
   function checkSelection() {
     const selection = document.getSelection();
     if (!editable || !index || !index.layer.isConnected || !selection || selection.rangeCount === 0 || selection.isCollapsed) {
-      if (!tools.contains(document.activeElement)) hideTools();
+      // A tap on the toolbar may clear the selection before its click arrives: keep it a moment.
+      if (!tools.contains(document.activeElement) && performance.now() - pressed > TAP_GRACE_MS) hideTools();
       return;
     }
     const range = selection.getRangeAt(0);
@@ -268,7 +270,9 @@ export function setupAnnotations({ root, panel, version, openPanel, goTo }) {
     selectionTimer = window.setTimeout(checkSelection, SELECTION_MS);
   });
   // A press on the toolbar keeps the selection (and the toolbar) where they are.
+  let pressed = -Infinity;
   tools.addEventListener("mousedown", (event) => event.preventDefault());
+  tools.addEventListener("pointerdown", () => (pressed = performance.now()));
   tools.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       event.preventDefault();
