@@ -15,8 +15,8 @@ over the hint page first and then the others, nearest first:
 3. diacritics-insensitive: also without Vietnamese diacritics and case (`fold`: đ -> d), so a
    quote taken from a text layer that lost its diacritics (or gained them) still anchors;
 4. fuzzy: a window of the folded page whose difflib ratio with the folded quote is at least
-   FUZZY_RATIO (a few words edited), for quotes of at least FUZZY_MIN characters, on the pages
-   that hold most of the quote's words.
+   FUZZY_RATIO (a few words edited), for quotes of at least FUZZY_MIN characters and three
+   words, among the windows that hold at least half of the quote's word pairs.
 
 Not found anywhere: the annotation is orphaned (the caller keeps its old quote).
 """
@@ -24,6 +24,7 @@ Not found anywhere: the annotation is orphaned (the caller keeps its old quote).
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import time
 import unicodedata
@@ -36,7 +37,8 @@ from agenda.papers.pdf_check import clean_text, extract_pages
 CONTEXT = 32  # characters of prefix and suffix kept around a passage found again
 FUZZY_RATIO = 0.85
 FUZZY_MIN = 12  # characters (folded) a quote needs for a fuzzy match
-FUZZY_WORDS = 0.5  # share of the quote's words a page must hold to be tried fuzzily
+FUZZY_SHINGLES = 0.5  # share of the quote's word pairs a window must hold to be compared
+FUZZY_CANDIDATES = 3  # windows compared character by character, best first
 MAX_PAGE_CHARS = 200_000  # of one page's text kept for anchoring
 EXTRACT_SECONDS = 60.0
 EXACT, SPACING, FOLDED, FUZZY = "exact", "spacing", "folded", "fuzzy"
@@ -155,8 +157,40 @@ def _anchor(page_number: int, page: str, start: int, end: int, method: str) -> A
     )
 
 
-def _find_exact(page: str, quote: Quote, folding: Callable[[str], str]) -> tuple[int, int] | None:
-    view = View.of(page, folding)
+class Pages:
+    """A version's page texts, normalised, with each page's folded views and words worked out
+    once (a re-anchoring run looks for many quotes in the same pages)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = [normalise(t)[:MAX_PAGE_CHARS] for t in texts]
+        self._views: dict[tuple[str, int], View] = {}
+        self._words: dict[int, list[tuple[str, int, int]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def text(self, number: int) -> str:
+        return self.texts[number - 1]
+
+    def view(self, method: str, folding: Callable[[str], str], number: int) -> View:
+        key = (method, number)
+        if key not in self._views:
+            self._views[key] = View.of(self.text(number), folding)
+        return self._views[key]
+
+    def words(self, number: int) -> list[tuple[str, int, int]]:
+        """(folded word, start, end) of each word of the page's normalised text."""
+        if number not in self._words:
+            self._words[number] = [
+                (fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(self.text(number))
+            ]
+        return self._words[number]
+
+
+_WORD = re.compile(r"\S+")
+
+
+def _find_exact(view: View, quote: Quote, folding: Callable[[str], str]) -> tuple[int, int] | None:
     needle = View.of(normalise(quote.exact), folding).text
     if not needle:
         return None
@@ -172,18 +206,16 @@ def _find_exact(page: str, quote: Quote, folding: Callable[[str], str]) -> tuple
     return best
 
 
-def _find_fuzzy(page: str, quote: Quote) -> tuple[int, int] | None:
-    view = View.of(page, _folded)
-    needle = View.of(normalise(quote.exact), _folded).text
+def _best_window(haystack: str, needle: str) -> tuple[float, int, int] | None:
+    """The window of `haystack` (a few words around a candidate) most like `needle`: its ratio
+    and span, the ends refined a character at a time."""
     size = len(needle)
-    if size < FUZZY_MIN or len(view.text) < size * FUZZY_RATIO:
-        return None
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(needle)
     best: tuple[float, int, int] | None = None
     step = max(1, size // 8)
-    for start in range(0, max(1, len(view.text) - size + step), step):
-        matcher.set_seq1(view.text[start : start + size])
+    for start in range(0, max(1, len(haystack) - size + step), step):
+        matcher.set_seq1(haystack[start : start + size])
         if matcher.real_quick_ratio() < FUZZY_RATIO or matcher.quick_ratio() < FUZZY_RATIO:
             continue
         ratio = matcher.ratio()
@@ -191,25 +223,57 @@ def _find_fuzzy(page: str, quote: Quote) -> tuple[int, int] | None:
             best = (ratio, start, start + size)
     if best is None:
         return None
-    # Refine the window's ends, a character at a time, within a step on either side.
     ratio, start, end = best
     for _ in range(2):
-        for new_start, new_end in [(s, end) for s in range(max(0, start - step), start + step)] + [
-            (start, e) for e in range(end - step, min(len(view.text), end + step) + 1)
-        ]:
+        tries = [(s, end) for s in range(max(0, start - step), start + step)]
+        tries += [(start, e) for e in range(end - step, min(len(haystack), end + step) + 1)]
+        for new_start, new_end in tries:
             if new_end - new_start < 1:
                 continue
-            matcher.set_seq1(view.text[new_start:new_end])
+            matcher.set_seq1(haystack[new_start:new_end])
             found = matcher.ratio()
             if found > ratio:
                 ratio, start, end = found, new_start, new_end
-    if ratio < FUZZY_RATIO:
+    return (ratio, start, end) if ratio >= FUZZY_RATIO else None
+
+
+def _find_fuzzy(pages: Pages, order: list[int], quote: Quote) -> tuple[int, int, int] | None:
+    """(page, start, end) of the passage most like the quote, or None.
+
+    Candidates first, cheaply: the window of the quote's length in words holding most of the
+    quote's word pairs (folded), on each page; at least FUZZY_SHINGLES of them. Only the best
+    few candidates are compared character by character (difflib), so a long document costs a
+    pass over its words per quote, not a comparison at every position.
+    """
+    words = [fold(w) for w in normalise(quote.exact).split()]
+    needle = "".join(words)
+    if len(words) < 3 or len(needle) < FUZZY_MIN:
         return None
-    return view.span(start, end)
-
-
-def _words(text: str) -> set[str]:
-    return {fold(word) for word in normalise(text).split() if len(word) > 1}
+    pairs = set(itertools.pairwise(words))
+    width = len(words) - 1
+    need = FUZZY_SHINGLES * width
+    candidates: list[tuple[int, int, int, int]] = []  # (-score, rank in order, page, first word)
+    for rank, number in enumerate(order):
+        found = [w for w, _s, _e in pages.words(number)]
+        hits = [1 if (found[i], found[i + 1]) in pairs else 0 for i in range(len(found) - 1)]
+        score = best_score = sum(hits[:width])
+        best_at = 0
+        for i in range(1, len(hits) - width + 1):
+            score += hits[i + width - 1] - hits[i - 1]
+            if score > best_score:
+                best_score, best_at = score, i
+        if hits and best_score >= need:
+            candidates.append((-best_score, rank, number, best_at))
+    for _score, _rank, number, first in sorted(candidates)[:FUZZY_CANDIDATES]:
+        spans = pages.words(number)
+        low = spans[max(0, first - 3)][1]
+        high = spans[min(len(spans) - 1, first + len(words) + 3)][2]
+        region = View.of(pages.text(number)[low:high], _folded)
+        window = _best_window(region.text, needle)
+        if window is not None:
+            start, end = region.span(window[1], window[2])
+            return number, low + start, low + end
+    return None
 
 
 def page_order(hint: int, count: int) -> list[int]:
@@ -220,39 +284,35 @@ def page_order(hint: int, count: int) -> list[int]:
     return [hint, *others] if count else []
 
 
-def find(pages: Sequence[str], quote: Quote, *, fuzzy: bool = True, only_hint: bool = False) -> Anchor | None:
+def find(
+    pages: Sequence[str] | Pages, quote: Quote, *, fuzzy: bool = True, only_hint: bool = False
+) -> Anchor | None:
     """Where `quote` stands in `pages` (each page's text, in order), or None.
 
     `only_hint`: look on the hint page alone (checking a new annotation's quote). `fuzzy`: allow
     the fourth pass.
     """
-    order = page_order(quote.page, len(pages))
+    found = pages if isinstance(pages, Pages) else Pages(pages)
+    order = page_order(quote.page, len(found))
     if only_hint:
-        order = [quote.page] if 1 <= quote.page <= len(pages) else []
-    normalised = {number: normalise(pages[number - 1])[:MAX_PAGE_CHARS] for number in order}
+        order = [quote.page] if 1 <= quote.page <= len(found) else []
     for method, folding in FOLDS:
         for number in order:
-            span = _find_exact(normalised[number], quote, folding)
+            span = _find_exact(found.view(method, folding, number), quote, folding)
             if span is not None:
-                return _anchor(number, normalised[number], *span, method)
+                return _anchor(number, found.text(number), *span, method)
     if not fuzzy:
         return None
-    wanted = _words(quote.exact)
-    for number in order:
-        page = normalised[number]
-        if wanted and len(wanted & _words(page)) < FUZZY_WORDS * len(wanted):
-            continue
-        span = _find_fuzzy(page, quote)
-        if span is not None:
-            return _anchor(number, page, *span, FUZZY)
-    return None
+    near = _find_fuzzy(found, order, quote)
+    return None if near is None else _anchor(near[0], found.text(near[0]), near[1], near[2], FUZZY)
 
 
 def reanchor_all(
     pages: Sequence[str], quotes: Sequence[tuple[int, Quote]]
 ) -> list[tuple[int, Anchor | None]]:
     """Each (id, quote) found again in `pages`: (id, anchor or None). For the PDF pool."""
-    return [(ident, find(pages, quote)) for ident, quote in quotes]
+    found = Pages(pages)
+    return [(ident, find(found, quote)) for ident, quote in quotes]
 
 
 def page_texts_of(path: Path) -> list[str]:
