@@ -10,7 +10,7 @@ function excerpt(text) {
   return text.length > EXCERPT ? `${text.slice(0, EXCERPT - 1)}…` : text;
 }
 
-export function setupAnnotationList({ panel, msg, onGo, onEdit, onDelete }) {
+export function setupAnnotationList({ panel, msg, version, onGo, onEdit, onDelete }) {
   const list = panel.querySelector("#annot-list");
   const orphans = panel.querySelector("#annot-orphans");
   const orphansBlock = panel.querySelector("#annot-orphans-block");
@@ -80,6 +80,7 @@ export function setupAnnotationList({ panel, msg, onGo, onEdit, onDelete }) {
     }
     const meta = [];
     if (orphan) meta.push(msg("Orphan", { version: item.version }));
+    else if (item.version && item.version !== version) meta.push(msg("Version", { version: item.version }));
     else if (missing.has(item.id)) meta.push(msg("NotFound"));
     if (item.mine) meta.push(shareLine(item));
     if (meta.length) {

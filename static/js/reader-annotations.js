@@ -80,6 +80,7 @@ export function setupAnnotations({ root, panel, version, openPanel, goTo }) {
   const list = setupAnnotationList({
     panel,
     msg,
+    version,
     onGo: (item) => goTo(item.page),
     onEdit: (item) => {
       form.edit(item);

@@ -586,6 +586,8 @@ def test_a_new_version_carries_the_annotations_or_orphans_them(
     member.open(seeded.revised_id, version=1)
     member.press("#toggle-annotations")
     expect(page.locator("#annotations .annot-old")).to_contain_text("bản 2")
+    expect(page.locator("#annot-list .annot-item")).to_contain_text("Bản 2")  # where it is now
+    assert member.marks() == []  # drawn on the version it is anchored to, not on this one
 
 
 def test_the_meeting_page_downloads_my_annotations_as_a_pdf(reader: Any, server: Server) -> None:
