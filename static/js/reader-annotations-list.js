@@ -4,6 +4,7 @@
 // Orphans (their passage gone from a new version) are listed apart, with their old quote.
 
 const EXCERPT = 160;
+const SHORT = 60;
 const CONFIRM_MS = 5000;
 
 function excerpt(text) {
@@ -63,6 +64,12 @@ export function setupAnnotationList({ panel, msg, version, onGo, onEdit, onDelet
     const quote = document.createElement("span");
     quote.className = "annot-excerpt";
     quote.textContent = `“${excerpt(item.exact)}”`;
+    if (item.exact.length < SHORT) {
+      // A short quote may be on the page more than once: the words around it tell which.
+      const before = (item.prefix || "").trim().split(" ").slice(-3).join(" ");
+      const after = (item.suffix || "").trim().split(" ").slice(0, 3).join(" ");
+      quote.textContent = `${before ? `…${before} ` : ""}“${item.exact}”${after ? ` ${after}…` : ""}`;
+    }
     go.append(head, quote);
     if (!item.mine && item.author) {
       const by = document.createElement("span");
