@@ -32,6 +32,7 @@ from tests.support.factories import (
     make_user,
     publish_meeting,
 )
+from tests.test_reader import open_version
 
 P1 = ["Điều 1. Phạm vi điều chỉnh", "Nghị định này quy định chi tiết về quản lý thuế."]
 P2 = ["Điều 2. Đối tượng áp dụng", "Người nộp thuế là tổ chức, cá nhân.", "Cơ quan quản lý thuế."]
@@ -131,7 +132,13 @@ def stored_version(db: Database, data_dir: Path, document_id: int, path: Path, n
     pages = len(PdfReader(str(path)).pages)
     db.write_sync(
         lambda s: dossier.add_version(
-            session=s, document_id=document_id, sha256=sha256, pages=pages, size=len(data), note=note, actor_id=None
+            session=s,
+            document_id=document_id,
+            sha256=sha256,
+            pages=pages,
+            size=len(data),
+            note=note,
+            actor_id=None,
         )
     )
 
@@ -141,7 +148,9 @@ class Paper:
     document_id: int
     member: Actor
     outsider: Actor
-    url: str  # version 2's changes
+    url: str  # version 3's changes
+    meeting_id: int
+    member_user_id: int
 
 
 @pytest.fixture
@@ -166,6 +175,8 @@ def paper(client: TestClient, db: Database, settings: Settings, tmp_path: Path) 
         member=login_as(client, "thanhvien"),
         outsider=login_as(client, "ngoai"),
         url=f"/documents/{document.id}/versions/3/changes",
+        meeting_id=meeting.id,
+        member_user_id=member.id or 0,
     )
 
 
@@ -181,7 +192,9 @@ def test_the_changes_page_shows_the_known_changes_page_by_page(paper: Paper) -> 
     # The inserted paragraph, the changed words, the deleted passage: marked, and named in words.
     assert re.search(r"<ins><span class=\"sr-only\">\[thêm: </span>" + re.escape(INSERTED), html)
     assert re.search(r"<ins><span class=\"sr-only\">\[thêm: </span>hộ gia đình,<span", html)
-    assert re.search(r"<del><span class=\"sr-only\">\[bỏ: </span>[^<]*Hồ sơ thuế là hồ sơ đăng ký thuế\.", html)
+    assert re.search(
+        r"<del><span class=\"sr-only\">\[bỏ: </span>[^<]*Hồ sơ thuế là hồ sơ đăng ký thuế\.", html
+    )
     assert "Đoạn thêm vào" in html and "Đoạn sửa đổi" in html
     assert "1 đoạn sửa" in html
     # Each version opens in the reader at the page.
@@ -258,3 +271,10 @@ def test_the_reader_and_the_agenda_lead_to_the_changes(paper: Paper, db: Databas
     assert "/versions/1/changes" not in reader
     older = paper.member.get(f"/documents/{paper.document_id}/read?v=2").text
     assert f'href="/documents/{paper.document_id}/versions/3/changes?from=2"' in older
+    # The agenda's "new version" badge leads from the version this member last opened.
+    assert "/changes" not in paper.member.get(f"/meetings/{paper.meeting_id}").text
+    open_version(db, paper.member_user_id, paper.document_id, 1)
+    agenda = paper.member.get(f"/meetings/{paper.meeting_id}").text
+    assert f'href="/documents/{paper.document_id}/versions/3/changes?from=1"' in agenda
+    reader = paper.member.get(f"/documents/{paper.document_id}/read").text
+    assert f'href="/documents/{paper.document_id}/versions/3/changes?from=1"' in reader
