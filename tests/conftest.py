@@ -30,6 +30,7 @@ from starlette.testclient import TestClient
 
 from agenda import clock
 from agenda.db import Database, make_engine
+from agenda.demo import demo, demo_papers
 from agenda.migrate import upgrade
 from agenda.people import accounts
 from agenda.people.accounts import PasswordCost
@@ -87,6 +88,28 @@ def pdf_worker_context(method: str | None = None) -> BaseContext:
 def forked_pdf_workers() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf_pool, "get_context", pdf_worker_context)
+        yield
+
+
+# The demo's papers (agenda/demo/demo_papers.py `render_papers`) are some sixty PDFs drawn with
+# fpdf2: about ten seconds of CPU, the same drawing for every seed of the demo. The tests that seed
+# it (tests/test_demo_tasks.py, tests/test_search.py, on both engines, and the browser tests' demo
+# template, tests/support/browser_server.py) take the papers of the first seed of their process;
+# that first seed draws them as `run.py serve --demo` does. The papers are plain data, read only.
+_drawn_papers: dict[str, list[Any]] = {}
+
+
+def demo_papers_drawn_once(rows: Any, *, dossiers: Any, government: Any) -> list[Any]:
+    key = repr((rows, dossiers, government))
+    if key not in _drawn_papers:
+        _drawn_papers[key] = demo_papers.render_papers(rows, dossiers=dossiers, government=government)
+    return _drawn_papers[key]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def demo_papers_once() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "render_papers", demo_papers_drawn_once)
         yield
 
 

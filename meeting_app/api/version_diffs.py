@@ -36,8 +36,8 @@ from meeting_app.files.pdf_pool import WorkerDied
 DIFF_TIMEOUT = 60.0
 
 
-def _base(request: Request, number: int) -> int:
-    raw = request.query_params.get("from")
+def base_version(raw: str | None, number: int) -> int:
+    """The version `?from=` names for comparing version `number` with (by default the one before)."""
     if raw is None or raw == "":
         if number == 1:
             raise WrongState(
@@ -60,7 +60,9 @@ def _keep(path: Path, found: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
-async def _diff(app: AppContext, old: DocumentVersion, new: DocumentVersion) -> dict[str, Any]:
+async def diff_of(app: AppContext, old: DocumentVersion, new: DocumentVersion) -> dict[str, Any]:
+    """What `diff_files` finds between the two versions' originals: from the cache, or computed
+    once in the PDF pool (503 when the pool cannot); for this API and the reader's page."""
     data_dir = app.settings.data_dir
     path = _cached(data_dir, old, new)
     if path.exists():
@@ -106,14 +108,14 @@ async def version_diff(request: Request) -> Response:
         _document, new = get_visible_version(
             session=s, document_id=document_id, version=number, viewer=me.viewer
         )
-        base = _base(request, number)
+        base = base_version(request.query_params.get("from"), number)
         _document, old = get_visible_version(
             session=s, document_id=document_id, version=base, viewer=me.viewer
         )
         return old, new
 
     old, new = await app.db.read(load)
-    found = await _diff(app, old, new)
+    found = await diff_of(app, old, new)
     return reply({"document_id": document_id, "from": _version(old), "to": _version(new), **found})
 
 

@@ -1,4 +1,9 @@
-"""The command line's commands (`python run.py ...`, ../shared/API.md "Command line")."""
+"""The command line's commands (`python run.py ...`, ../shared/API.md "Command line").
+
+The demo (fpdf2 and the papers it draws) and the signing keys (pyHanko) are imported by the
+commands that use them, not with this module: they are over half of its import time, ~1.3 s
+that every `create-user`, `verify`, `reindex` or `backup` would otherwise pay before it starts.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from agenda.db import Database, make_engine
-from agenda.demo import cast, demo
 from agenda.errors import BadPdf, DomainError
 from agenda.log.events import verify_chain
 from agenda.migrate import upgrade
@@ -29,7 +33,6 @@ from agenda.text import N_
 from agenda.votes.tally import recount_all
 from meeting_app.i18n import translate
 from meeting_app.ops import backup as backups
-from meeting_app.ops import signers
 from meeting_app.ops.archive import BackupError
 from meeting_app.settings import Settings
 
@@ -47,6 +50,9 @@ def migrate(settings: Settings) -> None:
 
 def seed_demo(settings: Settings) -> list[tuple[str, str, str]]:
     """Seed the demo into an empty database; return the demo logins either way."""
+    from agenda.demo import cast, demo
+    from meeting_app.ops import signers
+
     db = _database(settings)
     policy = Policy.load(settings.data_dir / "policy.json")
     try:
@@ -156,6 +162,8 @@ def _operation(run: Callable[[], dict[str, Any]]) -> int:
 
 
 def print_trust(settings: Settings, url: str) -> None:
+    from meeting_app.ops import signers
+
     signers.print_trust(settings, url)
 
 
@@ -210,6 +218,8 @@ def signer_enroll(
     pkcs12: str | None,
     pkcs12_password: str | None,
 ) -> int:
+    from meeting_app.ops import signers
+
     db = _database(settings)
     try:
         return signers.enroll(

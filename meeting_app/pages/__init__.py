@@ -28,6 +28,7 @@ from meeting_app.pages import (
     task_bulk,
     task_page,
     tasks,
+    version_changes,
 )
 
 routes: list[BaseRoute] = [
@@ -47,6 +48,7 @@ routes: list[BaseRoute] = [
     *books.routes,
     *agenda.routes,
     *reader.routes,
+    *version_changes.routes,  # what changed between two versions (issue 17)
     *search.routes,
     *copies.routes,
     *signatures.routes,  # verification of signed PDFs (issue 16)
