@@ -5,9 +5,11 @@ Runs in the PDF pool on two stored originals (`diff_files`, plain data in and ou
 caches the result per pair of versions. Each page's text is read with the same guarded
 extraction as search (agenda/papers/pdf_check.py `extract_pages`), split into passages (the
 text's lines, whitespace collapsed), and the two sequences of passages are aligned with
-difflib's SequenceMatcher over the whole document, so that a passage moved to another page is
-matched where it went rather than reported twice. A changed passage also carries a word-level
-diff, for the reader to mark the words.
+difflib's SequenceMatcher over the whole document, so that a passage pushed onto another page
+(text inserted or removed before it) is matched where it went, with both page numbers, rather
+than reported twice. A passage moved out of order is not detected as a move: it shows as removed
+where it was and added where it went. A changed passage also carries a word-level diff, for the
+reader to mark the words.
 
 difflib (the standard library) does the alignment: it is the well-kept tool for sequences of
 lines; PDF-level comparers (diff-pdf, pdf-diff) compare rendered pixels or need external
