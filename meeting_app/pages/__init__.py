@@ -17,6 +17,7 @@ from meeting_app.pages import (
     meetings,
     minutes,
     monitoring,
+    offline,
     opinion_polls,
     positions,
     postponements,
@@ -50,6 +51,7 @@ routes: list[BaseRoute] = [
     *search.routes,
     *copies.routes,
     *signatures.routes,  # verification of signed PDFs (issue 16)
+    *offline.routes,  # the service worker and the offline page (issue 17)
     *admin.routes,
     # Follow-through (issue 15): the agency's home, tasks, tasks from a meeting's conclusions.
     *agency_home.routes,
