@@ -156,6 +156,12 @@ async function syncOnce(reconnected) {
     }
     await setMeta("last_contact", new Date().toISOString());
     await savePolicy(answer);
+    // The words of the worker's bare fallback page, in the user's language.
+    await setMeta("messages", {
+      lang: document.documentElement.lang || "vi",
+      offlineTitle: msg("OfflineTitle"),
+      offlineBody: msg("OfflineBody"),
+    });
   }
   if (user === null) return;
   const sent = await sendQueued();
@@ -182,6 +188,9 @@ function sync(reconnected = false) {
       : work();
   running = Promise.resolve(locked).finally(() => {
     running = null;
+    // For tests and the bench: how many syncs have finished in this page.
+    const root = document.documentElement;
+    root.dataset.offlineSyncs = String(Number(root.dataset.offlineSyncs || 0) + 1);
   });
   return running;
 }
@@ -190,24 +199,9 @@ function sync(reconnected = false) {
 
 hookLogout();
 if (supported()) {
-  sync(false).then(() => document.documentElement.setAttribute("data-offline-synced", "1"));
+  sync(false);
   window.addEventListener("online", () => sync(true));
-  if (document.querySelector("[data-offline-download]")) import("./offline-meeting.js");
-  // The words of the worker's bare fallback page, in the user's language.
-  if (region && region.dataset.msgOfflineTitle) {
-    exists().then((found) => {
-      if (found) {
-        setMeta("messages", {
-          lang: document.documentElement.lang || "vi",
-          offlineTitle: msg("OfflineTitle"),
-          offlineBody: msg("OfflineBody"),
-        }).catch(() => {});
-      }
-    });
-  }
-} else {
-  const control = document.querySelector("[data-offline-download]");
-  if (control) import("./offline-meeting.js");
 }
+if (document.querySelector("[data-offline-download]")) import("./offline-meeting.js");
 
 export { sync };
