@@ -15,6 +15,7 @@ from agenda.papers.copies import DocumentCopy, ReadReceipt
 from agenda.papers.documents import Document, DocumentVersion
 from agenda.papers.notes import PageNote
 from agenda.people.accounts import AuthSession, LoginFailure, User
+from agenda.people.devices import OfflineDevice
 from agenda.people.members import Member
 from agenda.people.notifications import Notification
 from agenda.polls.opinion_polls import OpinionPoll, PollRecipient, PollResponse
@@ -50,6 +51,7 @@ __all__ = [
     "Member",
     "Minutes",
     "Notification",
+    "OfflineDevice",
     "OpinionPoll",
     "PageNote",
     "PinFailure",

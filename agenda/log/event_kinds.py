@@ -11,6 +11,7 @@ from typing import Any
 
 from agenda.log import (
     follow_up_kinds,  # noqa: F401  (registers the follow-through's kinds, issue 15)
+    offline_kinds,  # noqa: F401  (registers offline reading's kinds, issue 17)
     signing_kinds,  # noqa: F401  (registers the signatures' kinds, issue 16)
 )
 from agenda.log.events import EventData, event_kind

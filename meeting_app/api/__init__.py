@@ -16,6 +16,7 @@ from meeting_app.api import (
     minutes,
     monitoring,
     notes,
+    offline,
     opinion_polls,
     people,
     positions,
@@ -60,5 +61,6 @@ routes: list[BaseRoute] = [
     *signatures.routes,  # verification (issue 16), and the public root and CRL under /pki
     *vote_records.routes,
     *version_diffs.routes,  # issue 17: the diff between two versions of a paper
+    *offline.routes,  # issue 17: offline reading's devices and what they keep
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

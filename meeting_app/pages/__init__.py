@@ -18,6 +18,7 @@ from meeting_app.pages import (
     minutes,
     monitoring,
     offline,
+    offline_devices,
     opinion_polls,
     positions,
     postponements,
@@ -53,6 +54,7 @@ routes: list[BaseRoute] = [
     *signatures.routes,  # verification of signed PDFs (issue 16)
     *offline.routes,  # the service worker and the offline page (issue 17)
     *admin.routes,
+    *offline_devices.routes,  # issue 17: a user's offline devices and the wipe order
     # Follow-through (issue 15): the agency's home, tasks, tasks from a meeting's conclusions.
     *agency_home.routes,
     *tasks.routes,
