@@ -22,6 +22,7 @@ const card = button && button.closest("[data-offline-card]");
 const box = card && card.querySelector("[data-offline-state]");
 const text = card && card.querySelector("[data-offline-text]");
 const bar = card && card.querySelector("progress");
+const persistNote = card && card.querySelector("[data-offline-persist]");
 const msg = messagesOf(card);
 const meetingId = button ? Number(button.dataset.offlineDownload) : 0;
 let busy = false;
@@ -46,8 +47,8 @@ function show(state, line) {
 }
 
 function showKept(record, persisted) {
-  const line = msg("Ready", { files: record.files.length, size: formatBytes(record.bytes), time: when(record.saved_at) });
-  show("ready", persisted === false ? `${line} ${msg("NotPersisted")}` : line);
+  show("ready", msg("Ready", { files: record.files.length, size: formatBytes(record.bytes), time: when(record.saved_at) }));
+  persistNote.hidden = persisted !== false;
   button.textContent = msg("Again");
   bar.hidden = true;
 }
@@ -99,7 +100,7 @@ async function download() {
 }
 
 async function start() {
-  if (!button || !box || !text || !bar) return;
+  if (!button || !box || !text || !bar || !persistNote) return;
   if (!supported()) {
     button.setAttribute("aria-disabled", "true");
     show("error", msg("Unsupported"));

@@ -59,8 +59,11 @@ function entry(record) {
   button.type = "button";
   button.className = "btn offline-remove";
   button.dataset.action = "offline-remove";
-  button.textContent = msg("Remove");
-  button.setAttribute("aria-label", msg("RemoveLabel", { title: record.title }));
+  // The visible words first, then (for screen readers) which meeting.
+  const which = document.createElement("span");
+  which.className = "sr-only";
+  which.textContent = `: ${record.title}`;
+  button.append(msg("Remove"), which);
   button.addEventListener("click", async () => {
     await removeMeeting(record.id);
     el("offline-announce").textContent = msg("Removed", { title: record.title });
