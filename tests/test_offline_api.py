@@ -381,3 +381,58 @@ def test_the_shell_urls_match_the_templates(world: World) -> None:
         shown = page.split(f'"{url}?v=')[1].split('"')[0]
         assert f"{url}?v={shown}" in shell
     assert Path  # the static files come from the worktree's static/
+
+
+# --- notes written offline ----------------------------------------------------------------------
+
+
+def test_an_offline_note_that_met_a_newer_one_keeps_both(world: World) -> None:
+    url = f"/api/v1/documents/{world.open_document_id}/notes/1"
+    first = world.b.put(url, json={"text": "Bản đầu"}).json()
+    # Online, on another device, the note changes; the tablet's queued edit started from `first`.
+    with_time = world.b.put(url, json={"text": "Sửa trên máy tính"}).json()
+    assert with_time["updated_at"] is not None and "conflict" not in with_time
+    clash = world.b.put(
+        url, json={"text": "Ghi trên máy bay", "base_updated_at": "2020-01-01T00:00:00+07:00"}
+    )
+    assert clash.status_code == 200, clash.text
+    body = clash.json()
+    assert body["conflict"] is True
+    lines = body["text"].split("\n")
+    assert lines[0] == "Sửa trên máy tính" and lines[-1] == "Ghi trên máy bay"
+    assert lines[-2].startswith("— Bản ghi khi ngoại tuyến (") and lines[-2].endswith(") —")
+    assert first["updated_at"]
+
+
+def test_an_offline_note_from_the_stored_one_replaces_it(world: World) -> None:
+    url = f"/api/v1/documents/{world.open_document_id}/notes/1"
+    stored = world.b.put(url, json={"text": "Bản đầu"}).json()
+    answer = world.b.put(url, json={"text": "Sửa khi ngoại tuyến", "base_updated_at": stored["updated_at"]})
+    assert answer.status_code == 200
+    assert answer.json()["text"] == "Sửa khi ngoại tuyến" and not answer.json().get("conflict")
+    # No note when the edit started, none now: written as it is.
+    fresh = world.b.put(
+        f"/api/v1/documents/{world.open_document_id}/notes/2", json={"text": "Mới", "base_updated_at": None}
+    )
+    assert fresh.json()["text"] == "Mới" and not fresh.json().get("conflict")
+
+
+def test_an_offline_note_on_a_page_that_got_a_note_meanwhile_keeps_both_in_english(world: World) -> None:
+    url = f"/api/v1/documents/{world.open_document_id}/notes/2"
+    world.b.put(url, json={"text": "Online meanwhile"})
+    clash = world.b.put(
+        url, json={"text": "Offline", "base_updated_at": None}, headers={"Accept-Language": "en"}
+    )
+    body = clash.json()
+    assert body["conflict"] is True and body["text"].startswith("Online meanwhile\n\n")
+    assert body["text"].endswith("\nOffline")
+    # An offline deletion of a note that changed since keeps the stored note.
+    kept_note = world.b.put(url, json={"text": "", "base_updated_at": None}).json()
+    assert kept_note["conflict"] is True and kept_note["text"] == body["text"]
+
+
+def test_a_bad_base_time_is_refused(world: World) -> None:
+    url = f"/api/v1/documents/{world.open_document_id}/notes/1"
+    for base in ("hôm qua", 5):
+        response = world.b.put(url, json={"text": "x", "base_updated_at": base})
+        assert response.status_code == 400, response.text
