@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -380,7 +379,6 @@ def test_the_shell_urls_match_the_templates(world: World) -> None:
     for url in ("/static/css/app.css", "/static/favicon.svg"):
         shown = page.split(f'"{url}?v=')[1].split('"')[0]
         assert f"{url}?v={shown}" in shell
-    assert Path  # the static files come from the worktree's static/
 
 
 # --- notes written offline ----------------------------------------------------------------------
@@ -436,3 +434,45 @@ def test_a_bad_base_time_is_refused(world: World) -> None:
     for base in ("hôm qua", 5):
         response = world.b.put(url, json={"text": "x", "base_updated_at": base})
         assert response.status_code == 400, response.text
+
+
+# --- the wipe order, server-rendered ------------------------------------------------------------
+
+
+def test_the_admin_sees_the_devices_and_orders_the_wipe_with_a_plain_form(
+    world: World, client: TestClient, db: Database
+) -> None:
+    made = register(world.a, "iPad phòng họp")
+    page = world.admin.get(f"/admin/users/{world.a_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "iPad phòng họp" in html and f'action="/admin/users/{world.a_id}/wipe"' in html
+    assert "Xóa dữ liệu trên các thiết bị của người này" in html and 'name="csrf_token"' in html
+    assert made["key"] not in html
+    # Without the confirmation box (JavaScript off, box left empty): refused, nothing ordered.
+    refused = world.admin.post(f"/admin/users/{world.a_id}/wipe", data={"csrf_token": world.admin.csrf})
+    assert refused.status_code == 422 and "ô xác nhận" in refused.text
+    assert kinds(db, "offline.wipe_ordered") == []
+    sent = world.admin.post(
+        f"/admin/users/{world.a_id}/wipe",
+        data={"csrf_token": world.admin.csrf, "confirm": "1"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    after = world.admin.get(sent.headers["location"])
+    assert "Đã ra lệnh xóa dữ liệu ngoại tuyến trên 1 thiết bị" in after.text
+    assert "Chờ thiết bị kết nối" in after.text
+    check(client, made["key"])
+    english = world.admin.get(f"/admin/users/{world.a_id}/devices", headers={"Accept-Language": "en"})
+    assert "Wiped at" in english.text or "Đã xóa lúc" in english.text
+
+
+def test_the_wipe_order_needs_the_role_and_the_token(world: World) -> None:
+    url = f"/admin/users/{world.a_id}/wipe"
+    for actor in (world.a, world.b):
+        assert actor.get(f"/admin/users/{world.a_id}/devices").status_code == 403
+        assert actor.post(url, data={"csrf_token": actor.csrf, "confirm": "1"}).status_code == 403
+    forged = world.secretariat.post(url, data={"csrf_token": "sai", "confirm": "1"})
+    assert forged.status_code == 403
+    assert world.secretariat.get("/admin/users/999999/devices").status_code == 404
+    assert world.secretariat.get(f"/admin/users/{world.a_id}").status_code == 403  # accounts stay the admin's

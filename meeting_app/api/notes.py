@@ -90,8 +90,12 @@ async def put_note(request: Request) -> Response:
                 )
             )
         found = saved.note
-        answer = notes.public_note(found) if found else {"page": page, "text": "", "updated_at": None}
-        return {**answer, "conflict": True} if saved.conflict else answer
+        answer: dict[str, object] = (
+            notes.public_note(found) if found else {"page": page, "text": "", "updated_at": None}
+        )
+        if saved.conflict:
+            answer["conflict"] = True
+        return answer
 
     return reply(await ctx(request).db.write(save))
 
