@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -380,4 +379,100 @@ def test_the_shell_urls_match_the_templates(world: World) -> None:
     for url in ("/static/css/app.css", "/static/favicon.svg"):
         shown = page.split(f'"{url}?v=')[1].split('"')[0]
         assert f"{url}?v={shown}" in shell
-    assert Path  # the static files come from the worktree's static/
+
+
+# --- notes written offline ----------------------------------------------------------------------
+
+
+def test_an_offline_note_that_met_a_newer_one_keeps_both(world: World) -> None:
+    url = f"/api/v1/documents/{world.open_document_id}/notes/1"
+    first = world.b.put(url, json={"text": "Bản đầu"}).json()
+    # Online, on another device, the note changes; the tablet's queued edit started from `first`.
+    with_time = world.b.put(url, json={"text": "Sửa trên máy tính"}).json()
+    assert with_time["updated_at"] is not None and "conflict" not in with_time
+    clash = world.b.put(
+        url, json={"text": "Ghi trên máy bay", "base_updated_at": "2020-01-01T00:00:00+07:00"}
+    )
+    assert clash.status_code == 200, clash.text
+    body = clash.json()
+    assert body["conflict"] is True
+    lines = body["text"].split("\n")
+    assert lines[0] == "Sửa trên máy tính" and lines[-1] == "Ghi trên máy bay"
+    assert lines[-2].startswith("— Bản ghi khi ngoại tuyến (") and lines[-2].endswith(") —")
+    assert first["updated_at"]
+
+
+def test_an_offline_note_from_the_stored_one_replaces_it(world: World) -> None:
+    url = f"/api/v1/documents/{world.open_document_id}/notes/1"
+    stored = world.b.put(url, json={"text": "Bản đầu"}).json()
+    answer = world.b.put(url, json={"text": "Sửa khi ngoại tuyến", "base_updated_at": stored["updated_at"]})
+    assert answer.status_code == 200
+    assert answer.json()["text"] == "Sửa khi ngoại tuyến" and not answer.json().get("conflict")
+    # No note when the edit started, none now: written as it is.
+    fresh = world.b.put(
+        f"/api/v1/documents/{world.open_document_id}/notes/2", json={"text": "Mới", "base_updated_at": None}
+    )
+    assert fresh.json()["text"] == "Mới" and not fresh.json().get("conflict")
+
+
+def test_an_offline_note_on_a_page_that_got_a_note_meanwhile_keeps_both_in_english(world: World) -> None:
+    url = f"/api/v1/documents/{world.open_document_id}/notes/2"
+    world.b.put(url, json={"text": "Online meanwhile"})
+    clash = world.b.put(
+        url, json={"text": "Offline", "base_updated_at": None}, headers={"Accept-Language": "en"}
+    )
+    body = clash.json()
+    assert body["conflict"] is True and body["text"].startswith("Online meanwhile\n\n")
+    assert body["text"].endswith("\nOffline")
+    # An offline deletion of a note that changed since keeps the stored note.
+    kept_note = world.b.put(url, json={"text": "", "base_updated_at": None}).json()
+    assert kept_note["conflict"] is True and kept_note["text"] == body["text"]
+
+
+def test_a_bad_base_time_is_refused(world: World) -> None:
+    url = f"/api/v1/documents/{world.open_document_id}/notes/1"
+    for base in ("hôm qua", 5):
+        response = world.b.put(url, json={"text": "x", "base_updated_at": base})
+        assert response.status_code == 400, response.text
+
+
+# --- the wipe order, server-rendered ------------------------------------------------------------
+
+
+def test_the_admin_sees_the_devices_and_orders_the_wipe_with_a_plain_form(
+    world: World, client: TestClient, db: Database
+) -> None:
+    made = register(world.a, "iPad phòng họp")
+    page = world.admin.get(f"/admin/users/{world.a_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "iPad phòng họp" in html and f'action="/admin/users/{world.a_id}/wipe"' in html
+    assert "Xóa dữ liệu trên các thiết bị của người này" in html and 'name="csrf_token"' in html
+    assert made["key"] not in html
+    # Without the confirmation box (JavaScript off, box left empty): refused, nothing ordered.
+    refused = world.admin.post(f"/admin/users/{world.a_id}/wipe", data={"csrf_token": world.admin.csrf})
+    assert refused.status_code == 422 and "ô xác nhận" in refused.text
+    assert kinds(db, "offline.wipe_ordered") == []
+    sent = world.admin.post(
+        f"/admin/users/{world.a_id}/wipe",
+        data={"csrf_token": world.admin.csrf, "confirm": "1"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    after = world.admin.get(sent.headers["location"])
+    assert "Đã ra lệnh xóa dữ liệu ngoại tuyến trên 1 thiết bị" in after.text
+    assert "Chờ thiết bị kết nối" in after.text
+    check(client, made["key"])
+    english = world.admin.get(f"/admin/users/{world.a_id}/devices", headers={"Accept-Language": "en"})
+    assert "Wiped at" in english.text or "Đã xóa lúc" in english.text
+
+
+def test_the_wipe_order_needs_the_role_and_the_token(world: World) -> None:
+    url = f"/admin/users/{world.a_id}/wipe"
+    for actor in (world.a, world.b):
+        assert actor.get(f"/admin/users/{world.a_id}/devices").status_code == 403
+        assert actor.post(url, data={"csrf_token": actor.csrf, "confirm": "1"}).status_code == 403
+    forged = world.secretariat.post(url, data={"csrf_token": "sai", "confirm": "1"})
+    assert forged.status_code == 403
+    assert world.secretariat.get("/admin/users/999999/devices").status_code == 404
+    assert world.secretariat.get(f"/admin/users/{world.a_id}").status_code == 403  # accounts stay the admin's

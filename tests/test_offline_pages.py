@@ -1,4 +1,4 @@
-"""Offline reading, the pages' side (docs/offline.md "In the browser"): the service worker's
+"""Offline reading, the pages' side (docs/offline.md "The browser's half"): the service worker's
 route and headers, the /offline page, the meeting page's download control and the hooks every
 page carries, all without inline script or style. The behaviour itself is proven in Chromium
 (tests/browser/test_offline.py)."""

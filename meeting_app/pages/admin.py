@@ -169,7 +169,13 @@ async def create_member(request: Request) -> Response:
 async def member_page(request: Request) -> Response:
     await page_user(request, *MEMBER_WRITERS)
     member_id = ident(request)
-    member = await ctx(request).db.read(lambda s: members.get_member(session=s, member_id=member_id))
+
+    def load(s: Session) -> tuple[members.Member, list[User]]:
+        found = members.get_member(session=s, member_id=member_id)
+        linked = s.exec(select(User).where(User.member_id == member_id).order_by(col(User.id))).all()
+        return found, list(linked)
+
+    member, accounts = await ctx(request).db.read(load)
     values = {
         "full_name": member.full_name,
         "title": member.title,
@@ -178,7 +184,9 @@ async def member_page(request: Request) -> Response:
         "votes": "1" if member.votes else "",
         "active": "1" if member.active else "",
     }
-    return page(request, "admin/member_form.html", {"member": member, "values": values})
+    # The accounts linked to the member: the way to their offline devices (issue 17).
+    context = {"member": member, "values": values, "accounts": accounts}
+    return page(request, "admin/member_form.html", context)
 
 
 async def update_member(request: Request) -> Response:
