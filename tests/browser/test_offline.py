@@ -7,7 +7,8 @@ with no network: reads paper A page after page from the cache (pdf.js's range re
 by the service worker), writes notes that reach the server when the connection returns (one of
 them in conflict with an edit made elsewhere: both kept). Logout empties the caches; a device
 past the offline expiry is wiped as the app opens, before any paper; a deactivated account's
-device wipes at its next contact; and the outsider's cache never holds the restricted paper.
+device wipes at its next contact; the outsider's cache never holds the restricted paper; and a
+new version uploaded while the tablet is offline replaces the kept one when it reconnects.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ SET_LAST_CONTACT = """async (iso) => {
     tx.onerror = () => reject(tx.error);
   });
   db.close();
+}"""
+UPLOAD = """async ([url, data, note]) => {
+  const token = document.querySelector('meta[name=csrf-token]').content;
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+  const form = new FormData();
+  form.append('note', note);
+  form.append('file', new Blob([bytes], {type: 'application/pdf'}), 'ban-moi.pdf');
+  const response = await fetch(url, {method: 'POST', headers: {'X-CSRF-Token': token}, body: form});
+  return response.status;
 }"""
 API = """async ([method, url, body]) => {
   const token = document.querySelector('meta[name=csrf-token]').content;
@@ -122,6 +132,7 @@ def seed(data_dir: Path) -> Seeded:
         minister = member("Bộ trưởng Ngoại tuyến")
         outsider = member("Bộ trưởng Ngoài")
         user("off-admin", "Quản trị Ngoại tuyến", ["admin"])
+        user("off-thuky", "Thư ký Ngoại tuyến", ["secretariat"])
         minister_user = user("off-thanhvien", "Bộ trưởng Ngoại tuyến", ["member"], minister)
         outsider_user = user("off-ngoai", "Bộ trưởng Ngoài", ["member"], outsider)
         meeting = meetings.create_meeting(
@@ -259,6 +270,21 @@ def device(browser: Any, server: Server) -> Iterator[Any]:
         problems = [e for e in found.errors if "net::ERR_" not in e and "Failed to load resource" not in e]
         found.context.close()
         assert problems == [], problems
+
+
+def second_version() -> bytes:
+    """A short PDF with other words: the paper's new version."""
+    from fpdf import FPDF
+
+    from agenda.pdf.fonts import find_font
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(find_font()))
+    pdf.set_font("DejaVu", size=14)
+    for number in (1, 2):
+        pdf.add_page()
+        pdf.multi_cell(0, 10, f"Bản sửa đổi theo ý kiến thẩm định, trang {number}.")
+    return bytes(pdf.output())
 
 
 def paper_urls(keys: dict[str, list[str]], document_id: int) -> list[str]:
@@ -450,3 +476,35 @@ def test_a_restricted_paper_is_never_in_an_outsiders_cache(device: Any, server: 
     assert paper_urls(keys, seeded.restricted_document) == [], keys
     everything = " ".join(url for urls in keys.values() for url in urls)
     assert f"/documents/{seeded.restricted_document}" not in everything
+
+
+def test_a_new_version_replaces_the_kept_one_when_the_connection_returns(device: Any, server: Server) -> None:
+    import base64
+
+    seeded = server.seeded
+    tablet = device()
+    page = tablet.page
+    tablet.login("off-thanhvien")
+    tablet.keep_meeting()
+    first = f"/api/v1/documents/{seeded.open_document}/versions/1/file"
+    assert first in tablet.caches()[f"meeting-{seeded.meeting_id}"]
+    tablet.offline(True)
+
+    # While the tablet is offline, the secretariat uploads a new version of paper A.
+    staff = device(DESKTOP)
+    staff.login("off-thuky")
+    staff.go("/")
+    data = base64.b64encode(second_version()).decode()
+    url = f"/api/v1/documents/{seeded.open_document}/versions"
+    assert staff.page.evaluate(UPLOAD, [url, data, "Sửa theo ý kiến thẩm định"]) == 201
+
+    # Back online: the kept meeting is downloaded again, and the member is told.
+    before = tablet.syncs()
+    tablet.offline(False)
+    page.wait_for_function(f"() => Number(document.documentElement.dataset.offlineSyncs || 0) > {before}")
+    told = "() => document.getElementById('offline-live').textContent.includes('Đã cập nhật')"
+    page.wait_for_function(told)
+    assert "Phiên họp đọc ngoại tuyến" in page.inner_text("#offline-live")
+    kept = tablet.caches()[f"meeting-{seeded.meeting_id}"]
+    assert f"/api/v1/documents/{seeded.open_document}/versions/2/file" in kept
+    assert first not in kept
