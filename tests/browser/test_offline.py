@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_reader import paper
 from tests.support.browser_server import (
     BrowserScreen,
     Served,
@@ -62,6 +61,21 @@ SET_LAST_CONTACT = """async (iso) => {
     tx.onerror = () => reject(tx.error);
   });
   db.close();
+}"""
+# The kept paper asked for by range, as pdf.js asks: 206 slices of the cached whole file.
+RANGES = """async (url) => {
+  const whole = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const asks = ['bytes=100-199', 'bytes=65536-', 'bytes=-50', 'bytes=999999999-'];
+  const answers = [];
+  for (const range of asks) {
+    const response = await fetch(url, {headers: {Range: range}});
+    const body = new Uint8Array(await response.arrayBuffer());
+    const [, start] = /bytes (\\d+)-/.exec(response.headers.get('Content-Range') || 'bytes 0-') || [];
+    const same = body.every((b, i) => b === whole[Number(start) + i]);
+    answers.push({status: response.status, range: response.headers.get('Content-Range'),
+                  length: body.length, same});
+  }
+  return {size: whole.length, answers};
 }"""
 UPLOAD = """async ([url, data, note]) => {
   const token = document.querySelector('meta[name=csrf-token]').content;
@@ -272,6 +286,29 @@ def device(browser: Any, server: Server) -> Iterator[Any]:
         assert problems == [], problems
 
 
+def paper(pages: int = 40) -> tuple[bytes, int]:
+    """A paper big enough for pdf.js to read it by ranges (over 2 x 64 KiB): Vietnamese text on
+    numbered pages, uncompressed; and its page count."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    from agenda.pdf.fonts import find_font
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_compression(False)
+    pdf.add_font("DejaVu", "", str(find_font()))
+    pdf.set_font("DejaVu", size=11)
+    for number in range(1, pages + 1):
+        pdf.add_page()
+        title = f"Trang {number}. Dự thảo nghị định về đọc tài liệu ngoại tuyến."
+        pdf.multi_cell(0, 9, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for line in range(28):
+            text = f"Điều {number}.{line + 1}. Nội dung quy định chi tiết, dòng {line + 1}."
+            pdf.multi_cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output()), pages
+
+
 def second_version() -> bytes:
     """A short PDF with other words: the paper's new version."""
     from fpdf import FPDF
@@ -283,7 +320,7 @@ def second_version() -> bytes:
     pdf.set_font("DejaVu", size=14)
     for number in (1, 2):
         pdf.add_page()
-        pdf.multi_cell(0, 10, f"Bản sửa đổi theo ý kiến thẩm định, trang {number}.")
+        pdf.cell(0, 10, f"Bản sửa đổi theo ý kiến thẩm định, trang {number}.")
     return bytes(pdf.output())
 
 
@@ -323,7 +360,10 @@ def test_a_kept_paper_opens_and_pages_through_with_no_network(device: Any, serve
     assert axe_violations(page) == []
     page.screenshot(path=str(OUTPUT / "offline-panel-768.png"))
 
-    # No network: the meeting page, then the paper, page after page, from the cache.
+    # No network: the meeting page, then the paper, page after page, from the cache (pdf.js
+    # reads it by ranges, which the service worker cuts from the whole file).
+    ranges: list[str] = []
+    page.on("request", lambda r: ranges.append(r.headers["range"]) if "range" in r.headers else None)
     tablet.offline(True)
     tablet.go(f"/meetings/{seeded.meeting_id}")
     assert "Phiên họp đọc ngoại tuyến" in page.inner_text("h1")
@@ -336,6 +376,16 @@ def test_a_kept_paper_opens_and_pages_through_with_no_network(device: Any, serve
     page.press("#page-input", "Enter")
     tablet.wait_page(seeded.pages)
     assert page.evaluate("() => navigator.onLine") is False
+    assert ranges, "pdf.js asked for no range: the paper is too small to test the slicing"
+    ranged = page.evaluate(RANGES, f"/api/v1/documents/{seeded.open_document}/versions/1/file")
+    size = ranged["size"]
+    assert size > 65536, size
+    assert [a["status"] for a in ranged["answers"]] == [206, 206, 206, 416], ranged
+    first, tail, suffix, beyond = ranged["answers"]
+    assert first == {"status": 206, "range": f"bytes 100-199/{size}", "length": 100, "same": True}
+    assert tail["range"] == f"bytes 65536-{size - 1}/{size}" and tail["length"] == size - 65536
+    assert suffix["range"] == f"bytes {size - 50}-{size - 1}/{size}" and suffix["same"]
+    assert beyond["range"] == f"bytes */{size}"
 
     # A page that is not kept: the offline page says so, with what is kept.
     page.goto(server.url + "/programme")
