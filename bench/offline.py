@@ -55,12 +55,18 @@ CACHED_BYTES = """async () => {
   const found = {};
   for (const name of await caches.keys()) {
     const cache = await caches.open(name);
-    let bytes = 0, count = 0;
+    let bytes = 0, count = 0, papers = 0, books = 0;
     for (const request of await cache.keys()) {
       const response = await cache.match(request);
-      if (response) { bytes += (await response.blob()).size; count += 1; }
+      if (!response) continue;
+      const size = (await response.blob()).size;
+      bytes += size;
+      count += 1;
+      const path = new URL(request.url).pathname;
+      if (/^\/api\/v1\/documents\/\d+\/versions\/\d+\/file$/.test(path)) papers += size;
+      if (path.endsWith("/book.pdf")) books += size;
     }
-    found[name] = {bytes, count};
+    found[name] = {bytes, count, papers, books};
   }
   const estimate = await navigator.storage.estimate();
   return {caches: found, usage: estimate.usage || 0, quota: estimate.quota || 0};
@@ -248,6 +254,8 @@ def main() -> None:
     meeting = sum(v["bytes"] for k, v in cached["caches"].items() if k.startswith("meeting-"))
     shell = sum(v["bytes"] for k, v in cached["caches"].items() if not k.startswith("meeting-"))
     entries = sum(v["count"] for v in cached["caches"].values())
+    papers = sum(v["papers"] for v in cached["caches"].values())
+    books = sum(v["books"] for v in cached["caches"].values())
     warm = times[1:] or times
     print()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -257,10 +265,13 @@ def main() -> None:
     )
     print(f"{'originals (the PDFs as uploaded)':<66} {mb(originals)}")
     print(f"{'cached: the meeting (copies, book, pages, notes)':<66} {mb(meeting)}")
+    print(f"{'  of which the watermarked copies of the papers':<66} {mb(papers)}")
+    print(f"{'  of which the briefing book':<66} {mb(books)}")
     print(f"{'cached: the app shell (css, js, pdf.js, fonts)':<66} {mb(shell)}")
     print(f"{'cached: entries':<66} {entries:8d}")
     print(f"{'navigator.storage.estimate().usage':<66} {mb(cached['usage'])}")
     print(f"{'ratio: meeting cache / originals':<66} {meeting / originals:8.2f}")
+    print(f"{'ratio: the copies alone / originals':<66} {papers / originals:8.2f}")
     print(f"{'ratio: storage usage / originals':<66} {cached['usage'] / originals:8.2f}")
 
 
