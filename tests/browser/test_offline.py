@@ -228,7 +228,8 @@ class Device(BrowserScreen):
         self.page.wait_for_selector(button)
         self.page.click(button)
         self.page.wait_for_selector("[data-offline-state='downloading']")
-        self.page.wait_for_selector("[data-offline-state='ready'], [data-offline-state='error']", timeout=120_000)
+        done = "[data-offline-state='ready'], [data-offline-state='error']"
+        self.page.wait_for_selector(done, timeout=120_000)
         state = self.page.get_attribute("[data-offline-state]", "data-offline-state")
         assert state == "ready", self.page.inner_text("[data-offline-text]")
         # The service worker controls the page: what follows may be served from the cache.
