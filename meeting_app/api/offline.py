@@ -58,7 +58,7 @@ def shell_urls() -> tuple[str, ...]:
     urls: list[str] = []
     for path in sorted(p for p in STATIC.rglob("*") if p.is_file() and not p.name.startswith(".")):
         name = path.relative_to(STATIC).as_posix()
-        if name.endswith(".map"):
+        if name.endswith(".map") or name == "sw.js":  # the service worker is served at /sw.js itself
             continue
         urls.append(static_url(name))
         if name.endswith((".js", ".mjs")):
