@@ -34,7 +34,7 @@ const CSP =
   "form-action 'self'; frame-ancestors 'none'";
 
 const PAPER = /^\/api\/v1\/documents\/\d+\/versions\/\d+\/file$/;
-const NOTES = /^\/api\/v1\/documents\/\d+\/notes$/;
+const NOTES = /^\/api\/v1\/documents\/\d+\/(notes|annotations)$/; // the notes, and the annotations
 const BOOK = /^\/api\/v1\/meetings\/\d+\/book\.pdf$/;
 
 // --- IndexedDB (the same schema as static/js/offline-store.js) --------------------------------

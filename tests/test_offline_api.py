@@ -265,6 +265,7 @@ def test_a_member_keeps_the_papers_they_may_read_and_never_a_restricted_one(worl
         ("reader", f"/documents/{opened}/read"),
         ("paper", f"/api/v1/documents/{opened}/versions/1/file"),
         ("notes", f"/api/v1/documents/{opened}/notes"),
+        ("notes", f"/api/v1/documents/{opened}/annotations?version=1"),
     ]
     assert theirs["bytes"] > 0 and theirs["keep_until"] is None and theirs["closed_at"] is None
     assert theirs["agenda_etag"] != mine["agenda_etag"]  # they see different agendas

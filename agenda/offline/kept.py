@@ -180,6 +180,11 @@ def kept_meeting(
                 version=n,
             ),
             KeptFile(url=f"/api/v1/documents/{d}/notes", kind="notes", document_id=d, version=n),
+            # The reader asks for the annotations of the version it shows (the latest), so the
+            # kept answer is that very URL: highlights and shared notes are drawn offline too.
+            KeptFile(
+                url=f"/api/v1/documents/{d}/annotations?version={n}", kind="notes", document_id=d, version=n
+            ),
         ]
     ended, until = ended_at(meeting), keep_until(meeting, policy)
     detail = {

@@ -350,6 +350,8 @@ def test_a_kept_paper_opens_and_pages_through_with_no_network(device: Any, serve
     assert f"/documents/{seeded.open_document}/read" in kept
     assert f"/api/v1/documents/{seeded.open_document}/versions/1/file" in kept
     assert f"/api/v1/documents/{seeded.open_document}/notes" in kept
+    annotations = f"/api/v1/documents/{seeded.open_document}/annotations?version=1"
+    assert annotations in kept
 
     # The offline page lists the meeting and the space it takes.
     tablet.go("/offline")
@@ -386,6 +388,13 @@ def test_a_kept_paper_opens_and_pages_through_with_no_network(device: Any, serve
     assert tail["range"] == f"bytes 65536-{size - 1}/{size}" and tail["length"] == size - 65536
     assert suffix["range"] == f"bytes {size - 50}-{size - 1}/{size}" and suffix["same"]
     assert beyond["range"] == f"bytes */{size}"
+    # The reader's annotations answer is kept too (its very URL), so highlights draw offline.
+    listed = page.evaluate(
+        "async (url) => { const r = await fetch(url);"
+        " return [r.status, Array.isArray((await r.json()).items)]; }",
+        annotations,
+    )
+    assert listed == [200, True], listed
 
     # A page that is not kept: the offline page says so, with what is kept.
     page.goto(server.url + "/programme")
