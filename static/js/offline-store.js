@@ -71,15 +71,22 @@ async function store(name, mode = "readonly") {
   return (await openDb()).transaction(name, mode).objectStore(name);
 }
 
-export const getMeta = async (key) => done((await store("meta")).get(key));
+// A read never makes the database: after a wipe, a page that looks for what is kept finds
+// nothing and leaves nothing behind.
+async function read(name, op, missing) {
+  if (!opening && !(await exists())) return missing;
+  return done(op(await store(name)));
+}
+
+export const getMeta = async (key) => read("meta", (s) => s.get(key), undefined);
 export const setMeta = async (key, value) => done((await store("meta", "readwrite")).put(value, key));
 export const deleteMeta = async (key) => done((await store("meta", "readwrite")).delete(key));
-export const getMeeting = async (id) => done((await store("meetings")).get(id));
+export const getMeeting = async (id) => read("meetings", (s) => s.get(id), undefined);
 export const putMeeting = async (record) => done((await store("meetings", "readwrite")).put(record));
-export const listMeetings = async () => done((await store("meetings")).getAll());
+export const listMeetings = async () => read("meetings", (s) => s.getAll(), []);
 export const deleteMeetingRecord = async (id) => done((await store("meetings", "readwrite")).delete(id));
-export const outbox = async () => done((await store("outbox")).getAll());
-export const getQueued = async (key) => done((await store("outbox")).get(key));
+export const outbox = async () => read("outbox", (s) => s.getAll(), []);
+export const getQueued = async (key) => read("outbox", (s) => s.get(key), undefined);
 export const putQueued = async (item) => done((await store("outbox", "readwrite")).put(item));
 export const deleteQueued = async (key) => done((await store("outbox", "readwrite")).delete(key));
 

@@ -567,3 +567,75 @@ def test_a_new_version_replaces_the_kept_one_when_the_connection_returns(device:
     kept = tablet.caches()[f"meeting-{seeded.meeting_id}"]
     assert f"/api/v1/documents/{seeded.open_document}/versions/2/file" in kept
     assert first not in kept
+
+
+SET_KEEP_UNTIL = """async ([id, iso]) => {
+  const db = await new Promise((resolve, reject) => {
+    const r = indexedDB.open('ecabinet-offline');
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  await new Promise((resolve, reject) => {
+    const tx = db.transaction('meetings', 'readwrite');
+    const store = tx.objectStore('meetings');
+    const got = store.get(id);
+    got.onsuccess = () => store.put({ ...got.result, keep_until: iso });
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+}"""
+
+
+def test_a_meeting_past_its_keep_until_leaves_the_cache(device: Any, server: Server) -> None:
+    seeded = server.seeded
+    tablet = device()
+    tablet.login("off-thanhvien")
+    tablet.keep_meeting()
+    assert f"meeting-{seeded.meeting_id}" in tablet.caches()
+    # The meeting closed more than the policy's days ago: its keep_until has passed. Offline, so
+    # that no fresh list from the server can put it back before the check.
+    tablet.page.evaluate(SET_KEEP_UNTIL, [seeded.meeting_id, "2000-01-01T00:00:00.000Z"])
+    tablet.offline(True)
+    tablet.page.goto(f"{server.url}/documents/{seeded.open_document}/read")
+    keys = tablet.caches()
+    assert f"meeting-{seeded.meeting_id}" not in keys, keys
+    assert paper_urls(keys, seeded.open_document) == []
+    assert tablet.page.locator("#sheet").count() == 0  # no paper is shown from a purged meeting
+
+
+def test_the_secretariat_wipes_a_members_devices_which_wipe_at_their_next_contact(
+    device: Any, server: Server
+) -> None:
+    seeded = server.seeded
+    tablet = device()
+    tablet.login("off-thanhvien")
+    tablet.keep_meeting()
+    assert paper_urls(tablet.caches(), seeded.open_document)
+
+    # The secretariat, at a desk: the member's devices, the confirmation, the dialog.
+    staff = device(DESKTOP)
+    staff.login("off-thuky")
+    staff.go(f"/admin/users/{seeded.minister_user}/devices")
+    page = staff.page
+    assert page.locator("#device-list tbody tr").count() >= 1
+    page.click("#wipe-devices")
+    page.wait_for_selector("#wipe-dialog[open]")
+    with page.expect_navigation():
+        page.click("#wipe-yes")
+    assert "Chờ thiết bị kết nối" in page.inner_text("#device-list")
+    check_layout(page, "the member's devices with a wipe ordered at 1366x900")
+    assert axe_violations(page) == []
+    page.screenshot(path=str(OUTPUT / "offline-devices-1366.png"))
+
+    # The tablet's next contact: it is told, and wipes everything it kept.
+    tablet.page.goto(f"{server.url}/meetings/{seeded.meeting_id}")
+    tablet.page.wait_for_selector("#offline-live.is-alarm")
+    assert tablet.caches() == {}
+    assert "ecabinet-offline" not in tablet.page.evaluate(DATABASES)
+
+    staff.go(f"/admin/users/{seeded.minister_user}/devices")
+    assert "Đã xóa lúc" in page.inner_text("#device-list")
+    page.set_viewport_size(TABLET)
+    check_layout(page, "the member's devices at 768x1024")
+    page.screenshot(path=str(OUTPUT / "offline-devices-768.png"), full_page=True)
