@@ -18,6 +18,7 @@ from agenda.papers.notes import PageNote
 from agenda.papers.page_text import DocumentPageText
 from agenda.papers.reanchor import AnnotationCarry
 from agenda.people.accounts import AuthSession, LoginFailure, User
+from agenda.people.devices import OfflineDevice
 from agenda.people.members import Member
 from agenda.people.notifications import Notification
 from agenda.polls.opinion_polls import OpinionPoll, PollRecipient, PollResponse
@@ -57,6 +58,7 @@ __all__ = [
     "Member",
     "Minutes",
     "Notification",
+    "OfflineDevice",
     "OpinionPoll",
     "PageNote",
     "PinFailure",

@@ -75,6 +75,11 @@ class Policy:
     dossier_reminder_days: tuple[int, ...] = (7, 2)
     # Digital signatures (docs/signatures.md): the roles that sign the finalized minutes.
     minutes_signers: tuple[str, ...] = ("secretariat",)
+    # Offline reading (docs/offline.md): a device that has not reached the server for this many
+    # hours wipes its cached papers when the app next opens; a meeting's papers leave the cache
+    # this many days after the meeting adjourns.
+    offline_expiry_hours: int = 72
+    offline_purge_days: int = 7
 
     def quorum_required(self, total: int) -> int:
         """Members present (in the room or remote) needed for quorum out of `total`."""
@@ -149,6 +154,12 @@ class Policy:
         day = raw.get("submission_day", 25)
         if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 28:
             raise PolicyError(f"{path}: submission_day must be a day of the month from 1 to 28")
+        offline = {}
+        for name, low, high in (("offline_expiry_hours", 1, 24 * 30), ("offline_purge_days", 0, 90)):
+            value = raw.get(name, getattr(cls, name))
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise PolicyError(f"{path}: {name} must be a whole number from {low} to {high}")
+            offline[name] = value
         signers = raw.get("minutes_signers", ["secretariat"])
         if (
             not isinstance(signers, list)
@@ -161,6 +172,7 @@ class Policy:
             submission_day=day,
             dossier_reminder_days=tuple(sorted(set(dossier), reverse=True)),
             **follow,
+            **offline,
             readiness=readiness,
             quorum_fraction=quorum,
             decision_fraction=decision,

@@ -31,6 +31,8 @@ VARIANTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "programme.submitted": ("late", (True, False)),
     "task.reported": ("done", (True, False)),
     "task.extension_decided": ("approved", (True, False)),
+    "offline.wipe_ordered": ("deactivated", (True, False)),
+    "offline.device_wiped": ("deactivated", (True, False)),
 }
 SAMPLES: dict[str, Any] = {
     "outcome": "adopted_with_changes",

@@ -152,6 +152,11 @@ WRITES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/meetings/{id}/minutes/versions"): frozenset({"secretariat"}),
     ("POST", "/api/v1/meetings/{id}/resolution/versions"): frozenset({"secretariat"}),
     ("POST", "/api/v1/opinion-polls/{id}/report/versions"): frozenset({"secretariat"}),
+    # Offline reading (issue 17): every user registers their own devices (the empty body is a
+    # device without a label: 201); a device checks its key with no session at all (the empty
+    # body gets 400).
+    ("POST", "/api/v1/offline/devices"): USERS,
+    ("POST", "/api/v1/offline/devices/check"): ANYONE,
 }
 
 # Writes that are refused by visibility rather than by role: the document of the fixture is on
@@ -241,6 +246,10 @@ READS: dict[tuple[str, str], tuple[frozenset[str], int]] = {
     ("GET", "/api/v1/monitoring/programme"): (READERS, 403),
     ("GET", "/api/v1/monitoring/at-risk"): (READERS, 403),
     ("GET", "/api/v1/monitoring/report.pdf"): (PRESIDING, 403),
+    # Offline reading (issue 17): each user's own list; a draft meeting is kept by nobody, the
+    # staff included (404), and there is no role gate before that.
+    ("GET", "/api/v1/offline/meetings"): (USERS, 403),
+    ("GET", "/api/v1/offline/meetings/{id}"): (frozenset(), 404),
 }
 # Reads refused with another status for some roles than the table's.
 READ_DENIALS: dict[tuple[str, str], dict[str, int]] = {
@@ -311,6 +320,7 @@ class World:
             ("/api/v1/extensions/", "extension"),
             ("/api/v1/task-reports/", "task_report"),
             ("/api/v1/annotations/", "annotation"),
+            ("/api/v1/offline/meetings/", "meeting"),
         ):
             if path.startswith(prefix) and "{id}" in path:
                 return path.replace("{id}", str(self.ids[key])).replace("{page}", "1")

@@ -12,6 +12,7 @@ from typing import Any
 from agenda.log import (
     annotation_kinds,  # noqa: F401  (registers the annotations' kinds, issue 17)
     follow_up_kinds,  # noqa: F401  (registers the follow-through's kinds, issue 15)
+    offline_kinds,  # noqa: F401  (registers offline reading's kinds, issue 17)
     signing_kinds,  # noqa: F401  (registers the signatures' kinds, issue 16)
 )
 from agenda.log.events import EventData, event_kind

@@ -26,6 +26,7 @@ from agenda.clock import utcnow
 from agenda.errors import Conflict, NotFound, RateLimited, RuleBroken
 from agenda.log import event_kinds as k
 from agenda.log import events
+from agenda.people import devices
 from agenda.people.members import Member
 from agenda.text import N_
 from agenda.viewer import Viewer
@@ -224,6 +225,8 @@ def update_user(*, session: Session, user_id: int, data: UserUpdate, actor_id: i
         session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))  # type: ignore[arg-type]
     if changes:
         events.append(session, k.UserUpdated(user_id=user_id, changes=changes), actor_id=actor_id)
+    if changes.get("active") is False:  # its offline devices wipe at their next contact
+        devices.order_wipe(session=session, user_id=user_id, actor_id=actor_id, deactivated=True)
     return user
 
 

@@ -15,6 +15,7 @@ from meeting_app.api import (
     minutes,
     monitoring,
     notes,
+    offline,
     opinion_polls,
     people,
     positions,
@@ -60,5 +61,6 @@ routes: list[BaseRoute] = [
     *vote_records.routes,
     *version_diffs.routes,  # issue 17: the diff between two versions of a paper
     *annotations.routes,  # issue 17: annotations anchored to the text
+    *offline.routes,  # issue 17: offline reading's devices and what they keep
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

@@ -19,6 +19,8 @@ from meeting_app.context import ctx
 from meeting_app.errors import Unauthorized
 from meeting_app.inputs import read_json
 
+CLEAR_SITE_DATA = '"cache", "storage"'
+
 
 class LoginBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -78,7 +80,11 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 
 
 def clear_session_cookie(response: Response) -> None:
+    """Forget the session, and everything the browser keeps of this origin for offline reading:
+    the Cache API and IndexedDB (`Clear-Site-Data`, docs/security.md "Offline storage"). The
+    language cookie stays, so it is not "cookies"."""
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
 
 
 @operation(

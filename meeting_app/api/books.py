@@ -5,7 +5,8 @@ See docs/papers.md.
 - 200 with the PDF when this recipient's book for the current plan is built, or 206 for one
   byte range (meeting_app/files/downloads.py), with the same private headers as document copies; a
   GET answered from byte 0 is an open of the book's copy, by the same rule as for documents
-  (docs/papers.md "Read receipts");
+  (docs/papers.md "Read receipts"), unless it carries `X-Offline-Download: 1` (a device keeping
+  the book for offline reading: docs/offline.md);
 - otherwise the build starts in the PDF pool (once per book) and the answer is 202
   `{"status": "building", "progress": 0..100, "stage"}` with `Retry-After: 1` (and the progress in
   `X-Book-Progress`, for HEAD polling);
@@ -40,6 +41,7 @@ from meeting_app.files.downloads import (
     FileSlice,
     Unsatisfiable,
     content_disposition,
+    offline_download,
     open_complete,
     parse_range,
     unsatisfiable,
@@ -78,7 +80,7 @@ async def _serve(
     head_only = request.method == "HEAD"
     try:
         chosen = parse_range(wants_range(request.headers, etag), size)
-        if not head_only and (chosen is None or chosen.start == 0):
+        if not head_only and not offline_download(request.headers) and (chosen is None or chosen.start == 0):
             partial = chosen is not None
             await app.db.write(lambda s: _issue(s, plan, opened=True, partial=partial))
     except Unsatisfiable:

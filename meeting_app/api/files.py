@@ -11,6 +11,8 @@ See docs/papers.md.
   Range header, an ignored one, or a range from byte 0); ranges further on never count, nor
   do HEAD and 416 answers. A range from byte 0 within OPEN_WINDOW of a logged open is that
   same open: pdf.js asks for the whole file, cancels, and then fetches the first range.
+- a request carrying `X-Offline-Download: 1` (a device keeping the file for offline reading,
+  docs/offline.md) is never an open: downloading is not reading.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from meeting_app.files.downloads import (
     FileSlice,
     Unsatisfiable,
     content_disposition,
+    offline_download,
     open_complete,
     parse_range,
     unsatisfiable,
@@ -125,7 +128,7 @@ async def version_file(request: Request) -> Response:
     head_only = request.method == "HEAD"
     try:
         chosen = parse_range(wants_range(request.headers, etag), size)
-        if not head_only and (chosen is None or chosen.start == 0):
+        if not head_only and not offline_download(request.headers) and (chosen is None or chosen.start == 0):
             partial = chosen is not None
             await app.db.write(lambda s: record_open(session=s, copy=copy, partial=partial))
     except Unsatisfiable:

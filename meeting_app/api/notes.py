@@ -6,6 +6,8 @@ notes on it; a document they may not read is not found, exactly as for its file.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +23,9 @@ from meeting_app.api.schemas import NoteList, NotePublic
 from meeting_app.api.spec import operation
 from meeting_app.auth import api_user
 from meeting_app.context import ctx
+from meeting_app.i18n import translate
 from meeting_app.inputs import read_json
+from meeting_app.templating import local_time
 
 
 def page_number(request: Request) -> int:
@@ -52,6 +56,8 @@ async def list_notes(request: Request) -> Response:
 
 @operation(
     "Write the caller's private note on a page; empty text deletes it",
+    description="An edit queued offline sends `base_updated_at`; when the note changed since, "
+    "both texts are kept and the answer says `conflict: true`.",
     who="anyone who may read the document",
     body=NoteText,
     responses={200: NotePublic},
@@ -63,13 +69,33 @@ async def put_note(request: Request) -> Response:
     viewer = me.viewer
     await ctx(request).db.read(lambda s: _visible(s, document_id, viewer))  # 404 before reading the body
     body = await read_json(request, NoteText)
+    base = notes.parse_base(body.base_updated_at)
 
     def save(s: Session) -> dict[str, object]:
         _visible(s, document_id, viewer)
-        note = notes.save_note(
-            session=s, user_id=viewer.user_id, document_id=document_id, page=page, text=body.text
+        if body.has_base():
+            saved = notes.save_offline_note(
+                session=s,
+                user_id=viewer.user_id,
+                document_id=document_id,
+                page=page,
+                text=body.text,
+                base=base,
+                separator=separator,
+            )
+        else:
+            saved = notes.Saved(
+                notes.save_note(
+                    session=s, user_id=viewer.user_id, document_id=document_id, page=page, text=body.text
+                )
+            )
+        found = saved.note
+        answer: dict[str, object] = (
+            notes.public_note(found) if found else {"page": page, "text": "", "updated_at": None}
         )
-        return notes.public_note(note) if note else {"page": page, "text": "", "updated_at": None}
+        if saved.conflict:
+            answer["conflict"] = True
+        return answer
 
     return reply(await ctx(request).db.write(save))
 
@@ -92,6 +118,11 @@ async def delete_note(request: Request) -> Response:
 
     await ctx(request).db.write(delete)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+def separator(at: datetime) -> str:
+    """The line between the stored note and an offline edit that met it, in the caller's language."""
+    return translate(notes.OFFLINE_SEPARATOR, {"time": local_time(at)})
 
 
 def _visible(session: Session, document_id: int, viewer: Viewer) -> None:

@@ -188,11 +188,13 @@ class Dossier(Public):
 
 
 class NotePublic(Public):
-    """A private note on one page; `text: ""` and `updated_at: null` once deleted."""
+    """A private note on one page; `text: ""` and `updated_at: null` once deleted. `conflict: true`
+    when an offline edit met a newer note and both were kept (docs/reader.md)."""
 
     page: int
     text: str
     updated_at: Time | None
+    conflict: bool | None = None
 
 
 class NoteList(Public):

@@ -175,3 +175,9 @@ def wants_range(headers: Headers, etag: str) -> str | None:
     if if_range is not None and if_range.strip() != etag:
         return None
     return headers.get("range")
+
+
+def offline_download(headers: Headers) -> bool:
+    """The request fetches the file to keep it for offline reading (`X-Offline-Download: 1`,
+    docs/offline.md): not a reading, so no read receipt."""
+    return headers.get("x-offline-download", "").strip() == "1"

@@ -17,6 +17,8 @@ from meeting_app.pages import (
     meetings,
     minutes,
     monitoring,
+    offline,
+    offline_devices,
     opinion_polls,
     positions,
     postponements,
@@ -52,7 +54,9 @@ routes: list[BaseRoute] = [
     *search.routes,
     *copies.routes,
     *signatures.routes,  # verification of signed PDFs (issue 16)
+    *offline.routes,  # the service worker and the offline page (issue 17)
     *admin.routes,
+    *offline_devices.routes,  # issue 17: a user's offline devices and the wipe order
     # Follow-through (issue 15): the agency's home, tasks, tasks from a meeting's conclusions.
     *agency_home.routes,
     *tasks.routes,

@@ -20,6 +20,7 @@ from meeting_app.auth import form_user, page_user
 from meeting_app.context import ctx
 from meeting_app.inputs import form_fields, validate
 from meeting_app.pages.common import checked, done, failed, ident_field, page, present, values_of
+from meeting_app.pages.offline_devices import devices_of
 
 MEMBER_WRITERS = ("secretariat", "admin")
 FIELDS = {
@@ -40,11 +41,16 @@ def roles_of(form: FormData) -> list[str]:
 
 
 async def user_context(request: Request, user_id: int | None = None) -> dict[str, Any]:
+    policy = ctx(request).policy
+
     def load(s: Session) -> dict[str, Any]:
         user = s.get(User, user_id) if user_id is not None else None
         if user_id is not None and user is None:
             raise NotFound()
-        return {"user": user, "members": members.list_members(session=s, only_active=False)}
+        found = {"user": user, "members": members.list_members(session=s, only_active=False)}
+        if user_id is not None:  # its offline devices and the wipe order (issue 17)
+            found.update(devices_of(s, user_id, policy))
+        return found
 
     return {**await ctx(request).db.read(load), "roles": ROLES}
 
@@ -163,7 +169,13 @@ async def create_member(request: Request) -> Response:
 async def member_page(request: Request) -> Response:
     await page_user(request, *MEMBER_WRITERS)
     member_id = ident(request)
-    member = await ctx(request).db.read(lambda s: members.get_member(session=s, member_id=member_id))
+
+    def load(s: Session) -> tuple[members.Member, list[User]]:
+        found = members.get_member(session=s, member_id=member_id)
+        linked = s.exec(select(User).where(User.member_id == member_id).order_by(col(User.id))).all()
+        return found, list(linked)
+
+    member, accounts = await ctx(request).db.read(load)
     values = {
         "full_name": member.full_name,
         "title": member.title,
@@ -172,7 +184,9 @@ async def member_page(request: Request) -> Response:
         "votes": "1" if member.votes else "",
         "active": "1" if member.active else "",
     }
-    return page(request, "admin/member_form.html", {"member": member, "values": values})
+    # The accounts linked to the member: the way to their offline devices (issue 17).
+    context = {"member": member, "values": values, "accounts": accounts}
+    return page(request, "admin/member_form.html", context)
 
 
 async def update_member(request: Request) -> Response:

@@ -52,6 +52,9 @@ FLASH: dict[str, str] = {
     "extension_approved": N_("Đã chấp thuận gia hạn."),
     "extension_refused": N_("Đã từ chối đề nghị gia hạn."),
     "signed": N_("Đã ký số văn bản."),
+    "wipe_ordered": N_(
+        "Đã ra lệnh xóa dữ liệu ngoại tuyến trên {count} thiết bị; mỗi thiết bị sẽ xóa khi kết nối lại."
+    ),
 }
 
 INVALID_FIELDS = N_("Vui lòng kiểm tra lại: {names}.")

@@ -60,6 +60,19 @@ SENTENCES: dict[str, str] = {
     "task.extension_decided.approved": N_("Chấp thuận gia hạn nhiệm vụ #{task_id} đến {due_on}"),
     "task.extension_decided.refused": N_("Không chấp thuận gia hạn nhiệm vụ #{task_id}"),
     "task.cancelled": N_("Hủy nhiệm vụ #{task_id}"),
+    "offline.device_registered": N_("{user} đăng ký một thiết bị đọc ngoại tuyến (#{device_id})"),
+    "offline.wipe_ordered.ordered": N_(
+        "Ra lệnh xóa dữ liệu ngoại tuyến trên các thiết bị của {user} ({devices} thiết bị)"
+    ),
+    "offline.wipe_ordered.deactivated": N_(
+        "Tài khoản {user} bị khóa: lệnh xóa dữ liệu ngoại tuyến trên {devices} thiết bị"
+    ),
+    "offline.device_wiped.ordered": N_(
+        "Thiết bị #{device_id} của {user} đã nhận lệnh xóa dữ liệu ngoại tuyến"
+    ),
+    "offline.device_wiped.deactivated": N_(
+        "Thiết bị #{device_id} của {user} đã xóa dữ liệu ngoại tuyến vì tài khoản bị khóa"
+    ),
     "signer.enrolled": N_("Cấp khóa ký và chứng thư số cho {signer}, SHA-256 {certificate}"),
     "record.signed": N_("Ký số {record} (phiên bản {version}, PAdES-{level}), chứng thư số {certificate}"),
     "record.superseded": N_("Lập phiên bản mới của {record} thay cho phiên bản {version}"),
@@ -215,6 +228,8 @@ def variant(kind: str, data: Mapping[str, Any]) -> str:
         return f"{kind}.{'quorate' if data.get('quorate') else 'short'}"
     if kind == "item.outcome" and data.get("consent"):
         return "item.outcome.consent"
+    if kind in ("offline.wipe_ordered", "offline.device_wiped"):
+        return f"{kind}.{'deactivated' if data.get('deactivated') else 'ordered'}"
     if kind == "vote.created":
         return f"{kind}.{'secret' if data.get('secret') else 'named'}"
     return kind
