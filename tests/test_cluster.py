@@ -1,16 +1,18 @@
 """Several processes on one PostgreSQL database (issue 6; docs/deployment.md "Several processes").
 
-Two real servers, A and B, on different ports and data directories share one fresh schema
-and one SECRET_KEY, as two machines behind a load balancer would. They prove that:
+Two real servers, A (`run.py serve`) and B (`run.py serve --workers 2`), on different ports and
+data directories share one fresh schema and one SECRET_KEY, as two machines behind a load
+balancer would. They prove that:
 - a tablet on B receives the chair's advance made on A (A's commit reaches B through
-  NOTIFY and B's LISTEN connection), and a logout on A ends the session on B at once;
+  NOTIFY and B's LISTEN connection), and a logout on B ends the session on A at once;
 - 200 ballots sent half to A and half to B, some retried on the other server with the same
   Idempotency-Key, are each counted once;
-- when B's LISTEN connection is killed mid-session, the events made meanwhile reach B's
+- when A's LISTEN connection is killed mid-session, the events made meanwhile reach A's
   tablets in order once it has reconnected;
 - after `kill -9` of A, B keeps serving, A's tablets resume on B with `since` and get every
   event with no gap, and `python run.py verify` passes;
-- SIGTERM to `run.py serve --workers 2` closes an open feed with 1012 (server restarting);
+- SIGTERM to B (`--workers 2`) closes an open feed with 1012 (server restarting), last, so that
+  no third server is started for it;
 - concurrent writers in several processes, some rolling back, leave one stream with seqs
   exactly 1..N and an intact hash chain.
 """
@@ -101,7 +103,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             upgrade(engine)
             db = Database(engine)
             seated = seat(db, VOTERS)
-            a, b = Server(directory / "a", url), Server(directory / "b", url)
+            a, b = Server(directory / "a", url), Server(directory / "b", url, workers=2)
             try:
                 a.wait_ready()
                 b.wait_ready()
@@ -189,42 +191,42 @@ def test_ballots_spread_over_two_processes_are_counted_once(cluster: Cluster) ->
         watcher.close()
 
 
-def test_a_logout_on_a_ends_the_session_on_b_at_once(cluster: Cluster) -> None:
+def test_a_logout_on_b_ends_the_session_on_a_at_once(cluster: Cluster) -> None:
     cluster.running()
     member = cluster.seated.members[9]
-    with cluster.b.client(member) as on_b:
-        assert on_b.get("/api/v1/me").status_code == 200  # B now remembers the session (TTL)
-        with cluster.a.client(member) as on_a:
-            assert on_a.post("/api/v1/auth/logout").status_code == 204
+    with cluster.a.client(member) as on_a:
+        assert on_a.get("/api/v1/me").status_code == 200  # A now remembers the session (TTL)
+        with cluster.b.client(member) as on_b:
+            assert on_b.post("/api/v1/auth/logout").status_code == 204
         logged_out = time.monotonic()
-        # `auth.logout` reaches B's session cache through the listener, well before the TTL.
-        while on_b.get("/api/v1/me").status_code != 401:
-            assert time.monotonic() - logged_out < TTL / 2, "B still accepts the session"
+        # `auth.logout` reaches A's session cache through the listener, well before the TTL.
+        while on_a.get("/api/v1/me").status_code != 401:
+            assert time.monotonic() - logged_out < TTL / 2, "A still accepts the session"
             time.sleep(0.02)
 
 
 def test_a_dropped_listen_connection_loses_nothing(cluster: Cluster) -> None:
     cluster.running()
-    on_b = cluster.tablet(cluster.b, cluster.seated.members[3])
+    on_a = cluster.tablet(cluster.a, cluster.seated.members[3])
     try:
-        before = listener_backend(cluster.url, cluster.b)
+        before = listener_backend(cluster.url, cluster.a)
         assert before is not None
         with psycopg.connect(cluster.url, autocommit=True) as conn:
             conn.execute("SELECT pg_terminate_backend(%s)", (before[0],))
-        # B's listener waits at least 0.125 s before it reconnects: these commit meanwhile.
-        targets = [cluster.flip(cluster.a) for _ in range(4)]
-        received = on_b.until("agenda.advanced", len(targets), timeout=15)
+        # A's listener waits at least 0.125 s before it reconnects: these commit meanwhile.
+        targets = [cluster.flip(cluster.b) for _ in range(4)]
+        received = on_a.until("agenda.advanced", len(targets), timeout=15)
         assert [f["data"]["to_item_id"] for f in received] == targets
-        after = listener_backend(cluster.url, cluster.b)
-        assert after is not None and after[0] != before[0], "B did not reconnect"
+        after = listener_backend(cluster.url, cluster.a)
+        assert after is not None and after[0] != before[0], "A did not reconnect"
         first_at = cluster.db.read_sync(
             lambda s: _event_time(s, cluster.seated.meeting_id, received[0]["seq"])
         )
-        assert after[1] > first_at, "the first advance did not commit while B was away"
-        with cluster.b.client() as client:
+        assert after[1] > first_at, "the first advance did not commit while A was away"
+        with cluster.a.client() as client:
             assert client.get("/readyz").text == "ready"
     finally:
-        on_b.close()
+        on_a.close()
 
 
 def _event_time(session: Any, stream: int, seq: int) -> datetime:
@@ -276,10 +278,11 @@ def test_after_kill_9_tablets_resume_on_the_other_process(cluster: Cluster, tmp_
     assert json_out(verified)["intact"] is True
 
 
-def test_sigterm_closes_open_feeds_with_1012(cluster: Cluster, tmp_path: Path) -> None:
-    server = Server(tmp_path / "workers", cluster.url, workers=2)
+def test_sigterm_closes_open_feeds_with_1012(cluster: Cluster) -> None:
+    server = cluster.b  # `--workers 2`; the tests after this one need no server (nor A, killed before)
+    if not server.alive():
+        server.restart()
     try:
-        server.wait_ready()
         tablet = cluster.tablet(server, cluster.seated.members[8])
         server.process.send_signal(signal.SIGTERM)
         assert tablet.closed_with() == 1012

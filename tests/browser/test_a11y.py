@@ -8,6 +8,9 @@ visit:
 - axe-core runs with the WCAG 2.0/2.1/2.2 A and AA rules: zero serious or critical violations;
 - no sideways scrolling at 768, 1024, 1366 and 1920 px;
 - text at 200% cuts nothing and scrolls nothing sideways (WCAG 1.4.4);
+  (these two once per layout: a page whose <main> another role saw on that route with the same
+  elements, classes and text lengths, and whose header and menus laid out the same on some page
+  before (page_checks.layout), lays out as those did at every width)
 - its buttons and forms are listed for the click coverage (test-output/inventory/<role>.json).
 Then: prefers-reduced-motion is respected, and the 20 screenshots of the live pages, the
 member's home and the meeting page at four sizes go to test-output/screens/.
@@ -20,14 +23,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from agenda.demo import cast
 from tests.support import clicks
 from tests.support.browser_server import BrowserScreen, Served, demo_database, seeded_server
-from tests.support.crawler import Crawl, crawl
-from tests.support.page_checks import axe_violations, raw_codes, sideways, zoomed_text
+from tests.support.crawler import Crawl, crawl, route_of
+from tests.support.page_checks import axe_violations, layout, raw_codes, sideways, zoomed_text
 
 pytestmark = pytest.mark.browser
 
@@ -239,14 +243,18 @@ class Found:
     zoom: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     inventory: dict[str, list[str]] = field(default_factory=dict)
+    laid_out: set[str] = field(default_factory=set)  # the layouts whose widths and zoom are checked
 
 
-def audit_role(browser: Any, server: Server, role: str, *, login_page: bool) -> Found:
+def audit_role(
+    browser: Any, server: Server, role: str, *, login_page: bool, laid_out: set[str] | None = None
+) -> Found:
     """The role's crawl; with `login_page`, the login page's checks first (the same page for
-    every role, so it is checked with the first role only)."""
+    every role, so it is checked with the first role only). `laid_out`, shared by the roles:
+    the layouts already checked at every width and zoomed."""
     username, password = ROLES[role]
     screen = BrowserScreen(browser, server.url, {"width": 1366, "height": 768}, password=password)
-    found = Found()
+    found = Found(laid_out=set() if laid_out is None else laid_out)
     try:
         page = screen.page
         if login_page:
@@ -274,25 +282,33 @@ def check(page: Any, path: str, found: Found) -> None:
         check_once(page, path, found)
 
 
+DESKTOP = {"width": 1366, "height": 768}
 LIVE_READY = "() => [undefined, 'live'].includes(document.documentElement.dataset.live)"
 
 
 def check_once(page: Any, path: str, found: Found) -> None:
-    page.set_viewport_size({"width": 1366, "height": 768})
+    if page.viewport_size != DESKTOP:
+        page.set_viewport_size(DESKTOP)
     page.wait_for_function(LIVE_READY, timeout=15000)  # a live page: its first snapshot drawn
     for key in clicks.inventory(page):
         found.inventory.setdefault(key, []).append(path)
     found.axe += [f"{path}: {v}" for v in axe_violations(page)]
-    found.sideways += [f"{path} {p}" for p in sideways(page)]
-    found.zoom += [f"{path} {p}" for p in zoomed_text(page)]
+    main, rest = layout(page)
+    laid_out = {f"main {route_of(urlsplit(path).path)} {main}", f"rest {rest}"}
+    if not laid_out <= found.laid_out:
+        found.sideways += [f"{path} {p}" for p in sideways(page)]
+        found.zoom += [f"{path} {p}" for p in zoomed_text(page)]
+        found.laid_out |= laid_out
     if shown := raw_codes(page):
         found.codes.append(f"{path}: {shown}")
 
 
 @pytest.fixture(scope="module")
 def audit(browser: Any, server: Server) -> dict[str, Found]:
-    first = next(iter(ROLES))
-    return {role: audit_role(browser, server, role, login_page=role == first) for role in ROLES}
+    first, laid_out = next(iter(ROLES)), set[str]()
+    return {
+        role: audit_role(browser, server, role, login_page=role == first, laid_out=laid_out) for role in ROLES
+    }
 
 
 def report(audit: dict[str, Found], attr: str) -> list[str]:

@@ -31,6 +31,18 @@ def route_of(path: str) -> str:
     return re.sub(r"\d+", "{n}", re.sub(r"/\d+(?=/|$)", "/{id}", path))
 
 
+def goto(page: Any, url: str) -> Any:
+    """Open `url`; again once when the page before cut this navigation short (a live board that
+    reloads itself: no response, or the navigation aborted)."""
+    try:
+        response = page.goto(url)
+    except Exception as error:
+        if "ERR_ABORTED" not in str(error):
+            raise
+        response = None
+    return response if response is not None else page.goto(url)
+
+
 @dataclass
 class Crawl:
     """What one role's crawl found: the paths it opened, by route, and the links that failed."""
@@ -56,9 +68,7 @@ def crawl(
         if source and route in seen_routes:
             continue
         seen_routes.add(route)
-        response = page.goto(base_url + path)
-        if response is None:  # the page before reloaded itself (a live board) over this goto
-            response = page.goto(base_url + path)
+        response = goto(page, base_url + path)
         status = response.status if response is not None else 0
         if status >= 400 or status == 0:
             found.broken.append(f"{path} ({status}) linked from {source or '(start)'}")

@@ -74,6 +74,38 @@ CLIPPED = """() => {
 }"""
 
 
+# The page's layout as two short strings, its <main> and the rest (the header, its menus, the
+# footer): every element in document order, by tag, classes, whether it is hidden, and the
+# length of its own text. A page whose <main> laid out the same on its route before, and whose
+# rest laid out the same on some page before, holds at every width where those did (the header
+# and <main> are stacked: neither sizes the other). The same page as another role sees it, with
+# the same controls, is then not measured again.
+LAYOUT = """() => {
+  const main = document.querySelector('main');
+  const sign = (elements) => {
+    let hash = 5381, count = 0;
+    for (const el of elements) {
+      let own = 0;
+      for (const node of el.childNodes) if (node.nodeType === 3) own += node.textContent.trim().length;
+      const classes = typeof el.className === 'string' ? el.className : '';
+      const text = `${el.tagName}.${classes}${el.hidden ? '!' : ''}:${own};`;
+      for (let i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
+      count++;
+    }
+    return `${count}:${hash.toString(36)}`;
+  };
+  const all = [...document.body.querySelectorAll('*')];
+  return [sign(main ? [main, ...main.querySelectorAll('*')] : all),
+          sign(main ? all.filter(el => !main.contains(el)) : [])];
+}"""
+
+
+def layout(page: Any) -> tuple[str, str]:
+    """The signatures of the layout of the page's <main> and of the rest of it (LAYOUT)."""
+    main, rest = page.evaluate(LAYOUT)
+    return str(main), str(rest)
+
+
 @functools.cache
 def _axe_source() -> str:
     return AXE.read_text(encoding="utf-8") + "\n;void 0"
