@@ -621,6 +621,11 @@ def test_the_secretariat_wipes_a_members_devices_which_wipe_at_their_next_contac
     assert page.locator("#device-list tbody tr").count() >= 1
     page.click("#wipe-devices")
     page.wait_for_selector("#wipe-dialog[open]")
+    page.click("#wipe-dialog button[value=cancel]")  # changing one's mind orders nothing
+    assert page.locator("#wipe-dialog[open]").count() == 0
+    assert "Chờ thiết bị kết nối" not in page.inner_text("#device-list")
+    page.click("#wipe-devices")
+    page.wait_for_selector("#wipe-dialog[open]")
     with page.expect_navigation():
         page.click("#wipe-yes")
     assert "Chờ thiết bị kết nối" in page.inner_text("#device-list")
@@ -639,3 +644,18 @@ def test_the_secretariat_wipes_a_members_devices_which_wipe_at_their_next_contac
     page.set_viewport_size(TABLET)
     check_layout(page, "the member's devices at 768x1024")
     page.screenshot(path=str(OUTPUT / "offline-devices-768.png"), full_page=True)
+
+    # An administrator has the same control on the account's own page.
+    admin = device(DESKTOP)
+    admin.login("off-admin")
+    admin.go(f"/admin/users/{seeded.minister_user}")
+    screen = admin.page
+    screen.click("#wipe-devices")
+    screen.wait_for_selector("#wipe-dialog[open]")
+    screen.click("#wipe-dialog button[value=cancel]")
+    screen.click("#wipe-devices")
+    screen.wait_for_selector("#wipe-dialog[open]")
+    with screen.expect_navigation():
+        screen.click("#wipe-yes")
+    assert "/admin/users/" in screen.url
+    assert screen.locator(".flash, [role=status], .notice").count() >= 1
