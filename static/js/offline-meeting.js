@@ -12,10 +12,9 @@ import {
   registerWorker,
   requestPersistence,
 } from "./offline-download.js";
-import { formatBytes, getMeeting, messagesOf, supported } from "./offline-store.js";
+import { formatBytes, getMeeting, messagesOf, supported, when } from "./offline-store.js";
 
 const UPDATE_MS = 1500;
-const TIME_ZONE = "Asia/Ho_Chi_Minh";
 
 const button = document.querySelector("[data-offline-download]");
 const card = button && button.closest("[data-offline-card]");
@@ -26,19 +25,6 @@ const persistNote = card && card.querySelector("[data-offline-persist]");
 const msg = messagesOf(card);
 const meetingId = button ? Number(button.dataset.offlineDownload) : 0;
 let busy = false;
-
-function when(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleString(document.documentElement.lang || "vi", {
-    hour: "2-digit",
-    minute: "2-digit",
-    day: "2-digit",
-    month: "2-digit",
-    year: "numeric",
-    hourCycle: "h23",
-    timeZone: TIME_ZONE,
-  });
-}
 
 function show(state, line) {
   box.dataset.offlineState = state;

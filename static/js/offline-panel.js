@@ -11,25 +11,12 @@ import {
   removeMeeting,
   supported,
   usage,
+  when,
 } from "./offline-store.js";
 
-const TIME_ZONE = "Asia/Ho_Chi_Minh";
 const root = document.getElementById("offline-panel");
 const msg = messagesOf(root);
 const el = (id) => document.getElementById(id);
-
-function when(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleString(document.documentElement.lang || "vi", {
-    hour: "2-digit",
-    minute: "2-digit",
-    day: "2-digit",
-    month: "2-digit",
-    year: "numeric",
-    hourCycle: "h23",
-    timeZone: TIME_ZONE,
-  });
-}
 
 function line(className, text) {
   const p = document.createElement("p");

@@ -139,6 +139,20 @@ export async function usage() {
 }
 
 // "12,3 MB" in the page's language.
+// A time as the app shows every time: Vietnam's, whatever the device's zone.
+export function when(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleString(document.documentElement.lang || "vi", {
+    hour: "2-digit",
+    minute: "2-digit",
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+    hourCycle: "h23",
+    timeZone: "Asia/Ho_Chi_Minh",
+  });
+}
+
 export function formatBytes(bytes, lang = document.documentElement.lang || "vi") {
   const units = ["B", "KB", "MB", "GB"];
   let value = Number(bytes) || 0;
