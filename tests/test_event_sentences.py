@@ -76,7 +76,13 @@ def sample(kind: str, cls: type[EventData]) -> list[dict[str, Any]]:
     return [{**data, name: value} for value in values]
 
 
-CASES = [(kind, data) for kind, cls in sorted(REGISTRY.items()) for data in sample(kind, cls)]
+# Variants chosen by a second field: a device that wiped itself at logout.
+SECOND_VARIANTS: list[tuple[str, dict[str, Any]]] = [
+    ("offline.device_wiped", {"device_id": 3, "user_id": 3, "deactivated": False, "logout": True}),
+]
+CASES = [
+    (kind, data) for kind, cls in sorted(REGISTRY.items()) for data in sample(kind, cls)
+] + SECOND_VARIANTS
 
 
 @pytest.mark.parametrize(("kind", "data"), CASES, ids=[f"{k}-{variant(k, d)}" for k, d in CASES])

@@ -231,8 +231,29 @@ def test_a_wipe_order_wipes_the_devices_registered_before_it(
     assert check(client, after["key"])["wipe"] is False
     assert kinds(db, "offline.wipe_ordered") == [{"user_id": world.a_id, "devices": 1, "deactivated": False}]
     assert kinds(db, "offline.device_wiped") == [
-        {"device_id": before["device_id"], "user_id": world.a_id, "deactivated": False}
+        {"device_id": before["device_id"], "user_id": world.a_id, "deactivated": False, "logout": False}
     ]
+
+
+def test_a_device_leaving_at_logout_is_recorded_as_wiped(
+    world: World, client: TestClient, db: Database
+) -> None:
+    leaving, staying = register(world.a), register(world.a)
+    client.cookies.clear()
+    response = client.post(CHECK, json={"key": leaving["key"], "leaving": True})
+    assert response.status_code == 200, response.text
+    assert response.json()["wipe"] is True and response.json()["reason"] == "logout"
+    assert check(client, staying["key"])["wipe"] is False
+    assert check(client, leaving["key"])["reason"] == "logout"  # a spent key stays spent
+    assert kinds(db, "offline.device_wiped") == [
+        {"device_id": leaving["device_id"], "user_id": world.a_id, "deactivated": False, "logout": True}
+    ]
+    # The administrator's list: the device that may still hold papers first, the other wiped.
+    page = world.secretariat.get(f"/admin/users/{world.a_id}/devices")
+    assert page.status_code == 200
+    rows = page.text.split('id="device-list"')[1].split("<tr>")[2:]
+    assert "Đã xóa lúc" not in rows[0] and "Đã xóa lúc" in rows[1]
+    assert client.post(CHECK, json={"key": leaving["key"], "leaving": "yes"}).status_code == 400
 
 
 # --- what is kept -------------------------------------------------------------------------------

@@ -35,9 +35,10 @@ class OfflineWipeOrdered(EventData):
 @dataclass(frozen=True)
 class OfflineDeviceWiped(EventData):
     """A device was told to wipe what it keeps (its first contact after a wipe order or the
-    account's deactivation)."""
+    account's deactivation), or said it wiped itself as its user logged out."""
 
     kind = "offline.device_wiped"
     device_id: int
     user_id: int
     deactivated: bool
+    logout: bool = False  # the device wiped itself as its user logged out

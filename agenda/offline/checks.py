@@ -22,7 +22,7 @@ from agenda.people.accounts import User
 from agenda.people.devices import find_device
 
 TOUCH_EVERY = timedelta(minutes=1)
-REASONS = ("deactivated", "ordered", "unknown")
+REASONS = ("deactivated", "ordered", "unknown", "logout")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class CheckResult:
     reason: str | None  # one of REASONS when `wipe`
 
 
-def check_device(*, session: Session, key: str) -> CheckResult:
+def check_device(*, session: Session, key: str, leaving: bool = False) -> CheckResult:
     device = find_device(session=session, key=key)
     if device is None:
         return CheckResult(wipe=True, reason="unknown")
@@ -43,6 +43,8 @@ def check_device(*, session: Session, key: str) -> CheckResult:
         reason = "deactivated"
     elif device.wipe_ordered_at is not None:
         reason = "deactivated" if device.wipe_deactivated else "ordered"
+    elif leaving or device.wiped_at is not None:
+        reason = "logout"  # leaving now, or left before: its key is spent
     changed = False
     if reason is not None and device.wiped_at is None:
         device.wiped_at = now
@@ -50,7 +52,10 @@ def check_device(*, session: Session, key: str) -> CheckResult:
         events.append(
             session,
             k.OfflineDeviceWiped(
-                device_id=device.id, user_id=device.user_id, deactivated=reason == "deactivated"
+                device_id=device.id,
+                user_id=device.user_id,
+                deactivated=reason == "deactivated",
+                logout=reason == "logout",
             ),
             actor_id=None,
         )

@@ -57,6 +57,9 @@ class DeviceCheck(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     key: str = PField(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_\-]+=*$")
+    # The device is leaving (its user logs out and it wipes itself): the server records the
+    # wipe now, so the administrator's list does not show it as still holding papers.
+    leaving: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,17 @@ def order_wipe(*, session: Session, user_id: int, actor_id: int | None, deactiva
 
 
 def list_devices(*, session: Session, user_id: int, limit: int = LISTED_DEVICES) -> list[OfflineDevice]:
-    """The user's most recently seen devices first."""
+    """The devices that may still hold papers first (not yet wiped), each group most recently
+    seen first."""
     return list(
         session.exec(
             select(OfflineDevice)
             .where(OfflineDevice.user_id == user_id)
-            .order_by(col(OfflineDevice.last_seen_at).desc(), col(OfflineDevice.id).desc())
+            .order_by(
+                col(OfflineDevice.wiped_at).is_not(None),
+                col(OfflineDevice.last_seen_at).desc(),
+                col(OfflineDevice.id).desc(),
+            )
             .limit(limit)
         ).all()
     )

@@ -138,7 +138,7 @@ async def check_device(request: Request) -> Response:
         raise RateLimited()
     body = await read_json(request, DeviceCheck)
     app = ctx(request)
-    found = await app.db.write(lambda s: checks.check_device(session=s, key=body.key))
+    found = await app.db.write(lambda s: checks.check_device(session=s, key=body.key, leaving=body.leaving))
     return reply({"wipe": found.wipe, "reason": found.reason, **_numbers(app), "server_time": iso(utcnow())})
 
 

@@ -21,7 +21,7 @@ class DeviceChecked(Public):
     """`wipe` true: delete every cache and the offline store now (`reason` says why)."""
 
     wipe: bool
-    reason: Literal["deactivated", "ordered", "unknown"] | None
+    reason: Literal["deactivated", "ordered", "unknown", "logout"] | None
     expiry_hours: int
     purge_days: int
     server_time: Time

@@ -70,6 +70,9 @@ SENTENCES: dict[str, str] = {
     "offline.device_wiped.ordered": N_(
         "Thiết bị #{device_id} của {user} đã nhận lệnh xóa dữ liệu ngoại tuyến"
     ),
+    "offline.device_wiped.logout": N_(
+        "Thiết bị #{device_id} của {user} đã xóa dữ liệu ngoại tuyến khi đăng xuất"
+    ),
     "offline.device_wiped.deactivated": N_(
         "Thiết bị #{device_id} của {user} đã xóa dữ liệu ngoại tuyến vì tài khoản bị khóa"
     ),
@@ -228,6 +231,8 @@ def variant(kind: str, data: Mapping[str, Any]) -> str:
         return f"{kind}.{'quorate' if data.get('quorate') else 'short'}"
     if kind == "item.outcome" and data.get("consent"):
         return "item.outcome.consent"
+    if kind == "offline.device_wiped" and data.get("logout"):
+        return f"{kind}.logout"
     if kind in ("offline.wipe_ordered", "offline.device_wiped"):
         return f"{kind}.{'deactivated' if data.get('deactivated') else 'ordered'}"
     if kind == "vote.created":

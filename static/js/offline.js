@@ -66,6 +66,8 @@ function hookLogout() {
           } catch {
             // offline: they are wiped with the rest
           }
+          const device = await getMeta("device");
+          if (device) await check(device, true).catch(() => null); // the server marks it wiped
           await wipeEverything();
         }
       })();
@@ -77,13 +79,13 @@ function hookLogout() {
 
 // --- the device check, the notes, the meeting list ------------------------------------------
 
-async function check(device) {
+async function check(device, leaving = false) {
   const response = await fetch("/api/v1/offline/devices/check", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     credentials: "same-origin",
     cache: "no-store",
-    body: JSON.stringify({ key: device.key }),
+    body: JSON.stringify(leaving ? { key: device.key, leaving: true } : { key: device.key }),
   });
   if (!response.ok) throw new Error(String(response.status));
   return response.json();

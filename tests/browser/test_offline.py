@@ -48,6 +48,26 @@ CACHE_KEYS = """async () => {
   return found;
 }"""
 DATABASES = "async () => (await indexedDB.databases()).map((d) => d.name)"
+DEVICE_KEY = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const r = indexedDB.open('ecabinet-offline');
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  const device = await new Promise((resolve, reject) => {
+    const got = db.transaction('meta').objectStore('meta').get('device');
+    got.onsuccess = () => resolve(got.result);
+    got.onerror = () => reject(got.error);
+  });
+  db.close();
+  return device.key;
+}"""
+CHECK_KEY = """async (key) => {
+  const r = await fetch('/api/v1/offline/devices/check', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({key})});
+  const body = await r.json();
+  return {wipe: body.wipe, reason: body.reason};
+}"""
 SET_LAST_CONTACT = """async (iso) => {
   const db = await new Promise((resolve, reject) => {
     const r = indexedDB.open('ecabinet-offline');
@@ -472,11 +492,15 @@ def test_logout_empties_the_caches(device: Any, server: Server) -> None:
     tablet.login("off-thanhvien")
     tablet.keep_meeting()
     assert tablet.caches()
+    key = tablet.page.evaluate(DEVICE_KEY)
     with tablet.page.expect_navigation():
         tablet.page.click("form[action='/logout'] button[type=submit]")
     tablet.page.wait_for_load_state()
     assert tablet.caches() == {}
     assert "ecabinet-offline" not in tablet.page.evaluate(DATABASES)
+    # The device said it was leaving: the server has it wiped, and its key is spent.
+    answer = tablet.page.evaluate(CHECK_KEY, key)
+    assert answer == {"wipe": True, "reason": "logout"}, answer
 
 
 def test_past_the_expiry_the_papers_are_wiped_before_any_is_shown(device: Any, server: Server) -> None:
