@@ -235,11 +235,7 @@ Server = Served[Seeded]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    from meeting_app import vendor
-
-    if vendor.pdfjs_version() is None:
-        pytest.skip("pdf.js is not installed (make node-deps)")
-    with seeded_server(tmp_path_factory, "annotations-data", seed) as served:
+    with seeded_server(tmp_path_factory, "annotations-data", seed, reader=True) as served:
         yield served
 
 

@@ -84,12 +84,17 @@ class Served(Generic[S]):
 
 @contextmanager
 def seeded_server(
-    tmp_path_factory: pytest.TempPathFactory, name: str, seed: Callable[[Path], S]
+    tmp_path_factory: pytest.TempPathFactory, name: str, seed: Callable[[Path], S], *, reader: bool = False
 ) -> Iterator[Served[S]]:
-    """Skipped without Chromium; otherwise a new DATA_DIR, `seed(data_dir)`, and the app served on
-    it until the block ends."""
+    """Skipped without Chromium (and, for a module that opens the reader, without pdf.js);
+    otherwise a new DATA_DIR, `seed(data_dir)`, and the app served on it until the block ends."""
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
+    if reader:
+        from meeting_app import vendor
+
+        if vendor.pdfjs_version() is None:
+            pytest.skip("pdf.js is not installed (make node-deps)")
     data_dir = tmp_path_factory.mktemp(name)
     seeded = seed(data_dir)
     with running_server(data_dir) as url:
